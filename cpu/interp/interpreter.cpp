@@ -1,0 +1,287 @@
+// SPDX-License-Identifier: MIT
+// The interpreter engine: fetch and decode basic blocks once, cache them by
+// physical address and decoding mode, run them through handler pointers,
+// and deliver the exceptions handlers raise. Blocks on a page die when the
+// MMU reports a write to that page.
+#include "cpu/interp/interpreter.h"
+
+#include <unordered_map>
+#include <vector>
+
+#include "cpu/decode.h"
+#include "cpu/flags.h"
+#include "cpu/interp/handlers.h"
+#include "cpu/interrupts.h"
+
+namespace kestrel::cpu {
+namespace {
+
+constexpr unsigned kMaxBlockInsns = 64;
+constexpr unsigned kFetchMax = 15;
+
+struct Block {
+  std::vector<DecodedInsn> insns;
+  uint32_t bytes = 0;       ///< length of the block's code
+  uint64_t first_page = 0;  ///< physical pages the code spans
+  uint64_t last_page = 0;
+  bool valid = true;
+};
+
+}  // namespace
+
+struct Interpreter::Impl final : mmu::CodeWriteListener {
+  explicit Impl(Cpu& c) : cpu(c) { cpu.mem.set_code_listener(this); }
+  ~Impl() override { cpu.mem.set_code_listener(nullptr); }
+
+  Cpu& cpu;
+  Stats stats;
+  std::unordered_map<uint64_t, std::unique_ptr<Block>> blocks;
+  std::unordered_map<uint64_t, std::vector<uint64_t>> page_blocks;
+  /// Invalidated blocks, kept alive until no instruction of theirs can be running.
+  std::vector<std::unique_ptr<Block>> graveyard;
+
+  void code_page_written(uint64_t page) override;
+  DecodeContext context() const;
+  uint64_t mode_key() const;
+  size_t fetch(uint64_t ip, uint8_t* buf, bool& wrapped);
+  void decode_one(DecodedInsn& insn);
+  Block* lookup();
+  Block* build(uint64_t key, uint64_t phys);
+  uint64_t ip_mask() const;
+  bool execute(const DecodedInsn& insn, uint64_t ip_mask);
+  void deliver_fault(const GuestFault& f);
+  StopReason run(uint64_t max_insns);
+  StopReason boundary_stop() const;
+};
+
+void Interpreter::Impl::code_page_written(uint64_t page) {
+  auto it = page_blocks.find(page);
+  if (it == page_blocks.end()) return;
+  for (uint64_t key : it->second) {
+    auto b = blocks.find(key);
+    if (b == blocks.end()) continue;
+    b->second->valid = false;
+    graveyard.push_back(std::move(b->second));
+    blocks.erase(b);
+    ++stats.blocks_invalidated;
+  }
+  page_blocks.erase(it);
+}
+
+DecodeContext Interpreter::Impl::context() const {
+  DecodeContext ctx;
+  ctx.model = cpu.model;
+  ctx.protected_mode = !cpu.real_mode();
+  ctx.v86 = cpu.v86();
+  if (cpu.long_mode64()) ctx.code = CodeSize::k64;
+  else ctx.code = cpu.s.seg[kCs].attr & kAttrDb ? CodeSize::k32 : CodeSize::k16;
+  return ctx;
+}
+
+uint64_t Interpreter::Impl::mode_key() const {
+  const DecodeContext ctx = context();
+  return uint64_t(ctx.code) | uint64_t(ctx.protected_mode) << 4 | uint64_t(ctx.v86) << 5;
+}
+
+/// Gathers up to kFetchMax code bytes at CS:ip, stopping at the CS limit.
+/// On the 8086 the offset wraps at 64 KiB instead (`wrapped` reports it).
+size_t Interpreter::Impl::fetch(uint64_t ip, uint8_t* buf, bool& wrapped) {
+  const SegmentCache& cs = cpu.s.seg[kCs];
+  const bool wrap16 = cpu.model->quirk(kQuirkSegWrap);
+  const bool flat64 = cpu.long_mode64();
+  wrapped = false;
+  size_t n = 0;
+  for (; n < kFetchMax; ++n) {
+    uint64_t off = ip + n;
+    if (wrap16 && off > 0xffff) {
+      off &= 0xffff;
+      wrapped = true;
+    } else if (!flat64 && off > cs.limit) {
+      break;
+    }
+    buf[n] = cpu.mem.fetch<uint8_t>(cs.base + off);
+  }
+  return n;
+}
+
+/// Decodes the instruction at CS:rIP without caching it; faults as the
+/// fetch would (#GP(0) past the CS limit, #GP(0) when too long, #UD).
+void Interpreter::Impl::decode_one(DecodedInsn& insn) {
+  uint8_t buf[kFetchMax];
+  bool wrapped;
+  const size_t n = fetch(cpu.s.rip, buf, wrapped);
+  const DecodeStatus st = decode({buf, n}, context(), insn);
+  if (st == DecodeStatus::kNeedMore || st == DecodeStatus::kTooLong) raise(kVecGp, 0);
+  insn.handler = exec::handler_for(insn.form);
+}
+
+Block* Interpreter::Impl::lookup() {
+  const uint64_t lin = cpu.s.seg[kCs].base + cpu.s.rip;
+  const uint64_t phys = cpu.mem.translate(lin, mmu::Access::kExec);
+  const uint64_t key = phys << 8 | mode_key();
+  auto it = blocks.find(key);
+  Block* b = it != blocks.end() ? it->second.get() : build(key, phys);
+  if (!b) return nullptr;
+  // A block decoded for another CS:IP that reaches this one's limit (or, on
+  // the 8086, its 64 KiB wrap) cannot run here as one piece.
+  const uint64_t limit = cpu.model->quirk(kQuirkSegWrap) ? 0xffff : cpu.s.seg[kCs].limit;
+  if (!cpu.long_mode64() && cpu.s.rip + b->bytes - 1 > limit) return nullptr;
+  return b;
+}
+
+Block* Interpreter::Impl::build(uint64_t key, uint64_t phys) {
+  auto block = std::make_unique<Block>();
+  const DecodeContext ctx = context();
+  uint64_t ip = cpu.s.rip;
+  const uint64_t mask = ip_mask();
+  while (block->insns.size() < kMaxBlockInsns) {
+    uint8_t buf[kFetchMax];
+    bool wrapped;
+    const size_t n = fetch(ip, buf, wrapped);
+    DecodedInsn insn;
+    const DecodeStatus st = decode({buf, n}, ctx, insn);
+    // Instructions that fault at decode, run past the limit or wrap are left
+    // to the uncached path, which raises or handles them precisely.
+    if (st == DecodeStatus::kNeedMore || st == DecodeStatus::kTooLong || wrapped) break;
+    if (insn.len > n) break;
+    insn.handler = exec::handler_for(insn.form);
+    block->insns.push_back(insn);
+    block->bytes += insn.len;
+    const uint16_t attrs = insn.form == isa::Form::kInvalid ? uint16_t{isa::a_stop} : insn.row().attrs;
+    ip = (ip + insn.len) & mask;
+    if (ip == 0 && ctx.code != CodeSize::k64) break;
+    if (attrs & (isa::a_branch | isa::a_stop | isa::a_serial)) break;
+    if (((phys + block->bytes) & mmu::kPageMask) != (phys & mmu::kPageMask)) break;
+  }
+  if (block->insns.empty()) return nullptr;
+  block->first_page = phys >> mmu::kPageBits;
+  block->last_page = (phys + block->bytes - 1) >> mmu::kPageBits;
+  for (uint64_t p = block->first_page; p <= block->last_page; ++p) {
+    cpu.mem.mark_code_page(p);
+    page_blocks[p].push_back(key);
+  }
+  ++stats.blocks_decoded;
+  Block* raw = block.get();
+  blocks.emplace(key, std::move(block));
+  return raw;
+}
+
+void Interpreter::Impl::deliver_fault(const GuestFault& f) {
+  // Faults report the faulting instruction; the 8086 pushed the next one for #DE.
+  if (!(f.vector == kVecDe && cpu.model->quirk(kQuirkDivFaultNextIp))) cpu.s.rip = cpu.insn_rip;
+  try {
+    deliver_event(cpu, f.vector, EventKind::kException, f.has_error, f.error);
+  } catch (const GuestFault&) {
+    // A fault while delivering a fault: double fault; a fault during that: shutdown.
+    // TODO(kestrel): benign/contributory classes (SDM 3A §6.15, table 6-5) #3
+    try {
+      cpu.s.rip = cpu.insn_rip;
+      deliver_event(cpu, kVecDf, EventKind::kException, true, 0);
+    } catch (const GuestFault&) {
+      cpu.s.pending |= kPendingReset;
+    }
+  }
+}
+
+/// Runs one decoded instruction with the engine's contract: insn_rip is the
+/// instruction, s.rip the next one. Returns false when it raised a fault.
+uint64_t Interpreter::Impl::ip_mask() const {
+  if (cpu.long_mode64()) return ~uint64_t{0};
+  return cpu.s.seg[kCs].attr & kAttrDb ? 0xffffffff : 0xffff;
+}
+
+bool Interpreter::Impl::execute(const DecodedInsn& insn, uint64_t ip_mask) {
+  CpuState& s = cpu.s;
+  const bool trap = s.rflags & kTf;
+  s.inhibit_irq = 0;
+  cpu.insn_rip = s.rip;
+  s.rip = (s.rip + insn.len) & ip_mask;
+  try {
+    insn.handler(cpu, insn);
+  } catch (const GuestFault& f) {
+    ++s.icount;
+    deliver_fault(f);
+    return false;
+  }
+  ++s.icount;
+  // Single-step trap after the instruction (SDM 3A §17.3.1.4): not when TF
+  // was only just set, and after MOV/POP SS not until the next instruction.
+  if (trap && !(s.inhibit_irq & kInhibitTrap)) {
+    s.dr[6] |= 0x4000;
+    try {
+      deliver_event(cpu, kVecDb, EventKind::kException);
+    } catch (const GuestFault& f) {
+      deliver_fault(f);
+    }
+    return false;
+  }
+  return true;
+}
+
+StopReason Interpreter::Impl::boundary_stop() const {
+  if (cpu.s.pending & kPendingReset) return StopReason::kShutdown;
+  if (cpu.s.halted) return StopReason::kHalted;
+  if (cpu.s.pending && !cpu.s.inhibit_irq) return StopReason::kPending;
+  return StopReason::kBudget;
+}
+
+StopReason Interpreter::Impl::run(uint64_t max_insns) {
+  const uint64_t end = cpu.s.icount + max_insns;
+  while (cpu.s.icount < end) {
+    if (StopReason r = boundary_stop(); r != StopReason::kBudget) return r;
+    graveyard.clear();
+    Block* b = nullptr;
+    try {
+      if (!(cpu.s.rflags & kTf)) b = lookup();
+      if (!b) {
+        DecodedInsn insn;
+        decode_one(insn);
+        execute(insn, ip_mask());
+        continue;
+      }
+    } catch (const GuestFault& f) {
+      cpu.insn_rip = cpu.s.rip;
+      deliver_fault(f);
+      continue;
+    }
+    const uint64_t mask = ip_mask();
+    for (const DecodedInsn& insn : b->insns) {
+      const uint64_t next = cpu.s.rip + insn.len;
+      if (!execute(insn, mask) || !b->valid || cpu.s.rip != next) break;
+      if (cpu.s.halted || cpu.s.pending || cpu.s.icount >= end) break;
+    }
+  }
+  return boundary_stop();
+}
+
+Interpreter::Interpreter(Cpu& cpu) : impl_(std::make_unique<Impl>(cpu)) {}
+Interpreter::~Interpreter() = default;
+
+StopReason Interpreter::run(uint64_t max_insns) { return impl_->run(max_insns); }
+
+StopReason Interpreter::step() {
+  Cpu& cpu = impl_->cpu;
+  if (StopReason r = impl_->boundary_stop(); r == StopReason::kShutdown || r == StopReason::kHalted) return r;
+  try {
+    DecodedInsn insn;
+    impl_->decode_one(insn);
+    impl_->execute(insn, impl_->ip_mask());
+  } catch (const GuestFault& f) {
+    cpu.insn_rip = cpu.s.rip;
+    impl_->deliver_fault(f);
+  }
+  return impl_->boundary_stop();
+}
+
+void Interpreter::flush() {
+  for (auto& [key, block] : impl_->blocks) {
+    block->valid = false;
+    impl_->graveyard.push_back(std::move(block));
+  }
+  impl_->blocks.clear();
+  impl_->page_blocks.clear();
+}
+
+const Interpreter::Stats& Interpreter::stats() const { return impl_->stats; }
+
+}  // namespace kestrel::cpu
