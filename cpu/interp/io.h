@@ -1,0 +1,18 @@
+// SPDX-License-Identifier: MIT
+// Port access shared by the IN/OUT handlers (io.cpp) and INS/OUTS
+// (string.cpp): the protected-mode I/O permission check in one place.
+#pragma once
+
+#include <cstdint>
+
+#include "cpu/cpu.h"
+
+namespace kestrel::cpu::exec {
+
+/// Raises #GP(0) when the current privilege may not access `size` bytes at
+/// `port` (SDM 1, "Protected-Mode I/O": CPL <= IOPL, else the TSS I/O
+/// permission bit map).
+/// Real mode always may.
+void check_io_permission(const Cpu& cpu, uint16_t port, unsigned size);
+
+}  // namespace kestrel::cpu::exec

@@ -1,0 +1,323 @@
+// SPDX-License-Identifier: MIT
+// System and miscellaneous instructions: CPUID, RDTSC, the descriptor-table
+// registers (SGDT/SIDT/LGDT/LIDT), the machine status word, control and
+// debug register moves, cache control, WAIT, the 8086's ESC and the
+// deliberate #UD forms. HLT and the privileged I/O instructions are control
+// flow and I/O and live elsewhere; descriptor semantics come with the
+// protected-mode work.
+#include <cstdint>
+#include <string_view>
+
+#include "cpu/interp/handlers.h"
+#include "cpu/interp/operands.h"
+
+namespace kestrel::cpu::exec {
+namespace {
+
+// CR0 bits (SDM 3A §2.5).
+constexpr uint64_t kCr0Pe = 1u << 0, kCr0Mp = 1u << 1, kCr0Em = 1u << 2, kCr0Ts = 1u << 3,
+                   kCr0Et = 1u << 4, kCr0Ne = 1u << 5, kCr0Wp = 1u << 16, kCr0Am = 1u << 18,
+                   kCr0Nw = 1u << 29, kCr0Cd = 1u << 30, kCr0Pg = 1u << 31;
+// CR4 bits Kestrel may allow.
+constexpr uint64_t kCr4Tsd = 1u << 2, kCr4De = 1u << 3, kCr4Osfxsr = 1u << 9,
+                   kCr4Osxmmexcpt = 1u << 10, kCr4Fsgsbase = 1u << 16,
+                   kCr4Osxsave = 1u << 18, kCr4Smap = 1u << 21;
+constexpr uint64_t kDr6Bd = 1u << 13, kDr7Gd = 1u << 13;
+
+/// Instructions marked a_priv: #GP(0) outside CPL 0 (virtual-8086 mode runs at CPL 3).
+void require_cpl0(const Cpu& cpu) {
+  if (!cpu.real_mode() && (cpu.v86() || cpu.s.cpl != 0)) raise(kVecGp, 0);
+}
+
+/// Width of a control/debug register move: 64 bits in 64-bit mode, else 32.
+void write_ry(Cpu& cpu, unsigned reg, uint64_t v) {
+  if (cpu.long_mode64()) cpu.s.gpr[reg] = v;
+  else write_gpr<uint32_t>(cpu.s, reg, uint32_t(v));
+}
+uint64_t read_ry(const Cpu& cpu, unsigned reg) {
+  return cpu.long_mode64() ? cpu.s.gpr[reg] : uint32_t(cpu.s.gpr[reg]);
+}
+
+/// CR0 bits the model implements; other bits read as zero and writes to
+/// them are ignored (SDM 3A §2.5: reserved CR0[31:0] bits are ignored).
+uint64_t cr0_bits(const Cpu& cpu) {
+  uint64_t m = kCr0Pe | kCr0Mp | kCr0Em | kCr0Ts | kCr0Et | kCr0Pg;
+  if (cpu.model->has(isa::f486)) m |= kCr0Ne | kCr0Wp | kCr0Am | kCr0Nw | kCr0Cd;
+  return m;
+}
+
+/// CR4 bits of the features this model has. Paging extensions (PSE, PAE,
+/// PGE), VME/PVI and DE arrive with the protected-mode and paging work.
+uint64_t cr4_bits(const Cpu& cpu) {
+  uint64_t m = 0;
+  if (cpu.model->has(isa::fTsc)) m |= kCr4Tsd;
+  if (cpu.model->has(isa::fFxsr)) m |= kCr4Osfxsr;
+  if (cpu.model->has(isa::fSse)) m |= kCr4Osxmmexcpt;
+  if (cpu.model->has(isa::fFsgsbase)) m |= kCr4Fsgsbase;
+  if (cpu.model->has(isa::fXsave)) m |= kCr4Osxsave;
+  if (cpu.model->has(isa::fSmap)) m |= kCr4Smap;
+  return m;
+}
+
+void write_cr0(Cpu& cpu, uint64_t v) {
+  // SDM 2 MOV CR: #GP(0) for bits 63:32, PG without PE, NW without CD.
+  if (v >> 32) raise(kVecGp, 0);
+  if ((v & kCr0Pg) && !(v & kCr0Pe)) raise(kVecGp, 0);
+  if ((v & kCr0Nw) && !(v & kCr0Cd)) raise(kVecGp, 0);
+  // TODO(kestrel): long-mode activation and its checks (EFER.LME, CR4.PAE) #3
+  v &= cr0_bits(cpu);
+  if (cpu.model->has(isa::f486)) v |= kCr0Et;  // hardwired from the 486 on
+  cpu.s.cr[0] = v;
+  cpu.mem.flush_tlb();
+}
+
+void write_cr(Cpu& cpu, unsigned n, uint64_t v) {
+  switch (n) {
+    case 0: write_cr0(cpu, v); return;
+    case 2: cpu.s.cr[2] = v; return;
+    case 3:
+      if (cpu.long_mode64() && (v >> cpu.model->phys_addr_bits)) raise(kVecGp, 0);
+      cpu.s.cr[3] = v;
+      cpu.mem.flush_tlb();
+      return;
+    case 4:
+      if (v & ~cr4_bits(cpu)) raise(kVecGp, 0);
+      cpu.s.cr[4] = v;
+      cpu.mem.flush_tlb();
+      return;
+    default:  // CR8, the task-priority register
+      if (v & ~uint64_t{0xf}) raise(kVecGp, 0);
+      cpu.s.cr[8] = v;
+      return;
+  }
+}
+
+/// The control register named by ModRM.reg (+ REX.R): CR0, CR2, CR3, CR4
+/// (Pentium and later), CR8 (64-bit mode); #UD for the others.
+unsigned cr_operand(const Cpu& cpu, const DecodedInsn& i) {
+  const unsigned n = i.reg;
+  const bool ok = n == 0 || n == 2 || n == 3 || (n == 4 && cpu.model->has(isa::fPentium)) ||
+                  (n == 8 && cpu.long_mode64());
+  if (!ok) raise(kVecUd);
+  return n;
+}
+
+/// The debug register named by ModRM.reg, after the SDM 2 MOV DR checks:
+/// DR7.GD turns the access into #DB (with DR6.BD), DR4/DR5 alias DR6/DR7
+/// unless CR4.DE makes them #UD.
+unsigned dr_operand(Cpu& cpu, const DecodedInsn& i) {
+  unsigned n = i.reg;
+  if (n > 7) raise(kVecUd);
+  if ((n == 4 || n == 5) && (cpu.s.cr[4] & kCr4De)) raise(kVecUd);
+  if (cpu.s.dr[7] & kDr7Gd) {
+    cpu.s.dr[6] |= kDr6Bd;
+    cpu.s.dr[7] &= ~kDr7Gd;  // so the #DB handler can use the registers
+    raise(kVecDb);
+  }
+  if (n == 4 || n == 5) n += 2;
+  return n;
+}
+
+/// SGDT/SIDT image: limit, then the base (24 bits + 0xFF on the 286, whose
+/// 16-bit form stores ones in the top byte; 32 bits on the 386 and later;
+/// 64 bits in 64-bit mode).
+void store_table_register(Cpu& cpu, const DecodedInsn& i, const TableRegister& tr) {
+  const uint64_t ea = effective_address(cpu, i);
+  const uint64_t mask = addr_mask(i.asize);
+  if (cpu.long_mode64()) {
+    cpu.write<uint16_t>(i.seg, ea, uint16_t(tr.limit));
+    cpu.write<uint64_t>(i.seg, (ea + 2) & mask, tr.base);
+    return;
+  }
+  uint32_t base = uint32_t(tr.base);
+  if (!cpu.model->has(isa::f386)) base = (base & 0x00ffffff) | 0xff000000;
+  cpu.write<uint16_t>(i.seg, ea, uint16_t(tr.limit));
+  cpu.write<uint32_t>(i.seg, (ea + 2) & mask, base);
+}
+
+/// LGDT/LIDT: a 16-bit operand size loads a 24-bit base (SDM 2 LGDT).
+void load_table_register(Cpu& cpu, const DecodedInsn& i, TableRegister& tr) {
+  require_cpl0(cpu);
+  const uint64_t ea = effective_address(cpu, i);
+  const uint64_t mask = addr_mask(i.asize);
+  const uint16_t limit = cpu.read<uint16_t>(i.seg, ea);
+  uint64_t base;
+  if (cpu.long_mode64()) {
+    base = cpu.read<uint64_t>(i.seg, (ea + 2) & mask);
+  } else {
+    base = cpu.read<uint32_t>(i.seg, (ea + 2) & mask);
+    if (i.osize == 2) base &= 0x00ffffff;
+  }
+  tr.limit = limit;
+  tr.base = base;
+}
+
+void set_edx_eax(CpuState& s, uint64_t v) {
+  write_gpr<uint32_t>(s, kRax, uint32_t(v));
+  write_gpr<uint32_t>(s, kRdx, uint32_t(v >> 32));
+}
+
+struct CpuidRegs {
+  uint32_t eax = 0, ebx = 0, ecx = 0, edx = 0;
+};
+
+uint32_t feature_bit(const Cpu& cpu, isa::Feature f, unsigned bit) {
+  return cpu.model->has(f) ? 1u << bit : 0;
+}
+
+/// Leaf 1 EDX and ECX: exactly the features the model implements.
+CpuidRegs cpuid_features(const Cpu& cpu) {
+  using namespace isa;
+  CpuidRegs r;
+  r.eax = cpu.model->cpuid_signature;
+  r.edx = feature_bit(cpu, fX87, 0) | feature_bit(cpu, fTsc, 4) | feature_bit(cpu, fMsr, 5) |
+          feature_bit(cpu, fCx8, 8) | feature_bit(cpu, fSysenter, 11) |
+          feature_bit(cpu, fCmov, 15) | feature_bit(cpu, fClflush, 19) |
+          feature_bit(cpu, fMmx, 23) | feature_bit(cpu, fFxsr, 24) | feature_bit(cpu, fSse, 25) |
+          feature_bit(cpu, fSse2, 26);
+  r.ecx = feature_bit(cpu, fSse3, 0) | feature_bit(cpu, fPclmul, 1) |
+          feature_bit(cpu, fMonitor, 3) | feature_bit(cpu, fSsse3, 9) |
+          feature_bit(cpu, fCx16, 13) | feature_bit(cpu, fSse41, 19) |
+          feature_bit(cpu, fSse42, 20) | feature_bit(cpu, fMovbe, 22) |
+          feature_bit(cpu, fPopcnt, 23) | feature_bit(cpu, fAes, 25) |
+          feature_bit(cpu, fXsave, 26) | feature_bit(cpu, fRdrand, 30);
+  // EBX[15:8]: CLFLUSH line size in quadwords, meaningful with CLFLUSH.
+  if (cpu.model->has(fClflush)) r.ebx = 8u << 8;
+  return r;
+}
+
+uint32_t vendor_word(const Cpu& cpu, unsigned n) {
+  uint32_t w = 0;
+  const std::string_view v = cpu.model->vendor;
+  for (unsigned k = 0; k < 4 && 4 * n + k < v.size(); ++k) {
+    w |= uint32_t(uint8_t(v[4 * n + k])) << (8 * k);
+  }
+  return w;
+}
+
+constexpr uint32_t kCpuidMaxBasic = 1;
+constexpr uint32_t kCpuidExtBase = 0x80000000;
+
+/// Leaf 0 (maximum leaf, vendor), leaf 1 (signature, features) and the
+/// extended maximum (no extended leaves yet). Any other leaf returns the
+/// highest basic leaf, as Intel processors do (SDM 2 CPUID).
+CpuidRegs cpuid_leaf(const Cpu& cpu, uint32_t leaf) {
+  if (leaf == 0) return {kCpuidMaxBasic, vendor_word(cpu, 0), vendor_word(cpu, 2), vendor_word(cpu, 1)};
+  if (leaf == kCpuidExtBase) return {kCpuidExtBase, 0, 0, 0};
+  return cpuid_features(cpu);
+}
+
+}  // namespace
+
+// ---- identification and time ----
+void CPUID(Cpu& cpu, const DecodedInsn&) {
+  const CpuidRegs r = cpuid_leaf(cpu, uint32_t(cpu.s.gpr[kRax]));
+  write_gpr<uint32_t>(cpu.s, kRax, r.eax);
+  write_gpr<uint32_t>(cpu.s, kRbx, r.ebx);
+  write_gpr<uint32_t>(cpu.s, kRcx, r.ecx);
+  write_gpr<uint32_t>(cpu.s, kRdx, r.edx);
+}
+
+void RDTSC(Cpu& cpu, const DecodedInsn&) {
+  // CR4.TSD restricts RDTSC to CPL 0 (SDM 2 RDTSC).
+  if ((cpu.s.cr[4] & kCr4Tsd) && !cpu.real_mode() && (cpu.v86() || cpu.s.cpl != 0)) {
+    raise(kVecGp, 0);
+  }
+  // The retired-instruction count keeps runs deterministic until the
+  // machine's virtual clock drives the counter.
+  set_edx_eax(cpu.s, cpu.s.icount);
+}
+
+// ---- descriptor-table registers and the machine status word ----
+void SGDT_Ms(Cpu& cpu, const DecodedInsn& insn) { store_table_register(cpu, insn, cpu.s.gdtr); }
+void SIDT_Ms(Cpu& cpu, const DecodedInsn& insn) { store_table_register(cpu, insn, cpu.s.idtr); }
+void LGDT_Ms(Cpu& cpu, const DecodedInsn& insn) { load_table_register(cpu, insn, cpu.s.gdtr); }
+void LIDT_Ms(Cpu& cpu, const DecodedInsn& insn) { load_table_register(cpu, insn, cpu.s.idtr); }
+
+void SMSW_Ev(Cpu& cpu, const DecodedInsn& insn) {
+  uint64_t msw = cpu.s.cr[0];
+  // The 286's MSW has 12 reserved bits that read as ones (FFF0h after reset).
+  if (!cpu.model->has(isa::f386)) msw = (msw & 0xf) | 0xfff0;
+  if (insn.is_mem()) {
+    cpu.write<uint16_t>(insn.seg, effective_address(cpu, insn), uint16_t(msw));
+    return;
+  }
+  // A 32/64-bit register receives all of CR0 (the SDM leaves bits 31:16
+  // undefined; this is what later processors store).
+  with_osize(insn, [&](auto t) { write_gpr<decltype(t)>(cpu.s, insn.rm, decltype(t)(msw)); });
+}
+
+void LMSW_Ew(Cpu& cpu, const DecodedInsn& insn) {
+  require_cpl0(cpu);
+  const uint16_t v = read_e<uint16_t>(cpu, insn);
+  // SDM 2 LMSW: only PE, MP, EM and TS change, and PE cannot be cleared.
+  uint64_t cr0 = cpu.s.cr[0];
+  cr0 = (cr0 & ~uint64_t{kCr0Mp | kCr0Em | kCr0Ts}) | (v & (kCr0Pe | kCr0Mp | kCr0Em | kCr0Ts));
+  cpu.s.cr[0] = cr0;
+  cpu.mem.flush_tlb();
+}
+
+void CLTS(Cpu& cpu, const DecodedInsn&) {
+  require_cpl0(cpu);
+  cpu.s.cr[0] &= ~kCr0Ts;
+}
+
+// ---- control and debug registers ----
+void MOV_Ry_Cy(Cpu& cpu, const DecodedInsn& insn) {
+  require_cpl0(cpu);
+  write_ry(cpu, insn.rm, cpu.s.cr[cr_operand(cpu, insn)]);
+}
+
+void MOV_Cy_Ry(Cpu& cpu, const DecodedInsn& insn) {
+  require_cpl0(cpu);
+  const unsigned n = cr_operand(cpu, insn);
+  write_cr(cpu, n, read_ry(cpu, insn.rm));
+}
+
+void MOV_Ry_Dy(Cpu& cpu, const DecodedInsn& insn) {
+  require_cpl0(cpu);
+  write_ry(cpu, insn.rm, cpu.s.dr[dr_operand(cpu, insn)]);
+}
+
+void MOV_Dy_Ry(Cpu& cpu, const DecodedInsn& insn) {
+  require_cpl0(cpu);
+  const unsigned n = dr_operand(cpu, insn);
+  const uint64_t v = read_ry(cpu, insn.rm);
+  if (n >= 6 && (v >> 32)) raise(kVecGp, 0);
+  switch (n) {
+    // DR6: bits 4-11 and 16-31 read as ones, bit 12 as zero (SDM 3A §17.2.3).
+    case 6: cpu.s.dr[6] = (v & 0xe00f) | 0xffff0ff0; break;
+    // DR7: bit 10 reads as one; bits 11, 12, 14 and 15 as zero (§17.2.4).
+    case 7: cpu.s.dr[7] = (v & 0xffff23ff) | 0x400; break;
+    default: cpu.s.dr[n] = v; break;
+  }
+}
+
+// ---- cache control, WAIT, hints, deliberate #UD ----
+void INVD(Cpu& cpu, const DecodedInsn&) { require_cpl0(cpu); }
+void WBINVD(Cpu& cpu, const DecodedInsn&) { require_cpl0(cpu); }
+
+void FWAIT(Cpu& cpu, const DecodedInsn&) {
+  // SDM 2 WAIT: #NM when CR0.MP and CR0.TS are both set. No FPU state to
+  // wait for yet.
+  if ((cpu.s.cr[0] & (kCr0Mp | kCr0Ts)) == (kCr0Mp | kCr0Ts)) raise(kVecNm);
+}
+
+void NOP_Ev(Cpu&, const DecodedInsn&) {}
+void UD2(Cpu&, const DecodedInsn&) { raise(kVecUd); }
+void UD1_Gv_Ev(Cpu&, const DecodedInsn&) { raise(kVecUd); }
+
+// The 8086 with no coprocessor runs ESC as a bus read of the memory operand
+// (for an 8087 to capture) and nothing else (vectors D8-DF).
+void ESC_8086(Cpu& cpu, const DecodedInsn& insn) {
+  if (insn.is_mem()) (void)cpu.read<uint16_t>(insn.seg, effective_address(cpu, insn));
+}
+void ESC_8086_D9(Cpu& cpu, const DecodedInsn& insn) { ESC_8086(cpu, insn); }
+void ESC_8086_DA(Cpu& cpu, const DecodedInsn& insn) { ESC_8086(cpu, insn); }
+void ESC_8086_DB(Cpu& cpu, const DecodedInsn& insn) { ESC_8086(cpu, insn); }
+void ESC_8086_DC(Cpu& cpu, const DecodedInsn& insn) { ESC_8086(cpu, insn); }
+void ESC_8086_DD(Cpu& cpu, const DecodedInsn& insn) { ESC_8086(cpu, insn); }
+void ESC_8086_DE(Cpu& cpu, const DecodedInsn& insn) { ESC_8086(cpu, insn); }
+void ESC_8086_DF(Cpu& cpu, const DecodedInsn& insn) { ESC_8086(cpu, insn); }
+
+}  // namespace kestrel::cpu::exec
