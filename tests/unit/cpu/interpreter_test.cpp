@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: MIT
+// The interpreter engine: block caching, self-modifying code, fault delivery
+// and single-step traps, on small real-mode programs.
+#include <doctest/doctest.h>
+
+#include <vector>
+
+#include "cpu/cpu.h"
+#include "cpu/flags.h"
+#include "cpu/interp/interpreter.h"
+
+namespace kestrel::cpu {
+namespace {
+
+struct RealModeFixture {
+  explicit RealModeFixture(const char* model = "max")
+      : mem(1 << 20, find_cpu_model(model)->phys_addr_bits), cpu(*find_cpu_model(model), mem, bus), interp(cpu) {
+    cpu.reset();
+    for (uint8_t seg : {kCs, kDs, kEs, kSs}) cpu.load_real_segment(seg, 0);
+    cpu.s.rip = 0x100;
+    cpu.s.gpr[kRsp] = 0x8000;
+  }
+  void load(uint32_t addr, std::vector<uint8_t> bytes) { mem.load_phys(addr, bytes); }
+  /// Points vector `v` of the IVT at `handler` (segment 0).
+  void set_vector(uint8_t v, uint16_t handler) {
+    mem.write_phys(v * 4u, handler, 2);
+    mem.write_phys(v * 4u + 2, 0, 2);
+  }
+  uint8_t reg8(unsigned n) const { return uint8_t(cpu.s.gpr[n]); }
+
+  mmu::Mmu mem;
+  OpenBus bus;
+  Cpu cpu;
+  Interpreter interp;
+};
+
+TEST_CASE("a block runs to HLT and stays cached") {
+  RealModeFixture f;
+  f.load(0x100, {0xb0, 0x01,         // mov al, 1
+                 0x04, 0x02,         // add al, 2
+                 0xf4});             // hlt
+  CHECK(f.interp.run(100) == StopReason::kHalted);
+  CHECK(f.reg8(kRax) == 3);
+  CHECK(f.cpu.s.rip == 0x105);
+  CHECK(f.interp.stats().blocks_decoded == 1);
+  f.cpu.s.halted = false;
+  f.cpu.s.rip = 0x100;
+  CHECK(f.interp.run(100) == StopReason::kHalted);
+  CHECK(f.interp.stats().blocks_decoded == 1);  // the same block again
+}
+
+TEST_CASE("self-modifying code: a write into the running block takes effect") {
+  RealModeFixture f;
+  f.load(0x100, {0xb0, 0x01,                    // 0100 mov al, 1
+                 0xc6, 0x06, 0x08, 0x01, 0x07,  // 0102 mov byte [0x108], 7
+                 0xb4, 0x02,                    // 0107 mov ah, 2  (immediate patched to 7)
+                 0xf4});                        // 0109 hlt
+  CHECK(f.interp.run(100) == StopReason::kHalted);
+  CHECK(uint8_t(f.cpu.s.gpr[kRax] >> 8) == 7);
+  CHECK(f.interp.stats().blocks_invalidated >= 1);
+}
+
+TEST_CASE("a write from outside the CPU (DMA) drops the cached block") {
+  RealModeFixture f;
+  f.load(0x100, {0xb0, 0x05, 0xf4});  // mov al, 5; hlt
+  CHECK(f.interp.run(100) == StopReason::kHalted);
+  CHECK(f.reg8(kRax) == 5);
+  f.mem.write_phys(0x101, 9, 1);
+  f.cpu.s.halted = false;
+  f.cpu.s.rip = 0x100;
+  CHECK(f.interp.run(100) == StopReason::kHalted);
+  CHECK(f.reg8(kRax) == 9);
+}
+
+TEST_CASE("an invalid opcode is delivered as #UD through the IVT with the faulting IP") {
+  RealModeFixture f;
+  f.set_vector(kVecUd, 0x200);
+  f.load(0x100, {0x0f, 0x0b});  // ud2
+  f.load(0x200, {0xf4});        // hlt
+  CHECK(f.interp.run(100) == StopReason::kHalted);
+  CHECK(f.cpu.s.rip == 0x201);
+  CHECK(f.mem.read_phys(0x8000 - 6, 2) == 0x100);  // pushed IP = the UD2 itself
+}
+
+TEST_CASE("the budget bounds a run") {
+  RealModeFixture f;
+  f.load(0x100, {0xeb, 0xfe});  // jmp $
+  CHECK(f.interp.run(1000) == StopReason::kBudget);
+  CHECK(f.cpu.s.icount == 1000);
+}
+
+TEST_CASE("single-step traps after each instruction with TF set") {
+  RealModeFixture f;
+  f.set_vector(kVecDb, 0x200);
+  f.load(0x100, {0x90, 0x90});
+  f.load(0x200, {0xf4});
+  f.cpu.s.rflags |= kTf;
+  CHECK(f.interp.run(100) == StopReason::kHalted);
+  CHECK(f.cpu.s.rip == 0x201);
+  CHECK(f.mem.read_phys(0x8000 - 6, 2) == 0x101);  // trap after the first NOP
+  CHECK((f.cpu.s.dr[6] & 0x4000) != 0);
+}
+
+TEST_CASE("MOV SS defers the single-step trap past the next instruction; STI does not") {
+  {
+    RealModeFixture f;
+    f.set_vector(kVecDb, 0x200);
+    f.load(0x100, {0x8e, 0xd0, 0x90, 0x90});  // mov ss, ax; nop; nop
+    f.load(0x200, {0xf4});
+    f.cpu.s.rflags |= kTf;
+    CHECK(f.interp.run(100) == StopReason::kHalted);
+    CHECK(f.mem.read_phys(0x8000 - 6, 2) == 0x103);
+  }
+  {
+    RealModeFixture f;
+    f.set_vector(kVecDb, 0x200);
+    f.load(0x100, {0xfb, 0x90});  // sti; nop
+    f.load(0x200, {0xf4});
+    f.cpu.s.rflags |= kTf;
+    CHECK(f.interp.run(100) == StopReason::kHalted);
+    CHECK(f.mem.read_phys(0x8000 - 6, 2) == 0x101);
+  }
+}
+
+TEST_CASE("a word access at offset FFFF faults on the 286 and wraps on the 8086") {
+  {
+    RealModeFixture f("80286");
+    f.set_vector(kVecGp, 0x200);
+    f.load(0x100, {0xa1, 0xff, 0xff});  // mov ax, [0xffff]
+    f.load(0x200, {0xf4});
+    CHECK(f.interp.run(100) == StopReason::kHalted);
+    CHECK(f.cpu.s.rip == 0x201);
+  }
+  {
+    RealModeFixture f("8086");
+    f.load(0xffff, {0x34});
+    f.load(0x0000, {0x12});
+    f.load(0x100, {0xa1, 0xff, 0xff, 0xf4});
+    CHECK(f.interp.run(100) == StopReason::kHalted);
+    CHECK(uint16_t(f.cpu.s.gpr[kRax]) == 0x1234);
+  }
+}
+
+}  // namespace
+}  // namespace kestrel::cpu
