@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: MIT
+// The kestrel program: parse the command line, load the firmware, build the
+// machine, run it, and turn how the guest stopped into an exit status. Every
+// failure leaves as one "kestrel: error: <what>: <why>" line and status 1.
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <memory>
+#include <new>
+#include <string>
+#include <vector>
+
+#include "frontend/options.h"
+#include "machine/machine.h"
+
+namespace kestrel::frontend {
+namespace {
+
+constexpr int kFailure = 1;
+
+int fail(const Error& e) {
+  std::fflush(stdout);
+  std::fprintf(stderr, "%s\n", e.message().c_str());
+  return kFailure;
+}
+
+struct FileCloser {
+  void operator()(std::FILE* f) const { std::fclose(f); }
+};
+using File = std::unique_ptr<std::FILE, FileCloser>;
+
+/// Reads the firmware image, refusing more than the machine can map without
+/// reading further (the path may name an endless device).
+std::optional<Error> read_firmware(const std::string& path, std::vector<uint8_t>& image) {
+  const std::string what = "-bios " + path;
+  File f(std::fopen(path.c_str(), "rb"));
+  if (!f) return Error{what, std::strerror(errno)};
+  image.resize(machine::kMaxFirmwareSize + 1);
+  const size_t n = std::fread(image.data(), 1, image.size(), f.get());
+  if (std::ferror(f.get())) return Error{what, std::strerror(errno)};
+  image.resize(n);
+  if (auto why = machine::firmware_size_problem(n)) return Error{what, *why};
+  return std::nullopt;
+}
+
+/// There is no UART yet, but a file backend is created at start-up, as QEMU
+/// does, so a wrong path is reported now rather than ignored.
+std::optional<Error> open_serial(const Options& o, File& serial_file) {
+  if (o.effective_serial() != SerialBackend::kFile) return std::nullopt;
+  serial_file.reset(std::fopen(o.serial_path.c_str(), "w"));
+  if (!serial_file) return Error{"-serial file:" + o.serial_path, std::strerror(errno)};
+  return std::nullopt;
+}
+
+std::string where(const machine::RunResult& r) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%04X:%04llX", unsigned(r.cs),
+                static_cast<unsigned long long>(r.ip));
+  return buf;
+}
+
+int report(const machine::RunResult& r) {
+  std::fflush(stdout);
+  switch (r.outcome) {
+    case machine::Outcome::kGuestExit:
+      return devices::DebugExit::exit_status(r.exit_value);
+    case machine::Outcome::kShutdown:
+      std::fprintf(stderr, "kestrel: guest shut down (triple fault); -no-reboot: exiting\n");
+      return 0;
+    case machine::Outcome::kHalted:
+      break;
+  }
+  return fail(Error{"guest halted",
+                    "HLT at " + where(r) +
+                        (r.interrupts_enabled
+                             ? " and this machine has no interrupt source to wake the CPU"
+                             : " with interrupts disabled: nothing can wake the CPU")});
+}
+
+int run(const Options& o) {
+  if (o.bios.empty()) {
+    return fail(Error{"no firmware",
+                      "give a ROM image with -bios FILE (SeaBIOS is not supported yet; "
+                      "the demo ROM is built as roms/kestrel-demo.bin)"});
+  }
+  machine::MachineConfig config;
+  if (auto e = read_firmware(o.bios, config.firmware)) return fail(*e);
+  File serial_file;
+  if (auto e = open_serial(o, serial_file)) return fail(*e);
+  config.ram_bytes = o.ram_bytes;
+  config.cpu_model = o.cpu;
+  config.no_reboot = o.no_reboot;
+  std::unique_ptr<machine::Machine> m;
+  try {
+    m = std::make_unique<machine::Machine>(config);
+  } catch (const std::bad_alloc&) {
+    return fail(Error{"-m", "cannot allocate " + std::to_string(o.ram_bytes >> 20) +
+                                " MiB of guest RAM"});
+  }
+  return report(m->run());
+}
+
+int main_impl(int argc, char** argv) {
+  const std::vector<std::string_view> args(argv + 1, argv + argc);
+  const ParseResult parsed = parse_options(args);
+  if (parsed.error) return fail(*parsed.error);
+  switch (parsed.options.action) {
+    case Action::kHelp:
+      std::fputs(help_text().c_str(), stdout);
+      return 0;
+    case Action::kVersion:
+      std::fputs(version_text().c_str(), stdout);
+      return 0;
+    case Action::kListCpus:
+      std::fputs(cpu_list_text().c_str(), stdout);
+      return 0;
+    case Action::kRun:
+      break;
+  }
+  return run(parsed.options);
+}
+
+}  // namespace
+}  // namespace kestrel::frontend
+
+int main(int argc, char** argv) {
+  // A guest can never abort the host: whatever escapes still ends as one line.
+  try {
+    return kestrel::frontend::main_impl(argc, argv);
+  } catch (const std::exception& e) {
+    return kestrel::frontend::fail({"internal error", e.what()});
+  }
+}
