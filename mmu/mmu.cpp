@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-// The MMU's slow paths: region dispatch, TLB fills, page-crossing accesses
-// and code-page write detection.
+// The physical address space (region dispatch, code-page write detection)
+// and the linear slow paths, page-crossing accesses included. Translation
+// is in paging.cpp, TLB fills and flushes in tlb.cpp.
 #include "mmu/mmu.h"
 
 #include <algorithm>
@@ -95,66 +96,37 @@ void Mmu::copy_from_phys(uint64_t pa, std::span<uint8_t> out) {
   for (size_t i = 0; i < out.size(); ++i) out[i] = uint8_t(read_phys(pa + i, 1));
 }
 
-uint64_t Mmu::translate(uint64_t lin, Access) { return lin & bus_mask(); }
-
-void Mmu::fill_tlb(uint64_t lin, uint64_t pa) {
-  TlbEntry& e = entry(lin);
-  e = {kInvalidTag, kInvalidTag, kInvalidTag, 0};
-  const uint64_t page = pa & kPageMask;
-  // Only whole RAM pages that no region overlaps get a fast path.
-  if (page + kPageSize > ram_size_) return;
-  for (const Region& r : regions_) {
-    if (r.base < page + kPageSize && page < r.base + r.size) return;
-  }
-  const uint64_t tag = lin & kPageMask;
-  e.addend = reinterpret_cast<uintptr_t>(ram_.get()) + page - tag;
-  e.read_tag = tag;
-  e.exec_tag = tag;
-  if (!is_code_page(page >> kPageBits)) e.write_tag = tag;
+// A page-crossing access translates both pages before touching either, so
+// a fault on the second page leaves memory unchanged (the A and D bits of
+// the first page may already be set; SDM 3A §4.8 allows it).
+uint64_t Mmu::slow_read(uint64_t lin, unsigned size, Access kind, Priv p) {
+  ++stats_.slow_accesses;
+  const unsigned first = unsigned(std::min<uint64_t>(size, kPageSize - (lin & (kPageSize - 1))));
+  const uint64_t pa = translate(lin, kind, p);
+  if (first == size) return pa == kNoPhys ? ~uint64_t{0} : read_phys(pa, size);
+  const uint64_t pa2 = translate(lin + first, kind, p);
+  if (pa == kNoPhys || pa2 == kNoPhys) return ~uint64_t{0};
+  return read_phys(pa, first) | read_phys(pa2, size - first) << (8 * first);
 }
 
-uint64_t Mmu::slow_read(uint64_t lin, unsigned size, Access kind) {
-  if (((lin & (kPageSize - 1)) + size) > kPageSize) {
-    // Crosses a page: each byte translates on its own.
-    uint64_t v = 0;
-    for (unsigned i = 0; i < size; ++i) v |= slow_read(lin + i, 1, kind) << (8 * i);
-    return v;
-  }
-  const uint64_t pa = translate(lin, kind);
-  fill_tlb(lin, pa);
-  return read_phys(pa, size);
-}
-
-void Mmu::slow_write(uint64_t lin, uint64_t value, unsigned size) {
-  if (((lin & (kPageSize - 1)) + size) > kPageSize) {
-    for (unsigned i = 0; i < size; ++i) slow_write(lin + i, value >> (8 * i), 1);
-    return;
-  }
-  const uint64_t pa = translate(lin, Access::kWrite);
-  write_phys(pa, value, size);
-  fill_tlb(lin, pa);
+void Mmu::slow_write(uint64_t lin, uint64_t value, unsigned size, Priv p) {
+  ++stats_.slow_accesses;
+  const unsigned first = unsigned(std::min<uint64_t>(size, kPageSize - (lin & (kPageSize - 1))));
+  const uint64_t pa = translate(lin, Access::kWrite, p);
+  const uint64_t pa2 = first == size ? pa : translate(lin + first, Access::kWrite, p);
+  if (pa == kNoPhys || pa2 == kNoPhys) return;
+  write_phys(pa, value, first);
+  if (first != size) write_phys(pa2, value >> (8 * first), size - first);
+  // The write may have turned a code page back into plain RAM: give it its
+  // fast path again.
+  const TlbMeta& m = meta_[unsigned(p)][index(lin)];
+  if (m.tag == (lin & kPageMask)) fill_tlb(p, lin, m);
 }
 
 void Mmu::set_a20(bool enabled) {
   if (a20_ == enabled) return;
   a20_ = enabled;
   flush_tlb();
-}
-
-void Mmu::flush_tlb() {
-  std::fill(std::begin(tlb_), std::end(tlb_), TlbEntry{kInvalidTag, kInvalidTag, kInvalidTag, 0});
-}
-
-void Mmu::mark_code_page(uint64_t phys_page) {
-  if (phys_page >= code_pages_.size() || code_pages_[phys_page]) return;
-  code_pages_[phys_page] = 1;
-  // Drop the write fast path of every entry that maps this page.
-  for (TlbEntry& e : tlb_) {
-    if (e.write_tag != kInvalidTag &&
-        ((e.write_tag + e.addend - reinterpret_cast<uintptr_t>(ram_.get())) >> kPageBits) == phys_page) {
-      e.write_tag = kInvalidTag;
-    }
-  }
 }
 
 }  // namespace kestrel::mmu

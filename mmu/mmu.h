@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 // The guest's memory: the physical address space (RAM, ROM, MMIO regions),
-// linear-to-physical translation behind a software TLB, and tracking of pages
-// that hold decoded code. Segmentation is the CPU's business (cpu/); paging
-// arrives with the protected-mode work and lives in translate().
+// linear-to-physical translation (paging) behind a software TLB with one
+// array per privilege, and tracking of pages that hold decoded code.
+// Segmentation is the CPU's business (cpu/).
 #pragma once
 
 #include <cstdint>
@@ -12,11 +12,10 @@
 #include <span>
 #include <vector>
 
-namespace kestrel::mmu {
+#include "mmu/paging.h"
+#include "mmu/tlb.h"
 
-inline constexpr unsigned kPageBits = 12;
-inline constexpr uint64_t kPageSize = uint64_t{1} << kPageBits;
-inline constexpr uint64_t kPageMask = ~(kPageSize - 1);
+namespace kestrel::mmu {
 
 /// A device's memory-mapped registers.
 class MmioHandler {
@@ -32,21 +31,6 @@ class CodeWriteListener {
   virtual ~CodeWriteListener() = default;
   virtual void code_page_written(uint64_t phys_page) = 0;
 };
-
-/// One TLB entry: a linear page tag per access kind (kInvalidTag where that
-/// access must take the slow path) and the host addend of the page.
-struct TlbEntry {
-  uint64_t read_tag;
-  uint64_t write_tag;
-  uint64_t exec_tag;
-  uintptr_t addend;  ///< host address = linear address + addend
-};
-
-inline constexpr uint64_t kInvalidTag = ~uint64_t{0};
-inline constexpr unsigned kTlbBits = 8;
-inline constexpr unsigned kTlbSize = 1u << kTlbBits;
-
-enum class Access : uint8_t { kRead, kWrite, kExec };
 
 class Mmu {
  public:
@@ -71,34 +55,69 @@ class Mmu {
   void copy_from_phys(uint64_t pa, std::span<uint8_t> out);
 
   // ---- linear address space ----
-  template <class T> T read(uint64_t lin) {
-    const TlbEntry& e = entry(lin);
+  // Accesses without a Priv argument use the privilege the CPU last set
+  // (set_privilege); supervisor-implicit accesses (GDT/LDT/IDT/TSS) pass
+  // Priv::kSupervisor and are checked as supervisor even at CPL 3.
+  template <class T> T read(uint64_t lin) { return read<T>(lin, priv_); }
+  template <class T> void write(uint64_t lin, T value) { write<T>(lin, value, priv_); }
+  template <class T> T fetch(uint64_t lin) { return fetch<T>(lin, priv_); }
+
+  template <class T> T read(uint64_t lin, Priv p) {
+    const TlbEntry& e = entry(p, lin);
     if (e.read_tag == (lin & kPageMask) && fits<T>(lin)) return load<T>(lin + e.addend);
-    return T(slow_read(lin, sizeof(T), Access::kRead));
+    return T(slow_read(lin, sizeof(T), Access::kRead, p));
   }
-  template <class T> void write(uint64_t lin, T value) {
-    const TlbEntry& e = entry(lin);
+  template <class T> void write(uint64_t lin, T value, Priv p) {
+    const TlbEntry& e = entry(p, lin);
     if (e.write_tag == (lin & kPageMask) && fits<T>(lin)) {
       std::memcpy(reinterpret_cast<void*>(lin + e.addend), &value, sizeof(T));
       return;
     }
-    slow_write(lin, uint64_t(value), sizeof(T));
+    slow_write(lin, uint64_t(value), sizeof(T), p);
   }
-  template <class T> T fetch(uint64_t lin) {
-    const TlbEntry& e = entry(lin);
+  template <class T> T fetch(uint64_t lin, Priv p) {
+    const TlbEntry& e = entry(p, lin);
     if (e.exec_tag == (lin & kPageMask) && fits<T>(lin)) return load<T>(lin + e.addend);
-    return T(slow_read(lin, sizeof(T), Access::kExec));
+    return T(slow_read(lin, sizeof(T), Access::kExec, p));
   }
-  /// Linear to physical for an access of `kind` (paging off: the A20 and bus masks).
-  uint64_t translate(uint64_t lin, Access kind);
+  /// Linear to physical for an access of `kind` at the current privilege:
+  /// walks the page tables when paging is on (setting A/D bits) and reports
+  /// a page fault to the sink. Paging off: the 32-bit linear wrap, the A20
+  /// gate and the bus width.
+  uint64_t translate(uint64_t lin, Access kind) { return translate(lin, kind, priv_); }
+  uint64_t translate(uint64_t lin, Access kind, Priv p);
+
+  // ---- paging state (told by the CPU) ----
+  /// Loads the paging configuration. A change of any mode bit drops every
+  /// TLB entry; `cr3_load` (a MOV to CR3, a task switch) drops the
+  /// non-global ones. With PAE paging the four PDPTEs are loaded here
+  /// (SDM 3A §4.4.1); returns false and changes nothing when one that is
+  /// present has a reserved bit set: the CPU then raises #GP(0).
+  bool set_paging(const PagingConfig& cfg, bool cr3_load);
+  const PagingConfig& paging() const { return paging_; }
+  /// INVLPG: drops the translations of the page holding `lin` in both
+  /// privilege arrays, global or not, whatever the page size.
+  void invlpg(uint64_t lin);
+  void set_privilege(Priv p) { priv_ = p; }
+  Priv privilege() const { return priv_; }
+  void set_fault_sink(FaultSink* sink) { fault_sink_ = sink; }
 
   void set_a20(bool enabled);
   bool a20() const { return a20_; }
+  /// Drops every TLB entry, global ones included.
   void flush_tlb();
+
+  /// Counters for tests and profiling.
+  struct Stats {
+    uint64_t slow_accesses = 0;  ///< linear accesses that missed the fast path
+    uint64_t walks = 0;          ///< page-table walks
+  };
+  const Stats& stats() const { return stats_; }
 
   // ---- code-page tracking (decode caches and JIT) ----
   void set_code_listener(CodeWriteListener* l) { code_listener_ = l; }
-  /// Marks a physical page as holding decoded code: writes to it reach the listener.
+  /// Marks a physical page as holding decoded code: writes to it reach the
+  /// listener, through whichever linear mapping they come.
   void mark_code_page(uint64_t phys_page);
   bool is_code_page(uint64_t phys_page) const {
     return phys_page < code_pages_.size() && code_pages_[phys_page];
@@ -110,6 +129,14 @@ class Mmu {
     std::vector<uint8_t> rom;  ///< ROM contents; empty for MMIO
     MmioHandler* mmio;
   };
+  /// The outcome of a successful walk.
+  struct Walk {
+    uint64_t phys;        ///< physical 4 KiB frame of the linear page
+    uint8_t perms;        ///< TlbPerm bits for the walking privilege
+    uint8_t page_shift;
+    bool global;
+  };
+  static constexpr uint64_t kNoPhys = ~uint64_t{0};
 
   template <class T> static bool fits(uint64_t lin) {
     return (lin & (kPageSize - 1)) <= kPageSize - sizeof(T);
@@ -119,13 +146,21 @@ class Mmu {
     std::memcpy(&v, reinterpret_cast<const void*>(host), sizeof(T));
     return v;
   }
-  TlbEntry& entry(uint64_t lin) { return tlb_[(lin >> kPageBits) & (kTlbSize - 1)]; }
-  uint64_t slow_read(uint64_t lin, unsigned size, Access kind);
-  void slow_write(uint64_t lin, uint64_t value, unsigned size);
-  void fill_tlb(uint64_t lin, uint64_t pa);
+  static unsigned index(uint64_t lin) { return (lin >> kPageBits) & (kTlbSize - 1); }
+  TlbEntry& entry(Priv p, uint64_t lin) { return tlb_[unsigned(p)][index(lin)]; }
+  uint64_t slow_read(uint64_t lin, unsigned size, Access kind, Priv p);
+  void slow_write(uint64_t lin, uint64_t value, unsigned size, Priv p);
+  void fill_tlb(Priv p, uint64_t lin, const TlbMeta& m);
+  void flush_non_global();
+  bool walk(uint64_t lin, Access kind, Priv p, Walk& out, uint32_t& error);
+  uint64_t walk_entry(uint64_t lin, unsigned level, uint64_t table, uint64_t& addr);
+  uint64_t reserved_bits(unsigned level, uint64_t e) const;
+  bool load_pdptes(const PagingConfig& cfg, uint64_t (&out)[4]);
+  unsigned phys_bits() const;
   Region* find_region(uint64_t pa);
   void note_code_write(uint64_t pa, unsigned size);
   uint64_t bus_mask() const { return a20_ ? addr_mask_ : addr_mask_ & ~(uint64_t{1} << 20); }
+  uint64_t lin_mask() const { return paging_.lma ? ~uint64_t{0} : 0xffffffffu; }
 
   struct FreeRam {
     void operator()(uint8_t* p) const { std::free(p); }
@@ -134,10 +169,16 @@ class Mmu {
   uint64_t ram_size_;
   uint64_t addr_mask_;
   bool a20_ = true;
+  Priv priv_ = Priv::kSupervisor;
+  PagingConfig paging_;
+  uint64_t pdptes_[4] = {};
+  FaultSink* fault_sink_ = nullptr;
   std::vector<Region> regions_;
   std::vector<uint8_t> code_pages_;
   CodeWriteListener* code_listener_ = nullptr;
-  TlbEntry tlb_[kTlbSize];
+  Stats stats_;
+  TlbEntry tlb_[kPrivCount][kTlbSize];
+  TlbMeta meta_[kPrivCount][kTlbSize];
 };
 
 }  // namespace kestrel::mmu

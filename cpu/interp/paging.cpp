@@ -1,0 +1,20 @@
+// SPDX-License-Identifier: MIT
+// Paging instructions: INVLPG. The TLB and the walker are the MMU's
+// (mmu/); the control-register moves that configure paging are in
+// system.cpp.
+#include "cpu/interp/handlers.h"
+#include "cpu/interp/operands.h"
+
+namespace kestrel::cpu::exec {
+
+// SDM 2 INVLPG: #GP(0) outside CPL 0, no segment checks on the operand (it
+// only names a linear address). Decoded blocks are keyed by physical
+// address, so they survive: only the TLB forgets the page.
+void INVLPG_Mb(Cpu& cpu, const DecodedInsn& insn) {
+  if (!cpu.real_mode() && (cpu.v86() || cpu.s.cpl != 0)) raise(kVecGp, 0);
+  uint64_t lin = cpu.s.seg[insn.seg].base + effective_address(cpu, insn);
+  if (!cpu.long_mode64()) lin &= 0xffffffffu;
+  cpu.mem.invlpg(lin);
+}
+
+}  // namespace kestrel::cpu::exec

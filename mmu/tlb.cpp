@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: MIT
+// The software TLB: fills (which accesses get a fast path), the flushes the
+// architecture asks for (everything, non-global entries, one page) and the
+// withdrawal of write fast paths from pages that hold decoded code.
+#include <algorithm>
+
+#include "mmu/mmu.h"
+
+namespace kestrel::mmu {
+
+// Only whole RAM pages that no region overlaps get a fast path; a write
+// fast path also needs the page not to hold decoded code and, with paging,
+// its dirty bit set (kPermWrite is granted only then), so the first write
+// to a clean page walks and sets D.
+void Mmu::fill_tlb(Priv p, uint64_t lin, const TlbMeta& m) {
+  TlbEntry& e = entry(p, lin);
+  meta_[unsigned(p)][index(lin)] = m;
+  e = {kInvalidTag, kInvalidTag, kInvalidTag, 0};
+  const uint64_t page = m.phys;
+  if (page + kPageSize > ram_size_) return;
+  for (const Region& r : regions_) {
+    if (r.base < page + kPageSize && page < r.base + r.size) return;
+  }
+  const uint64_t tag = lin & kPageMask;
+  e.addend = reinterpret_cast<uintptr_t>(ram_.get()) + page - tag;
+  if (m.perms & kPermRead) e.read_tag = tag;
+  if (m.perms & kPermExec) e.exec_tag = tag;
+  if ((m.perms & kPermWrite) && !is_code_page(page >> kPageBits)) e.write_tag = tag;
+}
+
+void Mmu::flush_tlb() {
+  for (unsigned p = 0; p < kPrivCount; ++p) {
+    std::fill(std::begin(tlb_[p]), std::end(tlb_[p]),
+              TlbEntry{kInvalidTag, kInvalidTag, kInvalidTag, 0});
+    std::fill(std::begin(meta_[p]), std::end(meta_[p]), TlbMeta{});
+  }
+}
+
+void Mmu::flush_non_global() {
+  for (unsigned p = 0; p < kPrivCount; ++p) {
+    for (unsigned i = 0; i < kTlbSize; ++i) {
+      if (meta_[p][i].global) continue;
+      tlb_[p][i] = {kInvalidTag, kInvalidTag, kInvalidTag, 0};
+      meta_[p][i] = TlbMeta{};
+    }
+  }
+}
+
+// The TLB holds 4 KiB slices of large pages, so INVLPG looks at every entry
+// for slices of the same guest page (SDM 3A §4.10.4.1: all entries for the
+// page, whatever its size). Paging-structure caches are not modelled, so
+// there is nothing else to drop.
+void Mmu::invlpg(uint64_t lin) {
+  for (unsigned p = 0; p < kPrivCount; ++p) {
+    for (unsigned i = 0; i < kTlbSize; ++i) {
+      const TlbMeta& m = meta_[p][i];
+      if (m.tag == kInvalidTag || ((m.tag ^ lin) & lin_mask()) >> m.page_shift) continue;
+      tlb_[p][i] = {kInvalidTag, kInvalidTag, kInvalidTag, 0};
+      meta_[p][i] = TlbMeta{};
+    }
+  }
+}
+
+void Mmu::mark_code_page(uint64_t phys_page) {
+  if (phys_page >= code_pages_.size() || code_pages_[phys_page]) return;
+  code_pages_[phys_page] = 1;
+  // Drop the write fast path of every entry that maps this page, under any
+  // linear address and in both privilege arrays: code tracking is physical.
+  for (unsigned p = 0; p < kPrivCount; ++p) {
+    for (unsigned i = 0; i < kTlbSize; ++i) {
+      if (meta_[p][i].tag != kInvalidTag && meta_[p][i].phys >> kPageBits == phys_page) {
+        tlb_[p][i].write_tag = kInvalidTag;
+      }
+    }
+  }
+}
+
+}  // namespace kestrel::mmu
