@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Power-on state and the 8086's wrapping segment accesses.
+// Power-on state, the 8086's wrapping segment accesses, and the CPU's side
+// of paging: control-register state to the MMU, page faults back.
 #include "cpu/cpu.h"
 
 #include "cpu/flags.h"
@@ -31,6 +32,30 @@ void Cpu::reset() {
   s.ldtr.attr = 0x82;
   s.tr.attr = 0x8b;
   mem.set_a20(true);
+  load_paging(s.cr[0], 0, 0, 0, true);
+}
+
+bool Cpu::load_paging(uint64_t cr0, uint64_t cr3, uint64_t cr4, uint64_t efer, bool cr3_load) {
+  mmu::PagingConfig cfg;
+  cfg.enabled = cr0 & (1u << 31);
+  cfg.wp = cr0 & (1u << 16);
+  cfg.pse = cr4 & (1u << 4);
+  cfg.pae = cr4 & (1u << 5);
+  cfg.pge = cr4 & (1u << 7);
+  cfg.nxe = efer & (1u << 11);
+  cfg.lma = efer & (1u << 10);
+  cfg.cr3 = cr3;
+  if (!mem.set_paging(cfg, cr3_load)) return false;
+  s.cr[0] = cr0;
+  s.cr[3] = cr3;
+  s.cr[4] = cr4;
+  s.efer = efer;
+  return true;
+}
+
+void Cpu::page_fault(uint64_t linear, uint32_t error_code) {
+  s.cr[2] = linear;
+  raise(kVecPf, error_code);
 }
 
 uint64_t Cpu::read_wrapped(uint8_t seg, uint64_t offset, unsigned size) {

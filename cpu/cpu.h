@@ -35,9 +35,15 @@ struct GuestFault {
   throw GuestFault{vector, true, error};
 }
 
-struct Cpu {
+/// The CPU is the MMU's fault sink: a page fault sets CR2 and raises #PF.
+struct Cpu : mmu::FaultSink {
   Cpu(const CpuModel& m, mmu::Mmu& memory, PortIo& ports)
-      : model(&m), mem(memory), io(ports) {}
+      : model(&m), mem(memory), io(ports) {
+    mem.set_fault_sink(this);
+  }
+  Cpu(const Cpu&) = delete;
+  Cpu& operator=(const Cpu&) = delete;
+  ~Cpu() override { mem.set_fault_sink(nullptr); }
 
   CpuState s;
   const CpuModel* model;
@@ -49,37 +55,68 @@ struct Cpu {
   /// Puts the CPU in its power-on state (SDM 3A §9.1.1).
   void reset();
 
+  /// Privilege of an explicit access at the current CPL (the MMU's TLB
+  /// array). Implicit system accesses use mmu::Priv::kSupervisor.
+  mmu::Priv priv() const { return s.cpl == 3 ? mmu::Priv::kUser : mmu::Priv::kSupervisor; }
+  /// Commits new CR0/CR3/CR4/EFER values and tells the MMU their paging bits.
+  /// `cr3_load` for a CR3 load (MOV, task switch): non-global TLB entries go.
+  /// Returns false and commits nothing when the PAE PDPTEs are invalid: the
+  /// caller raises #GP(0) (SDM 3A §4.4.1).
+  bool load_paging(uint64_t cr0, uint64_t cr3, uint64_t cr4, uint64_t efer, bool cr3_load);
+  /// mmu::FaultSink: CR2 = the linear address, then #PF(error).
+  void page_fault(uint64_t linear, uint32_t error_code) override;
+
   bool real_mode() const { return !(s.cr[0] & 1); }
   bool v86() const { return s.rflags & kVm; }
   bool long_mode64() const { return s.seg[kCs].attr & kAttrL && (s.efer & (1u << 10)); }
 
-  /// Linear address of seg:offset for an access of `size` bytes, after the
-  /// segment limit check (#GP(0), or #SS(0) for the stack segment).
-  uint64_t linear(uint8_t seg, uint64_t offset, unsigned size) const {
+  /// Linear address of seg:offset for an access of `size` bytes that needs
+  /// `rights` (SegRights), after the segment's limit, expand-down and type
+  /// checks, all precomputed in the cache at load time: #GP(0), or #SS(0)
+  /// for the stack segment (SDM 3A §5.3, §5.4).
+  uint64_t linear(uint8_t seg, uint64_t offset, unsigned size,
+                  uint8_t rights = kSegReadable) const {
     const SegmentCache& sc = s.seg[seg];
-    // The 286 in real mode reports every segment overrun, the stack's too,
-    // as interrupt 13 (80286 PRM, real-address-mode exceptions).
-    if (offset + size - 1 > sc.limit) [[unlikely]]
-      raise(seg == kSs && (model->has(isa::f386) || !real_mode()) ? kVecSs : kVecGp, 0);
+    if (offset < sc.lo || offset + size - 1 > sc.limit || !(sc.rights & rights)) [[unlikely]]
+      segment_fault(seg);
     return sc.base + offset;
   }
 
   template <class T> T read(uint8_t seg, uint64_t offset) {
     if (wraps<T>(offset)) [[unlikely]] return T(read_wrapped(seg, offset, sizeof(T)));
-    return mem.read<T>(linear(seg, offset, sizeof(T)));
+    const uint64_t lin = linear(seg, offset, sizeof(T));
+    if (lin & (sizeof(T) - 1)) [[unlikely]] check_alignment();
+    return mem.read<T>(lin, priv());
   }
   template <class T> void write(uint8_t seg, uint64_t offset, T value) {
     if (wraps<T>(offset)) [[unlikely]] return write_wrapped(seg, offset, value, sizeof(T));
-    mem.write<T>(linear(seg, offset, sizeof(T)), value);
+    const uint64_t lin = linear(seg, offset, sizeof(T), kSegWritable);
+    if (lin & (sizeof(T) - 1)) [[unlikely]] check_alignment();
+    mem.write<T>(lin, value, priv());
   }
 
-  /// Loads a segment register in real or virtual-8086 mode (base = selector << 4).
+  /// Loads a segment register in real or virtual-8086 mode (base = selector
+  /// << 4). The limit stays as the cache holds it (unreal mode, SDM 3A
+  /// §20.1.1); the segment becomes usable for reads and writes.
   void load_real_segment(uint8_t seg, uint16_t selector) {
     s.seg[seg].selector = selector;
     s.seg[seg].base = uint64_t(selector) << 4;
+    s.seg[seg].rights = kSegReadable | kSegWritable;
+  }
+
+  /// Raises the fault of a failed segment check on `seg`.
+  [[noreturn]] void segment_fault(uint8_t seg) const {
+    // The 286 in real mode reports every segment overrun, the stack's too,
+    // as interrupt 13 (80286 PRM, real-address-mode exceptions).
+    raise(seg == kSs && (model->has(isa::f386) || !real_mode()) ? kVecSs : kVecGp, 0);
   }
 
  private:
+  /// #AC(0) for a misaligned access at CPL 3 with CR0.AM and EFLAGS.AC set
+  /// (SDM 3A §6.15, interrupt 17).
+  void check_alignment() const {
+    if (s.cpl == 3 && (s.cr[0] & (1u << 18)) && (s.rflags & kAc)) raise(kVecAc, 0);
+  }
   /// On the 8086 a multi-byte access at offset FFFF wraps inside the segment.
   template <class T> bool wraps(uint64_t offset) const {
     return sizeof(T) > 1 && offset + sizeof(T) - 1 > 0xffff &&

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // Delivering exceptions and interrupts to the guest: through the IVT in real
-// mode (and, with the protected-mode work, through the IDT and its gates).
+// mode, through the IDT and its gates in protected and virtual-8086 mode.
 #pragma once
 
 #include <cstdint>
@@ -15,12 +15,21 @@ enum class EventKind : uint8_t {
   kExternal,   ///< a hardware interrupt from the interrupt controller or NMI
 };
 
-/// Transfers control to the handler of `vector`: pushes FLAGS, CS and IP
-/// (the current s.rip, already set by the caller to the faulting or next
-/// instruction), clears IF/TF (and AC/RF), loads CS:IP from the vector table.
-/// Throws GuestFault when the delivery itself faults; the engine turns a
-/// fault during delivery into #DF and a fault during #DF into shutdown.
+/// Transfers control to the handler of `vector` (s.rip already set by the
+/// caller to the faulting or next instruction). Real mode: FLAGS, CS, IP
+/// through the IVT. Protected and virtual-8086 mode: the IDT gate, with
+/// its privilege checks, stack switch from the TSS, error code (16- or
+/// 32-bit as the gate) and, from virtual-8086 mode, the data segment
+/// registers; a task gate switches tasks. Software interrupts (kSoftware)
+/// are checked against the gate DPL and report EXT = 0; other kinds set
+/// EXT in the error code of a fault raised during delivery. Throws
+/// GuestFault when the delivery itself faults and changes nothing then;
+/// the engine applies the double-fault rules.
 void deliver_event(Cpu& cpu, uint8_t vector, EventKind kind, bool has_error = false,
                    uint32_t error = 0);
+
+/// INT n (CD ib): event delivery after the virtual-8086 rules of SDM 3A
+/// §20.3.3 (IOPL, and with CR4.VME the TSS redirection bit map).
+void deliver_software_int(Cpu& cpu, uint8_t vector);
 
 }  // namespace kestrel::cpu

@@ -28,13 +28,23 @@ enum Flag : uint32_t {
 };
 inline constexpr uint32_t kArithFlags = kCf | kPf | kAf | kZf | kSf | kOf;
 
+/// Bits of SegmentCache::rights: the accesses a loaded segment allows,
+/// worked out once at load time so that Cpu::linear checks one mask.
+enum SegRights : uint8_t { kSegReadable = 1u << 0, kSegWritable = 1u << 1 };
+
 /// A segment register with its hidden descriptor cache.
 struct SegmentCache {
   uint64_t base = 0;
+  /// Highest valid offset: the byte-granular limit, or for an expand-down
+  /// segment FFFFh / FFFFFFFFh by its B bit.
   uint32_t limit = 0xffff;
   uint16_t selector = 0;
   /// Descriptor attribute bits 40..55 shifted down (type, S, DPL, P, AVL, L, D/B, G).
   uint16_t attr = 0;
+  /// Lowest valid offset: limit + 1 of an expand-down segment, else 0.
+  uint32_t lo = 0;
+  /// SegRights; 0 for a null (unusable) selector and execute-only code.
+  uint8_t rights = kSegReadable | kSegWritable;
 };
 
 /// Segment attribute bits as stored in SegmentCache::attr.
@@ -56,6 +66,9 @@ enum Pending : uint32_t {
   kPendingNmi = 1u << 1,
   kPendingReset = 1u << 2,
   kPendingStop = 1u << 3,  ///< leave the run loop (debugger, monitor, exit)
+  /// x87 FERR#: a waiting instruction met an unmasked exception with
+  /// CR0.NE = 0; the board raises IRQ 13 and clears the bit.
+  kPendingFerr = 1u << 4,
 };
 
 /// Bits of CpuState::inhibit_irq.
@@ -68,6 +81,21 @@ struct X87Reg {
   uint64_t mantissa = 0;
   uint16_t sign_exp = 0;
   uint16_t pad[3] = {};
+};
+
+/// Model-specific registers with state of their own (cpu/msr.h owns their
+/// meaning; EFER lives in CpuState::efer).
+struct MsrFile {
+  uint64_t tsc_offset = 0;  ///< IA32_TIME_STAMP_COUNTER = icount + tsc_offset
+  uint64_t apic_base = 0xfee00900;  ///< enabled, bootstrap processor
+  uint64_t sysenter_cs = 0, sysenter_esp = 0, sysenter_eip = 0;
+  uint64_t pat = 0x0007040600070406;
+  uint64_t mtrr_def_type = 0;
+  uint64_t mtrr_fixed[11] = {};
+  uint64_t mtrr_var[16] = {};  ///< PHYSBASE0, PHYSMASK0, PHYSBASE1...
+  uint64_t misc_enable = 0x1801;  ///< fast strings; BTS and PEBS unavailable
+  uint64_t perf_evtsel[2] = {};
+  uint64_t perf_ctr[2] = {};
 };
 
 struct CpuState {
@@ -89,7 +117,8 @@ struct CpuState {
   TableRegister gdtr;
   TableRegister idtr;
   uint64_t cr[9] = {};
-  uint64_t dr[8] = {};
+  /// DR0-DR7; DR6 and DR7 hold their power-on values (SDM 3A §17.2).
+  uint64_t dr[8] = {0, 0, 0, 0, 0, 0, 0xffff0ff0, 0x400};
   uint64_t efer = 0;
   uint8_t cpl = 0;
   bool halted = false;
@@ -104,10 +133,19 @@ struct CpuState {
   X87Reg st[8];
   uint16_t fcw = 0x037f, fsw = 0, ftw = 0xffff, fop = 0;
   uint64_t fip = 0, fdp = 0;
+  uint16_t fcs = 0, fds = 0;  ///< selectors of the last x87 instruction and operand
   uint32_t mxcsr = 0x1f80;
   alignas(32) uint8_t vec[16][32] = {};
 
   uint64_t icount = 0;  ///< instructions retired
+
+  MsrFile msr;
+  /// Derived from DR7 by cpu/debug.h (recompute with update_debug_state
+  /// after changing DR7 directly): the execute breakpoints that are enabled.
+  uint8_t dbg_exec = 0;
+  /// Debug-trap conditions met by the instruction running (DbgHit bits),
+  /// reported as one #DB after it completes.
+  uint8_t dbg_hits = 0;
 };
 
 }  // namespace kestrel::cpu

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: MIT
 // Control transfer handlers: Jcc, JMP, CALL, RET, LOOP/JCXZ, INT/IRET, BOUND,
-// ENTER/LEAVE and HLT. Far transfers and IRET are implemented for real and
-// virtual-8086 mode; event delivery itself is cpu/interrupts.cpp.
+// ENTER/LEAVE and HLT. Far transfers and IRET in real and virtual-8086 mode
+// are here; their protected-mode forms are far.cpp and event delivery
+// itself is cpu/interrupts.cpp.
 #include <type_traits>
 
 #include "cpu/flags.h"
+#include "cpu/interp/far.h"
 #include "cpu/interp/handlers.h"
 #include "cpu/interp/operands.h"
 #include "cpu/interrupts.h"
@@ -101,13 +103,8 @@ struct FarPointer {
 };
 
 /// Far transfers load CS as in real mode (base = selector << 4) in real and
-/// virtual-8086 mode only.
-void require_real_segments(const Cpu& cpu, uint16_t selector) {
-  if (cpu.real_mode() || cpu.v86()) return;
-  // TODO(kestrel): protected-mode far transfers: descriptor checks, call
-  // gates, privilege changes and task switches #3
-  raise(kVecGp, selector & 0xfffc);
-}
+/// virtual-8086 mode; protected mode goes through descriptors (far.cpp).
+bool protected_segments(const Cpu& cpu) { return !cpu.real_mode() && !cpu.v86(); }
 
 /// The 286 and later fault when the new IP lies beyond the CS limit
 /// (SDM 2 JMP/CALL/RET far, real-address mode: #GP); the 8086 has no limit.
@@ -136,13 +133,13 @@ FarPointer immediate_far_pointer(const DecodedInsn& insn) {
 }
 
 void far_jump(Cpu& cpu, FarPointer p) {
-  require_real_segments(cpu, p.selector);
+  if (protected_segments(cpu)) return far_jump_pm(cpu, p.selector, p.offset);
   check_far_target(cpu, p.offset);
   load_cs_ip(cpu, p);
 }
 
 void far_call(Cpu& cpu, const DecodedInsn& insn, FarPointer p) {
-  require_real_segments(cpu, p.selector);
+  if (protected_segments(cpu)) return far_call_pm(cpu, p.selector, p.offset, insn.osize);
   check_far_target(cpu, p.offset);
   StackCursor st(cpu);
   // With a 32-bit operand size CS is pushed zero-extended.
@@ -153,10 +150,10 @@ void far_call(Cpu& cpu, const DecodedInsn& insn, FarPointer p) {
 }
 
 void far_return(Cpu& cpu, const DecodedInsn& insn, uint64_t release) {
+  if (protected_segments(cpu)) return far_return_pm(cpu, insn.osize, release);
   StackCursor st(cpu);
   const uint64_t ip = st.pop_sized(insn.osize);
   const auto cs = uint16_t(st.pop_sized(insn.osize));
-  require_real_segments(cpu, cs);
   check_far_target(cpu, ip);
   st.release(release);
   st.commit();
@@ -286,10 +283,8 @@ void RETF_Iw_8086(Cpu& cpu, const DecodedInsn& insn) { far_return(cpu, insn, ins
 // the handler's IRET returns to.
 void INT_Ib(Cpu& cpu, const DecodedInsn& insn) {
   // SDM 2 INT n: in virtual-8086 mode with IOPL < 3, INT n (but not INT3,
-  // INTO or INT1) faults to the monitor.
-  // TODO(kestrel): CR4.VME redirection through the TSS bitmap #3
-  if (cpu.v86() && (cpu.s.rflags & kIopl) != kIopl) raise(kVecGp, 0);
-  deliver_event(cpu, uint8_t(insn.imm), EventKind::kSoftware);
+  // INTO or INT1) faults to the monitor unless VME redirects it.
+  deliver_software_int(cpu, uint8_t(insn.imm));
 }
 void INT3(Cpu& cpu, const DecodedInsn&) { deliver_event(cpu, kVecBp, EventKind::kSoftware); }
 void INTO(Cpu& cpu, const DecodedInsn&) {
@@ -299,12 +294,28 @@ void INTO(Cpu& cpu, const DecodedInsn&) {
 /// mode and no gate DPL check (SDM 2 INT n/INTO/INT3/INT1).
 void INT1(Cpu& cpu, const DecodedInsn&) { deliver_event(cpu, kVecDb, EventKind::kException); }
 
+/// SDM 3A §20.3: IRET in virtual-8086 mode with IOPL < 3 and CR4.VME, 16-bit
+/// operand size: IF goes to VIF, IOPL and IF stay; #GP(0) when TF would be
+/// set or VIP is pending with the popped IF set.
+void iret_vme(Cpu& cpu) {
+  StackCursor st(cpu);
+  const uint64_t ip = st.pop_sized(2);
+  const auto cs = uint16_t(st.pop_sized(2));
+  const uint64_t flags = st.pop_sized(2);
+  if ((flags & kTf) || ((cpu.s.rflags & kVip) && (flags & kIf))) raise(kVecGp, 0);
+  check_far_target(cpu, ip);
+  st.commit();
+  load_cs_ip(cpu, {ip, cs});
+  write_flags(cpu.s, flags, 0x7fd5 & ~uint64_t{kIf | kIopl});
+  cpu.s.rflags = (cpu.s.rflags & ~uint64_t{kVif}) | (flags & kIf ? uint64_t{kVif} : 0);
+}
+
 void IRET(Cpu& cpu, const DecodedInsn& insn) {
-  if (!cpu.real_mode()) {
+  if (protected_segments(cpu)) return iret_pm(cpu, insn.osize);
+  if (cpu.v86() && (cpu.s.rflags & kIopl) != kIopl) {
     // SDM 2 IRET: virtual-8086 mode with IOPL < 3 traps to the monitor.
-    if (cpu.v86() && (cpu.s.rflags & kIopl) != kIopl) raise(kVecGp, 0);
-    // TODO(kestrel): protected-mode IRET (privilege return, nested task) #3
-    if (!cpu.v86()) raise(kVecGp, 0);
+    if (!(cpu.s.cr[4] & 1) || insn.osize != 2) raise(kVecGp, 0);
+    return iret_vme(cpu);
   }
   StackCursor st(cpu);
   const uint64_t ip = st.pop_sized(insn.osize);

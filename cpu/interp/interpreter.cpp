@@ -8,6 +8,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "cpu/debug.h"
 #include "cpu/decode.h"
 #include "cpu/flags.h"
 #include "cpu/interp/handlers.h"
@@ -43,13 +44,15 @@ struct Interpreter::Impl final : mmu::CodeWriteListener {
   void code_page_written(uint64_t page) override;
   DecodeContext context() const;
   uint64_t mode_key() const;
-  size_t fetch(uint64_t ip, uint8_t* buf, bool& wrapped);
+  size_t fetch(uint64_t ip, uint8_t* buf, bool& wrapped, bool page_only);
   void decode_one(DecodedInsn& insn);
   Block* lookup();
   Block* build(uint64_t key, uint64_t phys);
   uint64_t ip_mask() const;
   bool execute(const DecodedInsn& insn, uint64_t ip_mask);
   void deliver_fault(const GuestFault& f);
+  void deliver_code_breakpoint();
+  void deliver_fetch_fault(const GuestFault& f);
   StopReason run(uint64_t max_insns);
   StopReason boundary_stop() const;
 };
@@ -83,9 +86,11 @@ uint64_t Interpreter::Impl::mode_key() const {
   return uint64_t(ctx.code) | uint64_t(ctx.protected_mode) << 4 | uint64_t(ctx.v86) << 5;
 }
 
-/// Gathers up to kFetchMax code bytes at CS:ip, stopping at the CS limit.
+/// Gathers up to kFetchMax code bytes at CS:ip, stopping at the CS limit
+/// and, with `page_only`, at the end of the linear page (a byte beyond it
+/// may fault, and must only when the instruction really reaches it).
 /// On the 8086 the offset wraps at 64 KiB instead (`wrapped` reports it).
-size_t Interpreter::Impl::fetch(uint64_t ip, uint8_t* buf, bool& wrapped) {
+size_t Interpreter::Impl::fetch(uint64_t ip, uint8_t* buf, bool& wrapped, bool page_only) {
   const SegmentCache& cs = cpu.s.seg[kCs];
   const bool wrap16 = cpu.model->quirk(kQuirkSegWrap);
   const bool flat64 = cpu.long_mode64();
@@ -99,7 +104,9 @@ size_t Interpreter::Impl::fetch(uint64_t ip, uint8_t* buf, bool& wrapped) {
     } else if (!flat64 && off > cs.limit) {
       break;
     }
-    buf[n] = cpu.mem.fetch<uint8_t>(cs.base + off);
+    const uint64_t lin = cs.base + off;
+    if (page_only && n && !(lin & (mmu::kPageSize - 1))) break;
+    buf[n] = cpu.mem.fetch<uint8_t>(lin, cpu.priv());
   }
   return n;
 }
@@ -109,15 +116,20 @@ size_t Interpreter::Impl::fetch(uint64_t ip, uint8_t* buf, bool& wrapped) {
 void Interpreter::Impl::decode_one(DecodedInsn& insn) {
   uint8_t buf[kFetchMax];
   bool wrapped;
-  const size_t n = fetch(cpu.s.rip, buf, wrapped);
-  const DecodeStatus st = decode({buf, n}, context(), insn);
+  size_t n = fetch(cpu.s.rip, buf, wrapped, true);
+  DecodeStatus st = decode({buf, n}, context(), insn);
+  if (st == DecodeStatus::kNeedMore) {
+    // The instruction continues on the next page: fetch it all, faulting there.
+    n = fetch(cpu.s.rip, buf, wrapped, false);
+    st = decode({buf, n}, context(), insn);
+  }
   if (st == DecodeStatus::kNeedMore || st == DecodeStatus::kTooLong) raise(kVecGp, 0);
   insn.handler = exec::handler_for(insn.form);
 }
 
 Block* Interpreter::Impl::lookup() {
   const uint64_t lin = cpu.s.seg[kCs].base + cpu.s.rip;
-  const uint64_t phys = cpu.mem.translate(lin, mmu::Access::kExec);
+  const uint64_t phys = cpu.mem.translate(lin, mmu::Access::kExec, cpu.priv());
   const uint64_t key = phys << 8 | mode_key();
   auto it = blocks.find(key);
   Block* b = it != blocks.end() ? it->second.get() : build(key, phys);
@@ -137,7 +149,9 @@ Block* Interpreter::Impl::build(uint64_t key, uint64_t phys) {
   while (block->insns.size() < kMaxBlockInsns) {
     uint8_t buf[kFetchMax];
     bool wrapped;
-    const size_t n = fetch(ip, buf, wrapped);
+    // Blocks stay on one page: an instruction that crosses into the next
+    // one (which may map anywhere) runs uncached.
+    const size_t n = fetch(ip, buf, wrapped, true);
     DecodedInsn insn;
     const DecodeStatus st = decode({buf, n}, ctx, insn);
     // Instructions that fault at decode, run past the limit or wrap are left
@@ -166,21 +180,92 @@ Block* Interpreter::Impl::build(uint64_t key, uint64_t phys) {
   return raw;
 }
 
+namespace {
+
+enum class FaultClass { kBenign, kContributory, kPageFault };
+
+FaultClass fault_class(uint8_t vector) {
+  switch (vector) {
+    case kVecDe: case kVecTs: case kVecNp: case kVecSs: case kVecGp:
+      return FaultClass::kContributory;
+    case kVecPf:
+      return FaultClass::kPageFault;
+    default:
+      return FaultClass::kBenign;
+  }
+}
+
+/// SDM 3A §6.15, table 6-5: a contributory fault while delivering a
+/// contributory one, or a page fault or contributory fault while
+/// delivering a page fault, is a double fault; any other pair is handled
+/// one after the other.
+bool makes_double_fault(uint8_t first, uint8_t second) {
+  const FaultClass a = fault_class(first), b = fault_class(second);
+  if (a == FaultClass::kContributory) return b == FaultClass::kContributory;
+  if (a == FaultClass::kPageFault) return b != FaultClass::kBenign;
+  return false;
+}
+
+}  // namespace
+
 void Interpreter::Impl::deliver_fault(const GuestFault& f) {
   // Faults report the faulting instruction; the 8086 pushed the next one for #DE.
   if (!(f.vector == kVecDe && cpu.model->quirk(kQuirkDivFaultNextIp))) cpu.s.rip = cpu.insn_rip;
-  try {
-    deliver_event(cpu, f.vector, EventKind::kException, f.has_error, f.error);
-  } catch (const GuestFault&) {
-    // A fault while delivering a fault: double fault; a fault during that: shutdown.
-    // TODO(kestrel): benign/contributory classes (SDM 3A §6.15, table 6-5) #3
+  // Fault-class exceptions push RF = 1, so that returning to the faulting
+  // instruction does not hit its instruction breakpoint again (SDM 3A
+  // §17.3.1.1). #DB, #BP and #OF raised here are traps or, for DR7.GD,
+  // reported like the instruction-breakpoint fault, with RF as it is.
+  if (!cpu.real_mode() && f.vector != kVecDb && f.vector != kVecBp && f.vector != kVecOf) {
+    cpu.s.rflags |= kRf;
+  }
+  const uint64_t rip = cpu.s.rip;
+  const uint64_t faulting = cpu.insn_rip;
+  GuestFault cur = f;
+  // Each round either delivers, escalates towards #DF, or (a benign first
+  // event) moves on to the fault its delivery raised; the bound only
+  // guards against a cycle of benign faults.
+  for (unsigned round = 0; round < 8; ++round) {
     try {
-      cpu.s.rip = cpu.insn_rip;
-      deliver_event(cpu, kVecDf, EventKind::kException, true, 0);
-    } catch (const GuestFault&) {
-      cpu.s.pending |= kPendingReset;
+      deliver_event(cpu, cur.vector, EventKind::kException, cur.has_error, cur.error);
+      return;
+    } catch (const GuestFault& g) {
+      // A task gate whose switch committed before the fault moved insn_rip
+      // to the new task, where the fault belongs (cpu/task.cpp).
+      cpu.s.rip = cpu.insn_rip != faulting ? cpu.insn_rip : rip;
+      // A contributory fault or page fault while delivering #DF: shutdown
+      // (SDM 3A §6.15, interrupt 8). The 286 raises interrupt 8 itself for
+      // a vector beyond the IDT limit; during #DF that is shutdown too.
+      const bool escalates = g.vector == kVecDf || fault_class(g.vector) != FaultClass::kBenign;
+      if (cur.vector == kVecDf && escalates) break;
+      if (g.vector == kVecDf || makes_double_fault(cur.vector, g.vector)) {
+        cur = GuestFault{kVecDf, true, 0};
+      } else {
+        cur = g;
+      }
     }
   }
+  cpu.s.pending |= kPendingReset;  // triple fault
+}
+
+/// An instruction-breakpoint #DB: a fault (rIP stays on the instruction)
+/// whose pushed EFLAGS keep RF clear (SDM 3A §17.3.1.1).
+void Interpreter::Impl::deliver_code_breakpoint() {
+  try {
+    deliver_event(cpu, kVecDb, EventKind::kException);
+  } catch (const GuestFault& f) {
+    deliver_fault(f);
+  }
+}
+
+/// A fault fetching or decoding the instruction at CS:rIP. An instruction
+/// breakpoint on it takes priority (SDM 3A §6.9, table 6-2).
+void Interpreter::Impl::deliver_fetch_fault(const GuestFault& f) {
+  cpu.insn_rip = cpu.s.rip;
+  if (cpu.s.dbg_exec && check_code_breakpoint(cpu)) {
+    deliver_code_breakpoint();
+    return;
+  }
+  deliver_fault(f);
 }
 
 /// Runs one decoded instruction with the engine's contract: insn_rip is the
@@ -195,19 +280,31 @@ bool Interpreter::Impl::execute(const DecodedInsn& insn, uint64_t ip_mask) {
   const bool trap = s.rflags & kTf;
   s.inhibit_irq = 0;
   cpu.insn_rip = s.rip;
+  // Instruction breakpoints and RF (cpu/debug.h): one test when neither is in use.
+  if (s.dbg_exec | (s.rflags & kRf)) [[unlikely]] {
+    if (check_code_breakpoint(cpu)) {
+      deliver_code_breakpoint();
+      return false;
+    }
+  }
   s.rip = (s.rip + insn.len) & ip_mask;
   try {
     insn.handler(cpu, insn);
   } catch (const GuestFault& f) {
     ++s.icount;
+    s.dbg_hits = 0;  // a faulting instruction reports no data breakpoints
     deliver_fault(f);
     return false;
   }
   ++s.icount;
-  // Single-step trap after the instruction (SDM 3A §17.3.1.4): not when TF
-  // was only just set, and after MOV/POP SS not until the next instruction.
-  if (trap && !(s.inhibit_irq & kInhibitTrap)) {
-    s.dr[6] |= 0x4000;
+  // Single-step and data or I/O breakpoint traps after the instruction
+  // (SDM 3A §17.3.1.4): not when TF was only just set, and after MOV/POP
+  // SS not until the next instruction.
+  if ((trap | s.dbg_hits) && !(s.inhibit_irq & kInhibitTrap)) [[unlikely]] {
+    set_trap_dr6(cpu, trap);
+    // The trap belongs to the boundary after the instruction: a fault while
+    // delivering it must not send rIP back to the instruction.
+    cpu.insn_rip = s.rip;
     try {
       deliver_event(cpu, kVecDb, EventKind::kException);
     } catch (const GuestFault& f) {
@@ -240,8 +337,7 @@ StopReason Interpreter::Impl::run(uint64_t max_insns) {
         continue;
       }
     } catch (const GuestFault& f) {
-      cpu.insn_rip = cpu.s.rip;
-      deliver_fault(f);
+      deliver_fetch_fault(f);
       continue;
     }
     const uint64_t mask = ip_mask();
@@ -260,15 +356,13 @@ Interpreter::~Interpreter() = default;
 StopReason Interpreter::run(uint64_t max_insns) { return impl_->run(max_insns); }
 
 StopReason Interpreter::step() {
-  Cpu& cpu = impl_->cpu;
   if (StopReason r = impl_->boundary_stop(); r == StopReason::kShutdown || r == StopReason::kHalted) return r;
   try {
     DecodedInsn insn;
     impl_->decode_one(insn);
     impl_->execute(insn, impl_->ip_mask());
   } catch (const GuestFault& f) {
-    cpu.insn_rip = cpu.s.rip;
-    impl_->deliver_fault(f);
+    impl_->deliver_fetch_fault(f);
   }
   return impl_->boundary_stop();
 }

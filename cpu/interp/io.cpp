@@ -6,18 +6,24 @@
 
 #include "cpu/interp/handlers.h"
 #include "cpu/interp/operands.h"
+#include "cpu/segment.h"
 
 namespace kestrel::cpu::exec {
 
-void check_io_permission(const Cpu& cpu, uint16_t port, unsigned size) {
+void check_io_permission(Cpu& cpu, uint16_t port, unsigned size) {
   if (cpu.real_mode()) return;
-  const unsigned iopl = (cpu.s.rflags & kIopl) >> 12;
-  if (!cpu.v86() && cpu.s.cpl <= iopl) return;
-  // TODO(kestrel): consult the I/O permission bitmap of the current TSS #3
-  // Until task state segments exist every port counts as denied.
-  (void)port;
-  (void)size;
-  raise(kVecGp, 0);
+  if (!cpu.v86() && cpu.s.cpl <= iopl(cpu)) return;
+  // The bit map lives in a 32-bit TSS at the offset its word 66h gives; a
+  // bit outside the TSS limit counts as set (SDM 1 §19.5.2). Two bytes are
+  // read because the bits of a wide access may straddle a byte.
+  // Before the first LTR (TR still null) there is no bit map to consult.
+  const SegmentCache& tr = cpu.s.tr;
+  const bool tss32 = tr.attr & 8;  // type 9 or 11
+  if (sel_error(tr.selector) == 0 || !tss32 || tr.limit < 0x67) raise(kVecGp, 0);
+  const uint32_t at = sys_read<uint16_t>(cpu, tr.base + 0x66) + port / 8u;
+  if (at + 1 > tr.limit) raise(kVecGp, 0);
+  const uint32_t bits = sys_read<uint16_t>(cpu, tr.base + at) >> (port & 7);
+  if (bits & ((1u << size) - 1)) raise(kVecGp, 0);
 }
 
 namespace {

@@ -10,9 +10,9 @@
 namespace kestrel::cpu::exec {
 
 /// Raises #GP(0) when the current privilege may not access `size` bytes at
-/// `port` (SDM 1, "Protected-Mode I/O": CPL <= IOPL, else the TSS I/O
-/// permission bit map).
+/// `port` (SDM 1 §19.5, "Protected-Mode I/O": CPL <= IOPL, else the TSS I/O
+/// permission bit map; virtual-8086 mode always consults the bit map).
 /// Real mode always may.
-void check_io_permission(const Cpu& cpu, uint16_t port, unsigned size);
+void check_io_permission(Cpu& cpu, uint16_t port, unsigned size);
 
 }  // namespace kestrel::cpu::exec

@@ -8,6 +8,7 @@
 #include <cstdint>
 
 #include "cpu/cpu.h"
+#include "cpu/segment.h"
 
 namespace kestrel::cpu::exec {
 
@@ -19,9 +20,7 @@ inline void load_data_segment(Cpu& cpu, uint8_t seg, uint16_t selector) {
     cpu.load_real_segment(seg, selector);
     return;
   }
-  // TODO(kestrel): protected-mode descriptor loads: null selectors, table
-  // limits, type/DPL/RPL checks, #NP/#SS (SDM 3A §5.4, §5.5) #3
-  raise(kVecGp, selector & 0xfffc);
+  load_data_segment_pm(cpu, seg, selector);
 }
 
 /// MOV Sreg and POP Sreg: the next instruction runs before any interrupt

@@ -15,8 +15,6 @@ namespace {
 
 constexpr uint64_t kCr4Vme = 1u << 0;
 
-unsigned iopl(const Cpu& cpu) { return unsigned(cpu.s.rflags & kIopl) >> 12; }
-
 /// Sets SP to `sp` within `mask`, the stack width the value was computed
 /// with (POP SS may change the width under our feet).
 void commit_sp(Cpu& cpu, uint64_t sp, uint64_t mask) {

@@ -173,7 +173,7 @@ template <class T> void ins(Cpu& cpu, const DecodedInsn& insn) {
       // The segment check comes before the port read so that a #GP does
       // not lose device data.
       // TODO(kestrel): probe the page as well once paging lands #3
-      cpu.linear(kEs, di, sizeof(T));
+      cpu.linear(kEs, di, sizeof(T), kSegWritable);
       cpu.write<T>(kEs, di, T(cpu.io.in(port, sizeof(T))));
     });
     return true;

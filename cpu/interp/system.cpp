@@ -8,8 +8,11 @@
 #include <cstdint>
 #include <string_view>
 
+#include "cpu/debug.h"
 #include "cpu/interp/handlers.h"
 #include "cpu/interp/operands.h"
+#include "cpu/interp/x87.h"
+#include "cpu/msr.h"
 
 namespace kestrel::cpu::exec {
 namespace {
@@ -19,10 +22,10 @@ constexpr uint64_t kCr0Pe = 1u << 0, kCr0Mp = 1u << 1, kCr0Em = 1u << 2, kCr0Ts 
                    kCr0Et = 1u << 4, kCr0Ne = 1u << 5, kCr0Wp = 1u << 16, kCr0Am = 1u << 18,
                    kCr0Nw = 1u << 29, kCr0Cd = 1u << 30, kCr0Pg = 1u << 31;
 // CR4 bits Kestrel may allow.
-constexpr uint64_t kCr4Tsd = 1u << 2, kCr4De = 1u << 3, kCr4Osfxsr = 1u << 9,
+constexpr uint64_t kCr4Tsd = 1u << 2, kCr4De = 1u << 3, kCr4Pse = 1u << 4, kCr4Pae = 1u << 5,
+                   kCr4Pge = 1u << 7, kCr4Pce = 1u << 8, kCr4Osfxsr = 1u << 9,
                    kCr4Osxmmexcpt = 1u << 10, kCr4Fsgsbase = 1u << 16,
                    kCr4Osxsave = 1u << 18, kCr4Smap = 1u << 21;
-constexpr uint64_t kDr6Bd = 1u << 13, kDr7Gd = 1u << 13;
 
 /// Instructions marked a_priv: #GP(0) outside CPL 0 (virtual-8086 mode runs at CPL 3).
 void require_cpl0(const Cpu& cpu) {
@@ -46,11 +49,18 @@ uint64_t cr0_bits(const Cpu& cpu) {
   return m;
 }
 
-/// CR4 bits of the features this model has. Paging extensions (PSE, PAE,
-/// PGE), VME/PVI and DE arrive with the protected-mode and paging work.
+/// CR4 bits of the features this model has. DE (and CPUID's DE bit) waits
+/// until IN/OUT/INS/OUTS report their ports to cpu/debug.h's
+/// note_io_access: without I/O breakpoints the feature would be half there.
 uint64_t cr4_bits(const Cpu& cpu) {
   uint64_t m = 0;
+  // VME and PVI (SDM 3A §20.3, §20.4) came with the Pentium.
+  if (cpu.model->has(isa::fPentium)) m |= 0x3;
+  if (cpu.model->has(isa::fPse)) m |= kCr4Pse;
+  if (cpu.model->has(isa::fPae)) m |= kCr4Pae;
+  if (cpu.model->has(isa::fPge)) m |= kCr4Pge;
   if (cpu.model->has(isa::fTsc)) m |= kCr4Tsd;
+  if (cpu.model->has(isa::fP6)) m |= kCr4Pce;  // RDPMC (cpu/interp/msr.cpp)
   if (cpu.model->has(isa::fFxsr)) m |= kCr4Osfxsr;
   if (cpu.model->has(isa::fSse)) m |= kCr4Osxmmexcpt;
   if (cpu.model->has(isa::fFsgsbase)) m |= kCr4Fsgsbase;
@@ -67,8 +77,8 @@ void write_cr0(Cpu& cpu, uint64_t v) {
   // TODO(kestrel): long-mode activation and its checks (EFER.LME, CR4.PAE) #3
   v &= cr0_bits(cpu);
   if (cpu.model->has(isa::f486)) v |= kCr0Et;  // hardwired from the 486 on
-  cpu.s.cr[0] = v;
-  cpu.mem.flush_tlb();
+  // The MMU flushes what the change requires and, for PAE, loads the PDPTEs.
+  if (!cpu.load_paging(v, cpu.s.cr[3], cpu.s.cr[4], cpu.s.efer, false)) raise(kVecGp, 0);
 }
 
 void write_cr(Cpu& cpu, unsigned n, uint64_t v) {
@@ -77,13 +87,11 @@ void write_cr(Cpu& cpu, unsigned n, uint64_t v) {
     case 2: cpu.s.cr[2] = v; return;
     case 3:
       if (cpu.long_mode64() && (v >> cpu.model->phys_addr_bits)) raise(kVecGp, 0);
-      cpu.s.cr[3] = v;
-      cpu.mem.flush_tlb();
+      if (!cpu.load_paging(cpu.s.cr[0], v, cpu.s.cr[4], cpu.s.efer, true)) raise(kVecGp, 0);
       return;
     case 4:
       if (v & ~cr4_bits(cpu)) raise(kVecGp, 0);
-      cpu.s.cr[4] = v;
-      cpu.mem.flush_tlb();
+      if (!cpu.load_paging(cpu.s.cr[0], cpu.s.cr[3], v, cpu.s.efer, false)) raise(kVecGp, 0);
       return;
     default:  // CR8, the task-priority register
       if (v & ~uint64_t{0xf}) raise(kVecGp, 0);
@@ -165,13 +173,18 @@ uint32_t feature_bit(const Cpu& cpu, isa::Feature f, unsigned bit) {
   return cpu.model->has(f) ? 1u << bit : 0;
 }
 
-/// Leaf 1 EDX and ECX: exactly the features the model implements.
+/// Leaf 1 EDX and ECX: exactly the features the model implements. MTRR and
+/// PAT are the MSR file's (cpu/msr.h).
 CpuidRegs cpuid_features(const Cpu& cpu) {
   using namespace isa;
   CpuidRegs r;
   r.eax = cpu.model->cpuid_signature;
-  r.edx = feature_bit(cpu, fX87, 0) | feature_bit(cpu, fTsc, 4) | feature_bit(cpu, fMsr, 5) |
-          feature_bit(cpu, fCx8, 8) | feature_bit(cpu, fSysenter, 11) |
+  // VME (bit 1) goes with CR4.VME/PVI, which the Pentium introduced.
+  r.edx = feature_bit(cpu, fX87, 0) | feature_bit(cpu, fPentium, 1) |
+          feature_bit(cpu, fPse, 3) | feature_bit(cpu, fTsc, 4) |
+          feature_bit(cpu, fMsr, 5) | feature_bit(cpu, fPae, 6) | feature_bit(cpu, fCx8, 8) |
+          feature_bit(cpu, fPge, 13) | feature_bit(cpu, fPse36, 17) | feature_bit(cpu, fSysenter, 11) |
+          (has_mtrr(cpu) ? (1u << 12 | 1u << 16) : 0) |
           feature_bit(cpu, fCmov, 15) | feature_bit(cpu, fClflush, 19) |
           feature_bit(cpu, fMmx, 23) | feature_bit(cpu, fFxsr, 24) | feature_bit(cpu, fSse, 25) |
           feature_bit(cpu, fSse2, 26);
@@ -181,29 +194,63 @@ CpuidRegs cpuid_features(const Cpu& cpu) {
           feature_bit(cpu, fSse42, 20) | feature_bit(cpu, fMovbe, 22) |
           feature_bit(cpu, fPopcnt, 23) | feature_bit(cpu, fAes, 25) |
           feature_bit(cpu, fXsave, 26) | feature_bit(cpu, fRdrand, 30);
-  // EBX[15:8]: CLFLUSH line size in quadwords, meaningful with CLFLUSH.
+  // EBX[15:8]: CLFLUSH line size in quadwords, meaningful with CLFLUSH;
+  // EBX[31:24], the initial APIC ID, is 0 (one processor).
   if (cpu.model->has(fClflush)) r.ebx = 8u << 8;
   return r;
 }
 
-uint32_t vendor_word(const Cpu& cpu, unsigned n) {
+/// Leaf 80000001h: the AMD-defined features Kestrel implements.
+CpuidRegs cpuid_ext_features(const Cpu& cpu) {
+  using namespace isa;
+  CpuidRegs r;
+  r.edx = feature_bit(cpu, fSyscall, 11) | feature_bit(cpu, fNx, 20) |
+          feature_bit(cpu, fRdtscp, 27) | feature_bit(cpu, fLm, 29);
+  r.ecx = feature_bit(cpu, fLzcnt, 5) | feature_bit(cpu, fPrfchw, 8);
+  return r;
+}
+
+/// Four bytes of `text` from `pos`, little-endian, NUL-padded.
+uint32_t text_word(std::string_view text, size_t pos) {
   uint32_t w = 0;
-  const std::string_view v = cpu.model->vendor;
-  for (unsigned k = 0; k < 4 && 4 * n + k < v.size(); ++k) {
-    w |= uint32_t(uint8_t(v[4 * n + k])) << (8 * k);
+  for (unsigned k = 0; k < 4 && pos + k < text.size(); ++k) {
+    w |= uint32_t(uint8_t(text[pos + k])) << (8 * k);
   }
   return w;
 }
 
+uint32_t vendor_word(const Cpu& cpu, unsigned n) { return text_word(cpu.model->vendor, 4 * n); }
+
+/// Leaves 80000002h-80000004h: the 48-byte brand string, "Kestrel" and the
+/// model's name.
+CpuidRegs cpuid_brand(const Cpu& cpu, unsigned part) {
+  char buf[48] = {};
+  const std::string_view prefix = "Kestrel virtual CPU (";
+  size_t n = 0;
+  for (char c : prefix) buf[n++] = c;
+  for (char c : cpu.model->name) if (n < 46) buf[n++] = c;
+  buf[n] = ')';
+  const std::string_view text(buf, sizeof buf);
+  const size_t base = 16 * part;
+  return {text_word(text, base), text_word(text, base + 4), text_word(text, base + 8),
+          text_word(text, base + 12)};
+}
+
 constexpr uint32_t kCpuidMaxBasic = 1;
 constexpr uint32_t kCpuidExtBase = 0x80000000;
+constexpr uint32_t kCpuidMaxExt = 0x80000004;
 
-/// Leaf 0 (maximum leaf, vendor), leaf 1 (signature, features) and the
-/// extended maximum (no extended leaves yet). Any other leaf returns the
-/// highest basic leaf, as Intel processors do (SDM 2 CPUID).
+/// Leaf 0 (maximum leaf, vendor), leaf 1 (signature, features), the
+/// extended features and the brand string. A basic leaf above the maximum
+/// returns the highest basic leaf, as Intel processors do (SDM 2 CPUID);
+/// so does an extended leaf above the extended maximum.
 CpuidRegs cpuid_leaf(const Cpu& cpu, uint32_t leaf) {
   if (leaf == 0) return {kCpuidMaxBasic, vendor_word(cpu, 0), vendor_word(cpu, 2), vendor_word(cpu, 1)};
-  if (leaf == kCpuidExtBase) return {kCpuidExtBase, 0, 0, 0};
+  if (leaf == kCpuidExtBase) return {kCpuidMaxExt, 0, 0, 0};
+  if (leaf == kCpuidExtBase + 1) return cpuid_ext_features(cpu);
+  if (leaf >= kCpuidExtBase + 2 && leaf <= kCpuidMaxExt) {
+    return cpuid_brand(cpu, leaf - kCpuidExtBase - 2);
+  }
   return cpuid_features(cpu);
 }
 
@@ -224,8 +271,8 @@ void RDTSC(Cpu& cpu, const DecodedInsn&) {
     raise(kVecGp, 0);
   }
   // The retired-instruction count keeps runs deterministic until the
-  // machine's virtual clock drives the counter.
-  set_edx_eax(cpu.s, cpu.s.icount);
+  // machine's virtual clock drives the counter (cpu/msr.h).
+  set_edx_eax(cpu.s, read_tsc(cpu));
 }
 
 // ---- descriptor-table registers and the machine status word ----
@@ -253,13 +300,15 @@ void LMSW_Ew(Cpu& cpu, const DecodedInsn& insn) {
   // SDM 2 LMSW: only PE, MP, EM and TS change, and PE cannot be cleared.
   uint64_t cr0 = cpu.s.cr[0];
   cr0 = (cr0 & ~uint64_t{kCr0Mp | kCr0Em | kCr0Ts}) | (v & (kCr0Pe | kCr0Mp | kCr0Em | kCr0Ts));
-  cpu.s.cr[0] = cr0;
-  cpu.mem.flush_tlb();
+  if (!cpu.load_paging(cr0, cpu.s.cr[3], cpu.s.cr[4], cpu.s.efer, false)) raise(kVecGp, 0);
 }
 
 void CLTS(Cpu& cpu, const DecodedInsn&) {
   require_cpl0(cpu);
-  cpu.s.cr[0] &= ~kCr0Ts;
+  // TS is no paging bit: the MMU sees no change and flushes nothing.
+  if (!cpu.load_paging(cpu.s.cr[0] & ~kCr0Ts, cpu.s.cr[3], cpu.s.cr[4], cpu.s.efer, false)) {
+    raise(kVecGp, 0);
+  }
 }
 
 // ---- control and debug registers ----
@@ -284,13 +333,7 @@ void MOV_Dy_Ry(Cpu& cpu, const DecodedInsn& insn) {
   const unsigned n = dr_operand(cpu, insn);
   const uint64_t v = read_ry(cpu, insn.rm);
   if (n >= 6 && (v >> 32)) raise(kVecGp, 0);
-  switch (n) {
-    // DR6: bits 4-11 and 16-31 read as ones, bit 12 as zero (SDM 3A §17.2.3).
-    case 6: cpu.s.dr[6] = (v & 0xe00f) | 0xffff0ff0; break;
-    // DR7: bit 10 reads as one; bits 11, 12, 14 and 15 as zero (§17.2.4).
-    case 7: cpu.s.dr[7] = (v & 0xffff23ff) | 0x400; break;
-    default: cpu.s.dr[n] = v; break;
-  }
+  write_debug_register(cpu, n, v);
 }
 
 // ---- cache control, WAIT, hints, deliberate #UD ----
@@ -298,9 +341,10 @@ void INVD(Cpu& cpu, const DecodedInsn&) { require_cpl0(cpu); }
 void WBINVD(Cpu& cpu, const DecodedInsn&) { require_cpl0(cpu); }
 
 void FWAIT(Cpu& cpu, const DecodedInsn&) {
-  // SDM 2 WAIT: #NM when CR0.MP and CR0.TS are both set. No FPU state to
-  // wait for yet.
+  // SDM 2 WAIT: #NM when CR0.MP and CR0.TS are both set; then an unmasked
+  // x87 exception left pending raises #MF or signals FERR#.
   if ((cpu.s.cr[0] & (kCr0Mp | kCr0Ts)) == (kCr0Mp | kCr0Ts)) raise(kVecNm);
+  if (cpu.model->has(isa::fX87)) fpu_wait(cpu);
 }
 
 void NOP_Ev(Cpu&, const DecodedInsn&) {}

@@ -136,6 +136,7 @@ enum Feature : uint8_t {
   fMonitor, fRdrand, fRdseed, fAdx, fFsgsbase, fInvpcid, fSmap,
   fVmx, fSmx, fSgx, fRtm, fSha, fXsaveopt, fXsavec, fXsaves, fClwb,
   fClflushopt, fPrfchw,
+  fPse, fPae, fPge, fPse36, fNx,  ///< paging extensions (mmu/paging.cpp)
   kFeatureCount
 };
 static_assert(kFeatureCount <= 64, "CpuModel::features is a 64-bit set");

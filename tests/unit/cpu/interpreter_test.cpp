@@ -122,6 +122,18 @@ TEST_CASE("MOV SS defers the single-step trap past the next instruction; STI doe
   }
 }
 
+TEST_CASE("a fault while delivering a single-step trap keeps rIP past the instruction") {
+  // Regression: the fault path used to rewind rIP to the instruction that
+  // had already completed. SP = 1 makes every push fault, so the trap's
+  // delivery escalates to shutdown; rIP must stay on the next instruction.
+  RealModeFixture f;
+  f.load(0x100, {0x90, 0x90});
+  f.cpu.s.gpr[kRsp] = 1;
+  f.cpu.s.rflags |= kTf;
+  CHECK(f.interp.run(100) == StopReason::kShutdown);
+  CHECK(f.cpu.s.rip == 0x101);
+}
+
 TEST_CASE("a word access at offset FFFF faults on the 286 and wraps on the 8086") {
   {
     RealModeFixture f("80286");

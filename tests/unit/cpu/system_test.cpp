@@ -119,7 +119,7 @@ TEST_CASE("MOV CR0 / CR4: reserved-bit and PG-without-PE checks") {
   f.step({0x0f, 0x22, 0xc0});  // mov cr0, eax
   CHECK(f.cpu.s.rip == 0x500);
 
-  f.r(kRax) = 0x20;  // CR4.PAE: no paging extensions yet
+  f.r(kRax) = 0x800;  // CR4.UMIP: not implemented
   f.step({0x0f, 0x22, 0xe0});  // mov cr4, eax
   CHECK(f.cpu.s.rip == 0x500);
 

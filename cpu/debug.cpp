@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: MIT
+// Debug-register semantics: DR7 decoding, breakpoint matching and the DR6
+// bits reported with #DB.
+#include "cpu/debug.h"
+
+namespace kestrel::cpu {
+namespace {
+
+constexpr uint64_t kCr4De = 1u << 3;
+
+enum class BpKind : uint8_t { kExec = 0, kWrite = 1, kIo = 2, kReadWrite = 3 };
+
+bool enabled(uint64_t dr7, unsigned i) { return (dr7 >> (2 * i)) & 3; }
+BpKind kind(uint64_t dr7, unsigned i) { return BpKind((dr7 >> (16 + 4 * i)) & 3); }
+
+/// Bytes a breakpoint covers: LEN 00 = 1, 01 = 2, 11 = 4, 10 = 8 (SDM 3A
+/// §17.2.5; 10b is undefined before 64-bit processors and taken as 8 here).
+unsigned length(uint64_t dr7, unsigned i) {
+  static constexpr unsigned kLen[4] = {1, 2, 8, 4};
+  return kLen[(dr7 >> (18 + 4 * i)) & 3];
+}
+
+/// Whether [addr, addr + size) overlaps breakpoint i, whose address the
+/// processor aligns down to its length.
+bool overlaps(const Cpu& cpu, unsigned i, uint64_t addr, unsigned size) {
+  const unsigned len = length(cpu.s.dr[7], i);
+  const uint64_t bp = cpu.s.dr[i] & ~uint64_t(len - 1);
+  return addr < bp + len && bp < addr + size;
+}
+
+}  // namespace
+
+void update_debug_state(Cpu& cpu) {
+  const uint64_t dr7 = cpu.s.dr[7];
+  uint8_t exec = 0;
+  for (unsigned i = 0; i < 4; ++i) {
+    if (enabled(dr7, i) && kind(dr7, i) == BpKind::kExec) exec |= uint8_t(1u << i);
+  }
+  cpu.s.dbg_exec = exec;
+}
+
+void write_debug_register(Cpu& cpu, unsigned n, uint64_t v) {
+  switch (n) {
+    case 6: cpu.s.dr[6] = (v & 0xe00f) | kDr6Fixed1; return;
+    // DR7: bit 10 reads as one; bits 11, 12, 14 and 15 as zero (§17.2.4).
+    case 7: cpu.s.dr[7] = (v & 0xffff23ff) | 0x400; break;
+    default:
+      cpu.s.dr[n] = cpu.long_mode64() ? v : uint32_t(v);
+      break;
+  }
+  update_debug_state(cpu);
+}
+
+unsigned code_breakpoint_hits(const Cpu& cpu, uint64_t lin) {
+  if (!cpu.long_mode64()) lin = uint32_t(lin);
+  unsigned hits = 0;
+  for (unsigned i = 0; i < 4; ++i) {
+    if ((cpu.s.dbg_exec >> i & 1) && cpu.s.dr[i] == lin) hits |= 1u << i;
+  }
+  return hits;
+}
+
+bool check_code_breakpoint(Cpu& cpu) {
+  CpuState& s = cpu.s;
+  if (s.rflags & kRf) {
+    // RF is cleared once the breakpoint check has passed (SDM 3A §17.3.1.1).
+    s.rflags &= ~uint64_t{kRf};
+    return false;
+  }
+  const unsigned hits = code_breakpoint_hits(cpu, s.seg[kCs].base + s.rip);
+  if (!hits) return false;
+  s.dr[6] = (s.dr[6] & ~uint64_t{0xf}) | hits;
+  return true;
+}
+
+bool data_breakpoints_armed(const Cpu& cpu) {
+  const uint64_t dr7 = cpu.s.dr[7];
+  for (unsigned i = 0; i < 4; ++i) {
+    const BpKind k = kind(dr7, i);
+    if (enabled(dr7, i) && (k == BpKind::kWrite || k == BpKind::kReadWrite)) return true;
+  }
+  return false;
+}
+
+void note_data_access(Cpu& cpu, uint64_t lin, unsigned size, bool write) {
+  const uint64_t dr7 = cpu.s.dr[7];
+  for (unsigned i = 0; i < 4; ++i) {
+    const BpKind k = kind(dr7, i);
+    if (!enabled(dr7, i) || k == BpKind::kExec || k == BpKind::kIo) continue;
+    if (k == BpKind::kWrite && !write) continue;
+    if (overlaps(cpu, i, lin, size)) cpu.s.dbg_hits |= uint8_t(1u << i);
+  }
+}
+
+void note_io_access(Cpu& cpu, uint16_t port, unsigned size) {
+  // R/W = 10b means an I/O breakpoint only with CR4.DE (§17.2.4).
+  if (!(cpu.s.cr[4] & kCr4De)) return;
+  const uint64_t dr7 = cpu.s.dr[7];
+  for (unsigned i = 0; i < 4; ++i) {
+    if (!enabled(dr7, i) || kind(dr7, i) != BpKind::kIo) continue;
+    if (overlaps(cpu, i, port, size)) cpu.s.dbg_hits |= uint8_t(1u << i);
+  }
+}
+
+void set_trap_dr6(Cpu& cpu, bool single_step) {
+  CpuState& s = cpu.s;
+  // B0-B3 report this exception's breakpoints only; BS, BD and BT are
+  // sticky until software clears them (§17.2.3).
+  s.dr[6] = (s.dr[6] & ~uint64_t{0xf}) | (s.dbg_hits & 0xf) | kDr6Fixed1;
+  if (single_step) s.dr[6] |= kDr6Bs;
+  s.dbg_hits = 0;
+}
+
+}  // namespace kestrel::cpu

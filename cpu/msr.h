@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: MIT
+// The model-specific registers an operating system touches: the time-stamp
+// counter, APIC base, SYSENTER, PAT, the MTRRs, EFER and a few identification
+// MSRs. Their storage is CpuState::msr (and CpuState::efer); RDMSR, WRMSR and
+// RDPMC live in cpu/interp/msr.cpp.
+#pragma once
+
+#include <cstdint>
+
+#include "cpu/cpu.h"
+
+namespace kestrel::cpu {
+
+/// MSR indices (SDM 4, table 2-2).
+enum MsrIndex : uint32_t {
+  kMsrTsc = 0x10,
+  kMsrPlatformId = 0x17,
+  kMsrApicBase = 0x1b,
+  kMsrBiosSignId = 0x8b,
+  kMsrPerfCtr0 = 0xc1,
+  kMsrPerfCtr1 = 0xc2,
+  kMsrMtrrCap = 0xfe,
+  kMsrSysenterCs = 0x174,
+  kMsrSysenterEsp = 0x175,
+  kMsrSysenterEip = 0x176,
+  kMsrPerfEvtSel0 = 0x186,
+  kMsrPerfEvtSel1 = 0x187,
+  kMsrMiscEnable = 0x1a0,
+  kMsrMtrrPhysBase0 = 0x200,
+  kMsrMtrrPhysMask7 = 0x20f,
+  kMsrMtrrFix64k00000 = 0x250,
+  kMsrMtrrFix16k80000 = 0x258,
+  kMsrMtrrFix16kA0000 = 0x259,
+  kMsrMtrrFix4kC0000 = 0x268,
+  kMsrMtrrFix4kF8000 = 0x26f,
+  kMsrPat = 0x277,
+  kMsrMtrrDefType = 0x2ff,
+  kMsrEfer = 0xc0000080,
+};
+
+/// EFER bits (SDM 3A §2.2.1).
+enum EferBit : uint64_t {
+  kEferSce = 1u << 0, kEferLme = 1u << 8, kEferLma = 1u << 10, kEferNxe = 1u << 11,
+};
+
+/// Reads MSR `index`; #GP(0) when the model has no such MSR.
+uint64_t read_msr(Cpu& cpu, uint32_t index);
+/// Writes MSR `index`; #GP(0) for an MSR the model lacks, a read-only MSR
+/// or a value with reserved bits set. Nothing changes when it faults.
+void write_msr(Cpu& cpu, uint32_t index, uint64_t value);
+
+/// The time-stamp counter: retired instructions plus the offset a WRMSR
+/// to IA32_TIME_STAMP_COUNTER set, so deterministic runs stay reproducible.
+inline uint64_t read_tsc(const Cpu& cpu) { return cpu.s.icount + cpu.s.msr.tsc_offset; }
+
+/// Whether the model has MTRRs and PAT (CPUID.1:EDX bits 12 and 16).
+inline bool has_mtrr(const Cpu& cpu) {
+  return cpu.model->has(isa::fMsr) && cpu.model->has(isa::fP6);
+}
+
+}  // namespace kestrel::cpu
