@@ -38,6 +38,10 @@ void decimal_adjust(Cpu& cpu, bool subtract) {
   uint8_t v = old_al;
   uint32_t f = 0;
   if ((v & 0x0f) > 9 || old_af) {
+    // DAS: CF <- old_CF or the borrow of AL - 6 (SDM vol. 2, DAS); the
+    // 8086 does not take the borrow (its SingleStepTests vectors for 2F).
+    // For DAA the carry of AL + 6 needs AL > F9h, which the next step covers.
+    if (subtract && v < 6 && !is_8086(cpu)) f |= kCf;
     v = uint8_t(subtract ? v - 6 : v + 6);
     f |= kAf;
   }

@@ -422,6 +422,20 @@ TEST_CASE("DAA and DAS, with the 8086's 9Fh threshold when AF is set") {
   CHECK(f2.flags() == (kAf | kPf));
 }
 
+TEST_CASE("DAS sets CF from the borrow of AL - 6 after the 8086 (Unicorn differential)") {
+  // AL = 04h with AF: AL - 6 borrows, so CF = 1 although AL <= 99h and CF
+  // was clear (SDM vol. 2, DAS); the 8086 leaves CF clear.
+  Fixture f8("8086"), fmax("max");
+  for (Fixture* f : {&f8, &fmax}) {
+    f->reg(kRax) = 0x04;
+    f->set_flags(kAf);
+    DAS(f->cpu, {});
+    CHECK(f->reg(kRax) == 0xfe);
+  }
+  CHECK(fmax.flags() == (kAf | kCf | kSf));
+  CHECK(f8.flags() == (kAf | kSf));
+}
+
 TEST_CASE("AAA and AAS: the 8086 adjusts AL and AH apart, later CPUs adjust AX") {
   Fixture f8("8086"), f2("80286");
   for (Fixture* f : {&f8, &f2}) {
