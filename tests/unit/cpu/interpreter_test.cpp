@@ -8,31 +8,10 @@
 #include "cpu/cpu.h"
 #include "cpu/flags.h"
 #include "cpu/interp/interpreter.h"
+#include "tests/unit/cpu/real_mode_fixture.h"
 
 namespace kestrel::cpu {
 namespace {
-
-struct RealModeFixture {
-  explicit RealModeFixture(const char* model = "max")
-      : mem(1 << 20, find_cpu_model(model)->phys_addr_bits), cpu(*find_cpu_model(model), mem, bus), interp(cpu) {
-    cpu.reset();
-    for (uint8_t seg : {kCs, kDs, kEs, kSs}) cpu.load_real_segment(seg, 0);
-    cpu.s.rip = 0x100;
-    cpu.s.gpr[kRsp] = 0x8000;
-  }
-  void load(uint32_t addr, std::vector<uint8_t> bytes) { mem.load_phys(addr, bytes); }
-  /// Points vector `v` of the IVT at `handler` (segment 0).
-  void set_vector(uint8_t v, uint16_t handler) {
-    mem.write_phys(v * 4u, handler, 2);
-    mem.write_phys(v * 4u + 2, 0, 2);
-  }
-  uint8_t reg8(unsigned n) const { return uint8_t(cpu.s.gpr[n]); }
-
-  mmu::Mmu mem;
-  OpenBus bus;
-  Cpu cpu;
-  Interpreter interp;
-};
 
 TEST_CASE("a block runs to HLT and stays cached") {
   RealModeFixture f;

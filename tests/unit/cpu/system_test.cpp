@@ -8,36 +8,15 @@
 
 #include "cpu/cpu.h"
 #include "cpu/interp/interpreter.h"
+#include "tests/unit/cpu/real_mode_fixture.h"
 
 namespace kestrel::cpu {
 namespace {
 
-struct SystemFixture {
-  explicit SystemFixture(const char* model = "max")
-      : mem(1 << 20, find_cpu_model(model)->phys_addr_bits),
-        cpu(*find_cpu_model(model), mem, bus),
-        interp(cpu) {
-    cpu.reset();
-    for (uint8_t seg : {kCs, kDs, kEs, kSs}) cpu.load_real_segment(seg, 0);
-    cpu.s.gpr[kRsp] = 0x8000;
+struct SystemFixture : RealModeFixture {
+  explicit SystemFixture(const char* model = "max") : RealModeFixture(model) {
     cpu.s.idtr = {0, 0x3ff};
   }
-  void step(std::vector<uint8_t> code) {
-    cpu.s.rip = 0x100;
-    mem.load_phys(0x100, code);
-    interp.step();
-  }
-  void set_vector(uint8_t v, uint16_t handler) {
-    mem.write_phys(v * 4u, handler, 2);
-    mem.write_phys(v * 4u + 2, 0, 2);
-  }
-  uint64_t& r(unsigned n) { return cpu.s.gpr[n]; }
-  uint64_t phys(uint64_t a, unsigned size) { return mem.read_phys(a, size); }
-
-  mmu::Mmu mem;
-  OpenBus bus;
-  Cpu cpu;
-  Interpreter interp;
 };
 
 TEST_CASE("CPUID leaf 0 names the vendor, leaf 1 the model's features") {
