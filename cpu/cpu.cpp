@@ -31,6 +31,12 @@ void Cpu::reset() {
   s.gpr[kRdx] = model->cpuid_signature;
   s.ldtr.attr = 0x82;
   s.tr.attr = 0x8b;
+  // The x87 after power-up, not after FINIT: control word 0040h (all
+  // exceptions unmasked, 24-bit precision), every register +0 and tagged
+  // zero (SDM 3A §9.1.1, table 9-1). FINIT/FNINIT give 037Fh and FFFFh.
+  s.fcw = 0x0040;
+  s.fsw = 0;
+  s.ftw = 0x5555;
   mem.set_a20(true);
   load_paging(s.cr[0], 0, 0, 0, true);
 }
@@ -44,6 +50,7 @@ bool Cpu::load_paging(uint64_t cr0, uint64_t cr3, uint64_t cr4, uint64_t efer, b
   cfg.pge = cr4 & (1u << 7);
   cfg.nxe = efer & (1u << 11);
   cfg.lma = efer & (1u << 10);
+  cfg.la57 = cfg.lma && (cr4 & (1u << 12));
   cfg.cr3 = cr3;
   if (!mem.set_paging(cfg, cr3_load)) return false;
   s.cr[0] = cr0;

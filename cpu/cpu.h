@@ -7,6 +7,7 @@
 
 #include <cstdint>
 
+#include "cpu/apic_hook.h"
 #include "cpu/model.h"
 #include "cpu/port_io.h"
 #include "cpu/state.h"
@@ -35,20 +36,27 @@ struct GuestFault {
   throw GuestFault{vector, true, error};
 }
 
-/// The CPU is the MMU's fault sink: a page fault sets CR2 and raises #PF.
-struct Cpu : mmu::FaultSink {
+/// The CPU is the MMU's fault sink: a page fault sets CR2 and raises #PF;
+/// and the sink of the watches its data breakpoints program (cpu/debug.h).
+struct Cpu : mmu::FaultSink, mmu::WatchSink {
   Cpu(const CpuModel& m, mmu::Mmu& memory, PortIo& ports)
       : model(&m), mem(memory), io(ports) {
     mem.set_fault_sink(this);
   }
   Cpu(const Cpu&) = delete;
   Cpu& operator=(const Cpu&) = delete;
-  ~Cpu() override { mem.set_fault_sink(nullptr); }
+  ~Cpu() override {
+    mem.set_fault_sink(nullptr);
+    mem.remove_watches(*this);
+  }
 
   CpuState s;
   const CpuModel* model;
   mmu::Mmu& mem;
   PortIo& io;
+  /// The local APIC, when the machine has one: CR8, IA32_APIC_BASE and
+  /// IA32_TSC_DEADLINE reach it here, and CPUID reports it.
+  ApicHook* apic = nullptr;
   /// rIP of the instruction being executed; faults report it.
   uint64_t insn_rip = 0;
 
@@ -65,21 +73,43 @@ struct Cpu : mmu::FaultSink {
   bool load_paging(uint64_t cr0, uint64_t cr3, uint64_t cr4, uint64_t efer, bool cr3_load);
   /// mmu::FaultSink: CR2 = the linear address, then #PF(error).
   void page_fault(uint64_t linear, uint32_t error_code) override;
+  /// mmu::WatchSink: a data breakpoint's range was accessed (cpu/debug.cpp).
+  void watch_hit(const mmu::WatchHit& hit) override;
 
   bool real_mode() const { return !(s.cr[0] & 1); }
   bool v86() const { return s.rflags & kVm; }
-  bool long_mode64() const { return s.seg[kCs].attr & kAttrL && (s.efer & (1u << 10)); }
+  /// IA-32e mode (EFER.LMA): 64-bit or compatibility mode.
+  bool long_mode() const { return s.efer & (1u << 10); }
+  /// 64-bit mode: IA-32e mode with a CS whose L bit is set.
+  bool long_mode64() const { return s.seg[kCs].attr & kAttrL && long_mode(); }
+  /// Whether `v` is canonical for the linear-address width: 48 bits, or 57
+  /// with CR4.LA57 (SDM 3A §3.3.7.1).
+  bool canonical(uint64_t v) const {
+    const unsigned shift = s.cr[4] & (1u << 12) ? 7 : 16;
+    return uint64_t(int64_t(v << shift) >> shift) == v;
+  }
 
   /// Linear address of seg:offset for an access of `size` bytes that needs
   /// `rights` (SegRights), after the segment's limit, expand-down and type
   /// checks, all precomputed in the cache at load time: #GP(0), or #SS(0)
-  /// for the stack segment (SDM 3A §5.3, §5.4).
+  /// for the stack segment (SDM 3A §5.3, §5.4). Outside 64-bit mode linear
+  /// addresses are 32 bits wide.
   uint64_t linear(uint8_t seg, uint64_t offset, unsigned size,
                   uint8_t rights = kSegReadable) const {
+    if (long_mode64()) return linear64(seg, offset, size);
     const SegmentCache& sc = s.seg[seg];
     if (offset < sc.lo || offset + size - 1 > sc.limit || !(sc.rights & rights)) [[unlikely]]
       segment_fault(seg);
-    return sc.base + offset;
+    return uint32_t(sc.base + offset);
+  }
+  /// 64-bit mode: no limit or type checks; only FS and GS have a base; the
+  /// first and last byte must be canonical, else #SS(0) for the stack
+  /// segment and #GP(0) for the others (SDM 3A §3.4.4, §5.3.1).
+  uint64_t linear64(uint8_t seg, uint64_t offset, unsigned size) const {
+    const uint64_t lin = (seg == kFs || seg == kGs ? s.seg[seg].base : 0) + offset;
+    if (!canonical(lin) || !canonical(lin + size - 1)) [[unlikely]]
+      raise(seg == kSs ? kVecSs : kVecGp, 0);
+    return lin;
   }
 
   template <class T> T read(uint8_t seg, uint64_t offset) {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Debug-register semantics: DR7 decoding, breakpoint matching and the DR6
-// bits reported with #DB.
+// Debug-register semantics: DR7 decoding, breakpoint matching, the MMU
+// watches that data breakpoints program, and the DR6 bits reported with #DB.
 #include "cpu/debug.h"
 
 namespace kestrel::cpu {
@@ -28,6 +28,22 @@ bool overlaps(const Cpu& cpu, unsigned i, uint64_t addr, unsigned size) {
   return addr < bp + len && bp < addr + size;
 }
 
+/// Gives each enabled data breakpoint an MMU watch over its aligned range,
+/// tagged with its number, replacing the watches programmed before: the
+/// MMU's slow path then reports the accesses (note_data_access), and pages
+/// without a breakpoint keep their fast path.
+void program_data_watches(Cpu& cpu) {
+  cpu.mem.remove_watches(cpu);
+  const uint64_t dr7 = cpu.s.dr[7];
+  for (unsigned i = 0; i < 4; ++i) {
+    const BpKind k = kind(dr7, i);
+    if (!enabled(dr7, i) || (k != BpKind::kWrite && k != BpKind::kReadWrite)) continue;
+    const unsigned len = length(dr7, i);
+    const auto watch = k == BpKind::kWrite ? mmu::WatchKind::kWrite : mmu::WatchKind::kAccess;
+    cpu.mem.add_watch(cpu.s.dr[i] & ~uint64_t(len - 1), len, watch, cpu, i);
+  }
+}
+
 }  // namespace
 
 void update_debug_state(Cpu& cpu) {
@@ -37,6 +53,7 @@ void update_debug_state(Cpu& cpu) {
     if (enabled(dr7, i) && kind(dr7, i) == BpKind::kExec) exec |= uint8_t(1u << i);
   }
   cpu.s.dbg_exec = exec;
+  program_data_watches(cpu);
 }
 
 void write_debug_register(Cpu& cpu, unsigned n, uint64_t v) {
@@ -90,6 +107,13 @@ void note_data_access(Cpu& cpu, uint64_t lin, unsigned size, bool write) {
     if (k == BpKind::kWrite && !write) continue;
     if (overlaps(cpu, i, lin, size)) cpu.s.dbg_hits |= uint8_t(1u << i);
   }
+}
+
+// Matched again against DR0-DR3 and DR7 rather than trusting the watch's
+// tag: a watch outliving its breakpoint (a reset replaces CpuState without
+// reprogramming) then only costs a slow path, never a spurious #DB.
+void Cpu::watch_hit(const mmu::WatchHit& hit) {
+  note_data_access(*this, hit.linear, hit.size, hit.access == mmu::WatchKind::kWrite);
 }
 
 void note_io_access(Cpu& cpu, uint16_t port, unsigned size) {

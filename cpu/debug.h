@@ -25,8 +25,10 @@ enum Dr7Bit : uint64_t { kDr7Le = 1u << 8, kDr7Ge = 1u << 9, kDr7Gd = 1u << 13 }
 /// fixed bits applied, and refreshes the state derived from DR7.
 void write_debug_register(Cpu& cpu, unsigned n, uint64_t value);
 
-/// Recomputes CpuState::dbg_exec from DR7; call after changing DR7 other
-/// than through write_debug_register (task switches, snapshot loads).
+/// Recomputes CpuState::dbg_exec from DR7 and programs the MMU watches of
+/// the enabled data breakpoints (R/W = 01b or 11b) from DR0-DR3 and DR7;
+/// call after changing them other than through write_debug_register (task
+/// switches, snapshot loads).
 void update_debug_state(Cpu& cpu);
 
 /// B0-B3 bits of the enabled execute breakpoints at linear address `lin`.
@@ -39,8 +41,10 @@ unsigned code_breakpoint_hits(const Cpu& cpu, uint64_t lin);
 bool check_code_breakpoint(Cpu& cpu);
 
 /// Data-breakpoint hook: an access of `size` bytes at linear `lin` that the
-/// memory path reports while data breakpoints are armed. Hits accumulate in
-/// CpuState::dbg_hits and become one #DB trap after the instruction.
+/// MMU's watches report (Cpu::watch_hit) while data breakpoints are armed.
+/// Hits accumulate in CpuState::dbg_hits and become one #DB trap after the
+/// instruction, or after the iteration of a repeated string instruction
+/// (SDM 3A §17.3.1.2).
 void note_data_access(Cpu& cpu, uint64_t lin, unsigned size, bool write);
 /// I/O-breakpoint hook (DR7 R/W = 10b with CR4.DE) for IN/OUT/INS/OUTS.
 void note_io_access(Cpu& cpu, uint16_t port, unsigned size);

@@ -2,7 +2,8 @@
 // Event delivery: real-address mode through the interrupt vector table at
 // IDTR.base; protected and virtual-8086 mode through IDT interrupt, trap
 // and task gates with their privilege and stack switches (SDM 3A chapter
-// 6, SDM 2 INT n), and VME's redirection of INT n to the virtual-8086 IVT.
+// 6, SDM 2 INT n); IA-32e mode through 64-bit gates with IST stacks; and
+// VME's redirection of INT n to the virtual-8086 IVT.
 #include "cpu/interrupts.h"
 
 #include "cpu/flags.h"
@@ -173,10 +174,74 @@ void deliver_protected(Cpu& cpu, uint8_t vector, EventKind kind, bool has_error,
   if (kind == EventKind::kSoftware && gate.dpl() < cpu.s.cpl) raise(kVecGp, idt_err);
   if (!gate.present()) raise(kVecNp, idt_err);
   if (task_gate) {
-    task_switch(cpu, gate.gate_selector(), TaskSwitchReason::kInterrupt, has_error, error);
+    // A software interrupt reports EXT = 0 in the error code of a fault the
+    // switch raises; that is the only difference between the switch of a
+    // CALL and that of an interrupt without an error code.
+    const auto why = kind == EventKind::kSoftware ? TaskSwitchReason::kCall
+                                                  : TaskSwitchReason::kInterrupt;
+    task_switch(cpu, gate.gate_selector(), why, has_error, error);
     return;
   }
   deliver_through_gate(cpu, gate, ext, has_error, error);
+}
+
+/// The target of a 64-bit interrupt or trap gate: a present 64-bit code
+/// segment with DPL <= CPL (SDM 2 INT n, IA-32E-MODE).
+Descriptor long_gate_target(Cpu& cpu, uint16_t cs_sel, uint32_t ext) {
+  if (sel_error(cs_sel) == 0) raise(kVecGp, ext);
+  const Descriptor cs = read_descriptor(cpu, cs_sel, kVecGp, ext);
+  const uint32_t cs_err = sel_error(cs_sel) | ext;
+  if (!cs.code() || cs.dpl() > cpu.s.cpl || !is_code64(cpu, cs) || bad_long_code(cpu, cs)) {
+    raise(kVecGp, cs_err);
+  }
+  if (!cs.present()) raise(kVecNp, cs_err);
+  return cs;
+}
+
+/// SDM 3A §6.14: the IDT holds 16-byte interrupt and trap gates; the frame
+/// is always SS, RSP, RFLAGS, CS, RIP [, error code], 8 bytes each, on a
+/// stack aligned to 16 bytes, from the TSS on a privilege change or from an
+/// IST slot when the gate names one. Task gates do not exist.
+void deliver_long(Cpu& cpu, uint8_t vector, EventKind kind, bool has_error, uint32_t error) {
+  const uint32_t ext = kind == EventKind::kSoftware ? 0 : 1;
+  const uint32_t idt_err = uint32_t(vector) * 8 + 2 + ext;
+  if (uint32_t(vector) * 16 + 15 > cpu.s.idtr.limit) raise(kVecGp, idt_err);
+  const uint64_t at = cpu.s.idtr.base + vector * 16u;
+  Descriptor gate;
+  gate.lo = sys_read<uint32_t>(cpu, at);
+  gate.hi = sys_read<uint32_t>(cpu, at + 4);
+  const uint32_t upper = sys_read<uint32_t>(cpu, at + 8);
+  const bool ok = gate.system() && (gate.type() == kSysIntGate64 || gate.type() == kSysTrapGate64);
+  if (!ok) raise(kVecGp, idt_err);
+  if (kind == EventKind::kSoftware && gate.dpl() < cpu.s.cpl) raise(kVecGp, idt_err);
+  if (!gate.present()) raise(kVecNp, idt_err);
+  const uint16_t cs_sel = gate.gate_selector();
+  const Descriptor cs = long_gate_target(cpu, cs_sel, ext);
+  const uint64_t rip = gate.gate_offset(true) | uint64_t(upper) << 32;
+  if (!cpu.canonical(rip)) raise(kVecGp, ext);
+  const unsigned ist = gate.hi & 7;
+  const bool inward = !cs.conforming() && cs.dpl() < cpu.s.cpl;
+  const unsigned new_cpl = inward ? cs.dpl() : cpu.s.cpl;
+  // Compatibility mode's stack pointer is ESP, zero-extended.
+  const uint64_t old_rsp = cpu.long_mode64() ? cpu.s.gpr[kRsp] : uint32_t(cpu.s.gpr[kRsp]);
+  uint64_t rsp = old_rsp;
+  if (inward || ist) {
+    rsp = tss64_stack(cpu, new_cpl, ist, ext);
+    if (!cpu.canonical(rsp)) raise(kVecSs, ext);
+  }
+  LongStack f(cpu, rsp & ~uint64_t{15}, ext,
+              new_cpl == 3 ? mmu::Priv::kUser : mmu::Priv::kSupervisor);
+  f.push(8, cpu.s.seg[kSs].selector);
+  f.push(8, old_rsp);
+  f.push(8, read_flags(cpu.s));
+  f.push(8, cpu.s.seg[kCs].selector);
+  f.push(8, cpu.s.rip);
+  if (has_error) f.push(8, error);
+  load_code_segment(cpu, cs_sel, cs, new_cpl);
+  if (inward) load_null_stack64(cpu, new_cpl);
+  cpu.s.gpr[kRsp] = f.rsp();
+  cpu.s.rip = rip;
+  enter_handler_flags(cpu, gate.type() & 1);
 }
 
 /// The bit for `vector` in the software interrupt redirection bit map,
@@ -221,6 +286,8 @@ void deliver_event(Cpu& cpu, uint8_t vector, EventKind kind, bool has_error,
     // Real mode pushes no error code (SDM 3A, 8086 emulation, "Interrupt and
     // Exception Handling").
     deliver_real(cpu, vector);
+  } else if (cpu.long_mode()) {
+    deliver_long(cpu, vector, kind, has_error, error);
   } else {
     deliver_protected(cpu, vector, kind, has_error, error);
   }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Delivering exceptions and interrupts to the guest: through the IVT in real
-// mode, through the IDT and its gates in protected and virtual-8086 mode.
+// mode, through the IDT and its gates in protected, virtual-8086 and IA-32e
+// mode.
 #pragma once
 
 #include <cstdint>
@@ -20,7 +21,8 @@ enum class EventKind : uint8_t {
 /// through the IVT. Protected and virtual-8086 mode: the IDT gate, with
 /// its privilege checks, stack switch from the TSS, error code (16- or
 /// 32-bit as the gate) and, from virtual-8086 mode, the data segment
-/// registers; a task gate switches tasks. Software interrupts (kSoftware)
+/// registers; a task gate switches tasks. IA-32e mode: 16-byte gates, IST
+/// stacks and a 64-bit frame with SS:RSP always pushed. Software interrupts (kSoftware)
 /// are checked against the gate DPL and report EXT = 0; other kinds set
 /// EXT in the error code of a fault raised during delivery. Throws
 /// GuestFault when the delivery itself faults and changes nothing then;

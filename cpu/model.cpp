@@ -19,14 +19,18 @@ constexpr uint64_t bits(std::initializer_list<Feature> fs) {
 constexpr uint64_t k8086 = bits({f8086});
 constexpr uint64_t k286 = k8086 | bits({f186, f286});
 constexpr uint64_t k386 = k286 | bits({f386});
-// What the interpreter executes today; later work adds SSE and long mode.
 constexpr uint64_t kMax = k386 | bits({f486, fPentium, fP6, fCmov, fCx8, fTsc, fMsr, fSysenter,
-                                          fX87, fMmx, fFxsr,
-                                          fPse, fPae, fPge, fPse36});
+                                          fX87, fMmx, fFxsr, fSse, fSse2, fSse3, fSsse3,
+                                          fSse41, fSse42, fPopcnt, fLzcnt, fMovbe, fPclmul,
+                                          fAes, fCx16, fXsave, fClflush, fLm, fSyscall,
+                                          fRdtscp, fNx, fPse, fPae, fPge, fPse36});
 
 constexpr std::array kModels = {
-    // 36 physical address bits, as on the P6: PAE and PSE-36 reach 64 GiB.
-    CpuModel{"max", "every feature Kestrel implements (default)", kMax, 0, 15, 36,
+    // 40 physical address bits (1 TiB). The signature is family 6, model
+    // 0Fh, stepping 1: the family of the first Intel 64 Core (Merom).
+    // Software learns the features from the CPUID bits; the signature only
+    // keys errata, and this one names none Kestrel would have to imitate.
+    CpuModel{"max", "every feature Kestrel implements (default)", kMax, 0, 15, 40,
              "GenuineIntel", 0x000006f1},
     CpuModel{"8086", "Intel 8086: 20-bit bus, no #UD, undocumented aliases", k8086 | bits({fOnly8086}),
              kQuirkUnmaskedShift | kQuirkPushSpNew | kQuirkDivFaultNextIp | kQuirkFlagsHighSet |

@@ -54,9 +54,60 @@ uint64_t efer_bits(const Cpu& cpu) {
 /// SYSENTER_ESP/EIP hold a canonical address with long mode, else 32 bits.
 uint64_t sysenter_address(const Cpu& cpu, uint64_t v) {
   if (!cpu.model->has(isa::fLm)) return uint32_t(v);
-  const int64_t canon = int64_t(v << 16) >> 16;
-  if (uint64_t(canon) != v) raise(kVecGp, 0);
+  if (!cpu.canonical(v)) raise(kVecGp, 0);
   return v;
+}
+
+/// The long-mode MSRs: SYSCALL's STAR/LSTAR/CSTAR/FMASK, the FS and GS
+/// bases, KERNEL_GS_BASE and TSC_AUX (SDM 4 table 2-2).
+std::optional<uint64_t> read_long(const Cpu& cpu, uint32_t index) {
+  const MsrFile& m = cpu.s.msr;
+  const bool lm = cpu.model->has(isa::fLm);
+  switch (index) {
+    case kMsrStar: if (cpu.model->has(isa::fSyscall)) return m.star; break;
+    case kMsrLstar: if (lm) return m.lstar; break;
+    case kMsrCstar: if (lm) return m.cstar; break;
+    case kMsrFmask: if (lm) return m.sfmask; break;
+    case kMsrFsBase: if (lm) return cpu.s.seg[kFs].base; break;
+    case kMsrGsBase: if (lm) return cpu.s.seg[kGs].base; break;
+    case kMsrKernelGsBase: if (lm) return m.kernel_gs_base; break;
+    case kMsrTscAux: if (cpu.model->has(isa::fRdtscp)) return m.tsc_aux; break;
+    default: break;
+  }
+  return std::nullopt;
+}
+
+/// A linear address held by an MSR must be canonical.
+uint64_t canonical_msr(const Cpu& cpu, uint64_t v) {
+  if (!cpu.canonical(v)) raise(kVecGp, 0);
+  return v;
+}
+
+bool write_long(Cpu& cpu, uint32_t index, uint64_t v) {
+  MsrFile& m = cpu.s.msr;
+  const bool lm = cpu.model->has(isa::fLm);
+  switch (index) {
+    case kMsrStar: if (!cpu.model->has(isa::fSyscall)) return false; m.star = v; return true;
+    case kMsrLstar: if (!lm) return false; m.lstar = canonical_msr(cpu, v); return true;
+    case kMsrCstar: if (!lm) return false; m.cstar = canonical_msr(cpu, v); return true;
+    case kMsrFmask:
+      if (!lm) return false;
+      if (v >> 32) raise(kVecGp, 0);
+      m.sfmask = v;
+      return true;
+    case kMsrFsBase: if (!lm) return false; cpu.s.seg[kFs].base = canonical_msr(cpu, v); return true;
+    case kMsrGsBase: if (!lm) return false; cpu.s.seg[kGs].base = canonical_msr(cpu, v); return true;
+    case kMsrKernelGsBase:
+      if (!lm) return false;
+      m.kernel_gs_base = canonical_msr(cpu, v);
+      return true;
+    case kMsrTscAux:
+      if (!cpu.model->has(isa::fRdtscp)) return false;
+      if (v >> 32) raise(kVecGp, 0);
+      m.tsc_aux = v;
+      return true;
+    default: return false;
+  }
 }
 
 std::optional<uint64_t> read_mtrr(const Cpu& cpu, uint32_t index) {
@@ -106,6 +157,7 @@ std::optional<uint64_t> read_other(const Cpu& cpu, uint32_t index) {
   switch (index) {
     case kMsrTsc: return read_tsc(cpu);
     case kMsrApicBase: if (p6) return m.apic_base; break;
+    case kMsrTscDeadline: if (cpu.apic) return cpu.apic->read_tsc_deadline(); break;
     case kMsrPlatformId: if (p6) return 0; break;
     case kMsrBiosSignId: if (p6) return 0; break;  // no microcode update loaded
     case kMsrMiscEnable: if (p6) return m.misc_enable; break;
@@ -128,6 +180,7 @@ void write_apic_base(Cpu& cpu, uint64_t v) {
   const uint64_t allowed = phys_page_mask(cpu) | (1u << 11) | (1u << 8);
   if (v & ~allowed) raise(kVecGp, 0);
   cpu.s.msr.apic_base = (v & ~uint64_t{1u << 8}) | (cpu.s.msr.apic_base & (1u << 8));
+  if (cpu.apic) cpu.apic->apic_base_written(cpu.s.msr.apic_base);
 }
 
 void write_misc_enable(Cpu& cpu, uint64_t v) {
@@ -158,6 +211,10 @@ bool write_other(Cpu& cpu, uint32_t index, uint64_t v) {
   switch (index) {
     case kMsrTsc: m.tsc_offset = v - cpu.s.icount; return true;
     case kMsrApicBase: if (!p6) return false; write_apic_base(cpu, v); return true;
+    case kMsrTscDeadline:
+      if (!cpu.apic) return false;
+      cpu.apic->write_tsc_deadline(v, read_tsc(cpu));
+      return true;
     case kMsrBiosSignId: return p6;  // loading microcode: nothing to load
     case kMsrMiscEnable: if (!p6) return false; write_misc_enable(cpu, v); return true;
     case kMsrPerfCtr0: case kMsrPerfCtr1:
@@ -188,12 +245,14 @@ bool write_other(Cpu& cpu, uint32_t index, uint64_t v) {
 uint64_t read_msr(Cpu& cpu, uint32_t index) {
   if (auto v = read_other(cpu, index)) return *v;
   if (auto v = read_mtrr(cpu, index)) return *v;
+  if (auto v = read_long(cpu, index)) return *v;
   raise(kVecGp, 0);
 }
 
 void write_msr(Cpu& cpu, uint32_t index, uint64_t value) {
   if (write_other(cpu, index, value)) return;
   if (write_mtrr(cpu, index, value)) return;
+  if (write_long(cpu, index, value)) return;
   raise(kVecGp, 0);
 }
 

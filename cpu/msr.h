@@ -35,7 +35,16 @@ enum MsrIndex : uint32_t {
   kMsrMtrrFix4kF8000 = 0x26f,
   kMsrPat = 0x277,
   kMsrMtrrDefType = 0x2ff,
+  kMsrTscDeadline = 0x6e0,
   kMsrEfer = 0xc0000080,
+  kMsrStar = 0xc0000081,
+  kMsrLstar = 0xc0000082,
+  kMsrCstar = 0xc0000083,
+  kMsrFmask = 0xc0000084,
+  kMsrFsBase = 0xc0000100,
+  kMsrGsBase = 0xc0000101,
+  kMsrKernelGsBase = 0xc0000102,
+  kMsrTscAux = 0xc0000103,
 };
 
 /// EFER bits (SDM 3A §2.2.1).

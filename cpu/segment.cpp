@@ -71,6 +71,11 @@ void load_data_segment_pm(Cpu& cpu, uint8_t seg, uint16_t selector) {
   const unsigned cpl = cpu.s.cpl;
   const uint32_t err = sel_error(selector);
   if (seg == kSs) {
+    // 64-bit mode accepts a null SS at CPL 0-2 when RPL = CPL (SDM 2 MOV).
+    if (err == 0 && cpu.long_mode64() && cpl != 3 && (selector & 3u) == cpl) {
+      load_null_segment(cpu, kSs, selector);
+      return;
+    }
     if (err == 0) raise(kVecGp, 0);
     Descriptor d = read_descriptor(cpu, selector, kVecGp);
     if ((selector & 3u) != cpl || !d.writable() || d.dpl() != cpl) raise(kVecGp, err);
@@ -81,6 +86,9 @@ void load_data_segment_pm(Cpu& cpu, uint8_t seg, uint16_t selector) {
   }
   if (err == 0) {
     load_null_segment(cpu, seg, selector);
+    // Intel processors clear the base of FS and GS loaded with a null
+    // selector in 64-bit mode (AMD keeps it); elsewhere it is never used.
+    if (cpu.long_mode64()) cpu.s.seg[seg].base = 0;
     return;
   }
   Descriptor d = read_descriptor(cpu, selector, kVecGp);
@@ -105,6 +113,9 @@ Descriptor check_stack_segment(Cpu& cpu, uint16_t selector, unsigned cpl, uint8_
 void load_code_segment(Cpu& cpu, uint16_t selector, Descriptor d, unsigned cpl) {
   set_accessed(cpu, selector, d);
   cpu.s.seg[kCs] = make_cache(uint16_t((selector & ~3u) | cpl), d);
+  // 64-bit code ignores the base (SDM 3A §3.4.4); a zero one keeps CS:rIP
+  // the linear address for the fetch.
+  if (is_code64(cpu, d)) cpu.s.seg[kCs].base = 0;
   cpu.s.cpl = uint8_t(cpl);
 }
 
@@ -128,6 +139,45 @@ StackPointer tss_stack(Cpu& cpu, unsigned dpl, uint32_t ext) {
     return {sys_read<uint16_t>(cpu, tr.base + off + 4), sys_read<uint32_t>(cpu, tr.base + off)};
   }
   return {sys_read<uint16_t>(cpu, tr.base + off + 2), sys_read<uint16_t>(cpu, tr.base + off)};
+}
+
+}  // namespace kestrel::cpu
+
+namespace kestrel::cpu {
+
+uint32_t read_descriptor_upper(Cpu& cpu, uint16_t selector, uint32_t ext) {
+  const bool ldt = selector & 4;
+  const TableRegister table = ldt ? TableRegister{cpu.s.ldtr.base, cpu.s.ldtr.limit} : cpu.s.gdtr;
+  const uint32_t index = selector & 0xfff8;
+  if (index + 15 > table.limit) raise(kVecGp, sel_error(selector) | ext);
+  const uint32_t upper = sys_read<uint32_t>(cpu, table.base + index + 8);
+  const uint32_t type = sys_read<uint32_t>(cpu, table.base + index + 12) >> 8 & 0x1f;
+  if (type != 0) raise(kVecGp, sel_error(selector) | ext);
+  return upper;
+}
+
+SegmentCache system_segment_cache(Cpu& cpu, uint16_t selector, const Descriptor& d) {
+  SegmentCache c = make_cache(selector, d);
+  if (cpu.long_mode()) {
+    c.base |= uint64_t(read_descriptor_upper(cpu, selector)) << 32;
+    if (!cpu.canonical(c.base)) raise(kVecGp, sel_error(selector));
+  }
+  return c;
+}
+
+uint64_t tss64_stack(Cpu& cpu, unsigned dpl, unsigned ist, uint32_t ext) {
+  // RSP0-2 at 4, 12, 20; IST1-7 at 36 + 8 (n - 1) (SDM 3A §8.7, figure 8-11).
+  const uint32_t off = ist ? 36 + 8 * (ist - 1) : 4 + 8 * dpl;
+  const SegmentCache& tr = cpu.s.tr;
+  if (off + 7 > tr.limit) raise(kVecTs, sel_error(tr.selector) | ext);
+  return sys_read<uint64_t>(cpu, tr.base + off);
+}
+
+void load_null_stack64(Cpu& cpu, unsigned cpl) {
+  load_null_segment(cpu, kSs, uint16_t(cpl));
+  // A null SS in 64-bit mode still addresses the flat stack; its DPL
+  // follows CPL, as the hidden attributes do on hardware.
+  cpu.s.seg[kSs].attr = uint16_t(cpl << 5);
 }
 
 }  // namespace kestrel::cpu

@@ -138,6 +138,65 @@ class StackFrame {
   mmu::Priv priv_;
 };
 
+// ---- IA-32e mode (SDM 3A §3.5.2, §5.8.3.1, §6.14, §7.7) ----
+
+/// System descriptor types of IA-32e mode: the same numbers as the 32-bit
+/// ones, 16 bytes long.
+enum SysType64 : uint8_t {
+  kSysTss64 = 9, kSysTss64Busy = 11, kSysCallGate64 = 12, kSysIntGate64 = 14,
+  kSysTrapGate64 = 15,
+};
+
+/// Whether a code descriptor is valid in IA-32e mode: L and D both set is
+/// reserved (#GP(selector) on a load, SDM 3A §5.2.1).
+inline bool bad_long_code(const Cpu& cpu, const Descriptor& d) {
+  return cpu.long_mode() && (d.hi & (1u << 21)) && d.big();
+}
+/// Whether loading `d` into CS enters 64-bit mode.
+inline bool is_code64(const Cpu& cpu, const Descriptor& d) {
+  return cpu.long_mode() && (d.hi & (1u << 21));
+}
+
+/// Bits 63:32 of the base or offset a 16-byte system descriptor holds in its
+/// third dword; #GP(selector | ext) when the descriptor's second half lies
+/// beyond the table limit or its type field (bits 12:8 of the fourth dword)
+/// is not zero.
+uint32_t read_descriptor_upper(Cpu& cpu, uint16_t selector, uint32_t ext = 0);
+/// The LDTR or TR cache for an LDT or TSS descriptor: in IA-32e mode the
+/// descriptor is 16 bytes and holds a 64-bit base. For LLDT and LTR.
+SegmentCache system_segment_cache(Cpu& cpu, uint16_t selector, const Descriptor& d);
+
+/// RSPn (`dpl` 0-2) or ISTn (`ist` 1-7, when not 0) from the 64-bit TSS;
+/// #TS(TR selector | ext) beyond its limit.
+uint64_t tss64_stack(Cpu& cpu, unsigned dpl, unsigned ist, uint32_t ext);
+
+/// Pushes slots onto a stack in 64-bit mode (event delivery, 64-bit far
+/// CALL): each must be canonical, else #SS(error). Only memory below the
+/// stack pointer changes until the caller commits rsp().
+class LongStack {
+ public:
+  LongStack(Cpu& cpu, uint64_t rsp, uint32_t error, mmu::Priv priv)
+      : cpu_(cpu), rsp_(rsp), error_(error), priv_(priv) {}
+  void push(unsigned size, uint64_t v) {
+    rsp_ -= size;
+    if (!cpu_.canonical(rsp_) || !cpu_.canonical(rsp_ + size - 1)) raise(kVecSs, error_);
+    if (size == 8) cpu_.mem.write<uint64_t>(rsp_, v, priv_);
+    else if (size == 4) cpu_.mem.write<uint32_t>(rsp_, uint32_t(v), priv_);
+    else cpu_.mem.write<uint16_t>(rsp_, uint16_t(v), priv_);
+  }
+  uint64_t rsp() const { return rsp_; }
+
+ private:
+  Cpu& cpu_;
+  uint64_t rsp_;
+  uint32_t error_;
+  mmu::Priv priv_;
+};
+
+/// SS as IA-32e mode loads it on a privilege change: a null selector with
+/// RPL = `cpl` (SDM 3A §6.14.4), usable by 64-bit code.
+void load_null_stack64(Cpu& cpu, unsigned cpl);
+
 /// Current IOPL (EFLAGS bits 12-13).
 inline unsigned iopl(const Cpu& cpu) { return unsigned(cpu.s.rflags & kIopl) >> 12; }
 

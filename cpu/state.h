@@ -96,6 +96,10 @@ struct MsrFile {
   uint64_t misc_enable = 0x1801;  ///< fast strings; BTS and PEBS unavailable
   uint64_t perf_evtsel[2] = {};
   uint64_t perf_ctr[2] = {};
+  // Long mode (FS and GS bases live in their segment caches).
+  uint64_t star = 0, lstar = 0, cstar = 0, sfmask = 0;  ///< SYSCALL/SYSRET
+  uint64_t kernel_gs_base = 0;  ///< swapped with GS.base by SWAPGS
+  uint64_t tsc_aux = 0;         ///< ECX of RDTSCP
 };
 
 struct CpuState {
@@ -135,6 +139,8 @@ struct CpuState {
   uint64_t fip = 0, fdp = 0;
   uint16_t fcs = 0, fds = 0;  ///< selectors of the last x87 instruction and operand
   uint32_t mxcsr = 0x1f80;
+  /// XCR0: the state components XSAVE manages and the OS enabled (x87 always).
+  uint64_t xcr0 = 1;
   alignas(32) uint8_t vec[16][32] = {};
 
   uint64_t icount = 0;  ///< instructions retired

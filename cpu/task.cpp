@@ -199,12 +199,18 @@ void load_task_registers(Cpu& cpu, uint16_t selector, Descriptor d, const TaskIm
 }
 
 /// The T bit and the local breakpoint enables (SDM 3A §17.2.4: L0-L3 and
-/// LE are cleared on every task switch).
-void finish_debug_state(Cpu& cpu, bool trap) {
+/// LE are cleared on every task switch). `single_step`: the instruction
+/// that switched ran with TF set.
+void finish_debug_state(Cpu& cpu, bool trap, bool single_step) {
   cpu.s.dr[7] &= ~uint64_t{0x155};
   update_debug_state(cpu);
   if (trap) {
-    // A #DB trap before the new task's first instruction (§17.3.1.5).
+    // A #DB trap before the new task's first instruction (§17.3.1.5). The
+    // raise skips the engine's single-step check, so the TF trap of the
+    // same instruction is reported here, in the same #DB: DR6.BT and
+    // DR6.BS together (§17.3.1.5, §6.9 class 4), with any data breakpoint
+    // the switch hit.
+    set_trap_dr6(cpu, single_step);
     cpu.s.dr[6] |= kDr6Bt;
     raise(kVecDb);
   }
@@ -226,6 +232,9 @@ void task_switch(Cpu& cpu, uint16_t selector, TaskSwitchReason reason, bool has_
   // Steps 5-9, table 7-2: busy bits, NT and the back-link.
   const bool nest = reason == TaskSwitchReason::kCall || reason == TaskSwitchReason::kInterrupt;
   uint32_t old_flags = uint32_t(read_flags(s));
+  // JMP, CALL and IRET single-step into the new task; an event's delivery
+  // has its own TF rules (cpu/interrupts.cpp).
+  const bool single_step = reason != TaskSwitchReason::kInterrupt && (old_flags & kTf);
   if (reason == TaskSwitchReason::kIret) old_flags &= ~uint32_t{kNt};
   // The outgoing TSS is written first: if that faults, nothing has changed.
   save_image(cpu, s.tr.base, ol, old_flags);
@@ -242,7 +251,7 @@ void task_switch(Cpu& cpu, uint16_t selector, TaskSwitchReason reason, bool has_
     if (nl.is32) exec::push<uint32_t>(cpu, error);
     else exec::push<uint16_t>(cpu, uint16_t(error));
   }
-  finish_debug_state(cpu, t.trap);
+  finish_debug_state(cpu, t.trap, single_step);
 }
 
 }  // namespace kestrel::cpu

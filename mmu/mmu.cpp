@@ -29,6 +29,33 @@ void Mmu::add_mmio(uint64_t base, uint64_t size, MmioHandler& handler) {
   flush_tlb();
 }
 
+bool Mmu::remove_mmio(uint64_t base, MmioHandler& handler) {
+  const auto it = std::find_if(regions_.begin(), regions_.end(), [&](const Region& r) {
+    return r.mmio == &handler && r.base == base;
+  });
+  if (it == regions_.end()) return false;
+  regions_.erase(it);
+  flush_tlb();
+  return true;
+}
+
+void Mmu::set_shadow(uint64_t base, uint64_t size, uint8_t route) {
+  if (size == 0) return;
+  const uint64_t first = base >> kPageBits, last = (base + size - 1) >> kPageBits;
+  if (shadow_.size() <= last) shadow_.resize(last + 1, kNotShadowed);
+  for (uint64_t p = first; p <= last; ++p) {
+    const uint8_t old = shadow_[p];
+    shadow_[p] = route;
+    // Fetches from the page now see other bytes: decoded code there is stale.
+    const bool reads_moved = old == kNotShadowed || ((old ^ route) & kShadowReadRam);
+    if (reads_moved && is_code_page(p)) {
+      code_pages_[p] = 0;
+      if (code_listener_) code_listener_->code_page_written(p);
+    }
+  }
+  drop_phys_pages(first, last);
+}
+
 Mmu::Region* Mmu::find_region(uint64_t pa) {
   // Later regions hide earlier ones; the list is short (ROMs and a few BARs).
   for (auto it = regions_.rbegin(); it != regions_.rend(); ++it) {
@@ -37,12 +64,17 @@ Mmu::Region* Mmu::find_region(uint64_t pa) {
   return nullptr;
 }
 
+// A shadowed page routed to RAM ignores the regions mapped over it. One
+// routed to the bus reaches the ROM or MMIO there, and where nothing is
+// mapped, the RAM beneath, as QEMU's pc keeps its option-ROM area memory.
 uint64_t Mmu::read_phys(uint64_t pa, unsigned size) {
   uint64_t v = 0;
   for (unsigned i = 0; i < size; ++i) {
     const uint64_t a = (pa + i) & addr_mask_;
+    const uint8_t route = shadow(a);
+    const bool to_ram = route != kNotShadowed && (route & kShadowReadRam);
     uint8_t b = 0xff;
-    if (Region* r = find_region(a)) {
+    if (Region* r = to_ram ? nullptr : find_region(a)) {
       if (r->mmio) return r->mmio->mmio_read(pa - r->base, size);
       b = r->rom[a - r->base];
     } else if (a < ram_size_) {
@@ -66,7 +98,9 @@ void Mmu::note_code_write(uint64_t pa, unsigned size) {
 void Mmu::write_phys(uint64_t pa, uint64_t value, unsigned size) {
   for (unsigned i = 0; i < size; ++i) {
     const uint64_t a = (pa + i) & addr_mask_;
-    if (Region* r = find_region(a)) {
+    const uint8_t route = shadow(a);
+    const bool to_ram = route != kNotShadowed && (route & kShadowWriteRam);
+    if (Region* r = to_ram ? nullptr : find_region(a)) {
       if (r->mmio) {
         r->mmio->mmio_write(pa - r->base, value, size);
         return;
@@ -99,14 +133,19 @@ void Mmu::copy_from_phys(uint64_t pa, std::span<uint8_t> out) {
 // A page-crossing access translates both pages before touching either, so
 // a fault on the second page leaves memory unchanged (the A and D bits of
 // the first page may already be set; SDM 3A §4.8 allows it).
+// Watches see only accesses that completed: a faulting one reports nothing.
 uint64_t Mmu::slow_read(uint64_t lin, unsigned size, Access kind, Priv p) {
   ++stats_.slow_accesses;
   const unsigned first = unsigned(std::min<uint64_t>(size, kPageSize - (lin & (kPageSize - 1))));
   const uint64_t pa = translate(lin, kind, p);
-  if (first == size) return pa == kNoPhys ? ~uint64_t{0} : read_phys(pa, size);
-  const uint64_t pa2 = translate(lin + first, kind, p);
+  const uint64_t pa2 = first == size ? pa : translate(lin + first, kind, p);
   if (pa == kNoPhys || pa2 == kNoPhys) return ~uint64_t{0};
-  return read_phys(pa, first) | read_phys(pa2, size - first) << (8 * first);
+  uint64_t v = read_phys(pa, first);
+  if (first != size) v |= read_phys(pa2, size - first) << (8 * first);
+  if (!watches_.empty() && kind == Access::kRead) [[unlikely]] {
+    report_watches(lin, size, WatchKind::kRead);
+  }
+  return v;
 }
 
 void Mmu::slow_write(uint64_t lin, uint64_t value, unsigned size, Priv p) {
@@ -117,6 +156,7 @@ void Mmu::slow_write(uint64_t lin, uint64_t value, unsigned size, Priv p) {
   if (pa == kNoPhys || pa2 == kNoPhys) return;
   write_phys(pa, value, first);
   if (first != size) write_phys(pa2, value >> (8 * first), size - first);
+  if (!watches_.empty()) [[unlikely]] report_watches(lin, size, WatchKind::kWrite);
   // The write may have turned a code page back into plain RAM: give it its
   // fast path again.
   const TlbMeta& m = meta_[unsigned(p)][index(lin)];

@@ -14,6 +14,7 @@
 
 #include "mmu/paging.h"
 #include "mmu/tlb.h"
+#include "mmu/watch.h"
 
 namespace kestrel::mmu {
 
@@ -46,6 +47,9 @@ class Mmu {
   void add_rom(uint64_t base, std::span<const uint8_t> image);
   /// Maps device registers; they hide RAM beneath them.
   void add_mmio(uint64_t base, uint64_t size, MmioHandler& handler);
+  /// Unmaps the registers `handler` has at `base` (a PCI BAR that moves or
+  /// stops decoding, a relocated local APIC); false when there are none.
+  bool remove_mmio(uint64_t base, MmioHandler& handler);
   /// Physical access as a bus master sees it (CPU slow path, DMA, debugger).
   /// Unassigned addresses read as all ones; writes to them are dropped.
   uint64_t read_phys(uint64_t pa, unsigned size);
@@ -53,6 +57,24 @@ class Mmu {
   /// Byte-block copies for loaders and DMA; ROM is writable here (loading).
   void load_phys(uint64_t pa, std::span<const uint8_t> bytes);
   void copy_from_phys(uint64_t pa, std::span<uint8_t> out);
+
+  // ---- shadowed windows (a chipset's PAM registers, 0xC0000-0xFFFFF) ----
+  /// Routes of a shadowed page, as bits: reads and writes each go either to
+  /// RAM or to the bus (the ROM or MMIO mapped there; nothing reads as all
+  /// ones). Pages never routed keep the default: regions hide RAM.
+  enum ShadowRoute : uint8_t {
+    kShadowBus = 0, kShadowReadRam = 1, kShadowWriteRam = 2, kShadowRam = 3,
+    kNotShadowed = 0xff,
+  };
+  /// Routes the 4 KiB pages of [base, base + size). The TLB entries of the
+  /// pages go (refills follow the new route), and code pages whose reads
+  /// change source are reported to the code listener as written.
+  void set_shadow(uint64_t base, uint64_t size, uint8_t route);
+  /// The route of the page holding `pa`, or kNotShadowed.
+  uint8_t shadow(uint64_t pa) const {
+    const uint64_t page = pa >> kPageBits;
+    return page < shadow_.size() ? shadow_[page] : uint8_t{kNotShadowed};
+  }
 
   // ---- linear address space ----
   // Accesses without a Priv argument use the privilege the CPU last set
@@ -114,6 +136,20 @@ class Mmu {
   };
   const Stats& stats() const { return stats_; }
 
+  // ---- watched linear ranges (data breakpoints, debugger watchpoints) ----
+  /// Watches `length` (>= 1) bytes of linear addresses from `lin` for the
+  /// accesses `kind` names; `sink` is told of each hit with `tag`. Pages
+  /// that hold a watch lose their fast path for those accesses, so nothing
+  /// costs more while no watch is set. Linear addresses compare as the
+  /// current linear width cuts them (32 bits outside long mode).
+  WatchId add_watch(uint64_t lin, uint64_t length, WatchKind kind, WatchSink& sink,
+                    uint64_t tag = 0);
+  /// Removes one watch; false when there is none with that id.
+  bool remove_watch(WatchId id);
+  /// Removes every watch that reports to `sink`.
+  void remove_watches(const WatchSink& sink);
+  const std::vector<Watch>& watches() const { return watches_; }
+
   // ---- code-page tracking (decode caches and JIT) ----
   void set_code_listener(CodeWriteListener* l) { code_listener_ = l; }
   /// Marks a physical page as holding decoded code: writes to it reach the
@@ -158,7 +194,13 @@ class Mmu {
   bool load_pdptes(const PagingConfig& cfg, uint64_t (&out)[4]);
   unsigned phys_bits() const;
   Region* find_region(uint64_t pa);
+  /// Drops the TLB entries whose physical page is in [first, last].
+  void drop_phys_pages(uint64_t first, uint64_t last);
   void note_code_write(uint64_t pa, unsigned size);
+  /// Whether a watch of a kind in `kinds` overlaps the linear page `tag`.
+  bool page_watched(uint64_t tag, WatchKind kinds) const;
+  void report_watches(uint64_t lin, unsigned size, WatchKind access);
+  void refill_overlapping(uint64_t lin, uint64_t length);
   uint64_t bus_mask() const { return a20_ ? addr_mask_ : addr_mask_ & ~(uint64_t{1} << 20); }
   uint64_t lin_mask() const { return paging_.lma ? ~uint64_t{0} : 0xffffffffu; }
 
@@ -175,7 +217,10 @@ class Mmu {
   FaultSink* fault_sink_ = nullptr;
   std::vector<Region> regions_;
   std::vector<uint8_t> code_pages_;
+  std::vector<uint8_t> shadow_;  ///< ShadowRoute per page, from page 0
   CodeWriteListener* code_listener_ = nullptr;
+  std::vector<Watch> watches_;
+  WatchId next_watch_id_ = 1;
   Stats stats_;
   TlbEntry tlb_[kPrivCount][kTlbSize];
   TlbMeta meta_[kPrivCount][kTlbSize];

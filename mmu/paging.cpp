@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 // Linear-to-physical translation: the page-table walker (32-bit paging with
-// PSE and PSE-36, PAE paging; one loop over the levels so 4-level paging
-// uses it unchanged), permission checks, A/D updates, #PF error codes, and
-// the paging configuration with its PDPTE registers. SDM 3A chapter 4.
+// PSE and PSE-36, PAE paging, 4- and 5-level paging with 2 MiB and 1 GiB
+// pages, all one loop over the levels), permission checks, A/D updates, #PF
+// error codes, and the paging configuration with its PDPTE registers. SDM 3A
+// chapter 4. Canonical-address checks are the CPU's (Cpu::linear).
 #include <algorithm>
 #include <bit>
 
@@ -78,8 +79,8 @@ uint64_t Mmu::reserved_bits(unsigned level, uint64_t e) const {
 bool Mmu::walk(uint64_t lin, Access kind, Priv p, Walk& out, uint32_t& error) {
   const bool wide = paging_.pae || paging_.lma;
   const bool user = p == Priv::kUser;
-  // TODO(kestrel): 5-level paging (CR4.LA57) is one more level here. #3
-  const unsigned levels = paging_.lma ? 4 : wide ? 3 : 2;
+  // 5-level paging adds the PML5 above the PML4 (SDM 3A §4.5.1).
+  const unsigned levels = paging_.lma ? (paging_.la57 ? 5 : 4) : wide ? 3 : 2;
   // I/D is reported only where NX exists (SDM 3A §4.7); SMEP is not modelled.
   error = (kind == Access::kWrite ? kPfWrite : 0u) | (user ? kPfUser : 0u) |
           (kind == Access::kExec && wide && paging_.nxe ? kPfFetch : 0u);

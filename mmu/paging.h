@@ -24,13 +24,14 @@ struct PagingConfig {
   bool pge = false;      ///< CR4.PGE
   bool nxe = false;      ///< EFER.NXE
   bool lma = false;      ///< EFER.LMA: 4-level paging
+  bool la57 = false;     ///< CR4.LA57: 5-level paging when lma is set
   uint64_t cr3 = 0;
 
   bool operator==(const PagingConfig&) const = default;
   /// The bits whose change drops every TLB entry (all but CR3).
   bool same_mode(const PagingConfig& o) const {
     return enabled == o.enabled && wp == o.wp && pse == o.pse && pae == o.pae &&
-           pge == o.pge && nxe == o.nxe && lma == o.lma;
+           pge == o.pge && nxe == o.nxe && lma == o.lma && la57 == o.la57;
   }
 };
 

@@ -11,21 +11,50 @@ namespace kestrel::mmu {
 // Only whole RAM pages that no region overlaps get a fast path; a write
 // fast path also needs the page not to hold decoded code and, with paging,
 // its dirty bit set (kPermWrite is granted only then), so the first write
-// to a clean page walks and sets D.
+// to a clean page walks and sets D. A page that holds a watch loses the
+// fast path of the accesses the watch reports, so the slow path sees them;
+// every fill comes here, so refills keep that true.
 void Mmu::fill_tlb(Priv p, uint64_t lin, const TlbMeta& m) {
   TlbEntry& e = entry(p, lin);
   meta_[unsigned(p)][index(lin)] = m;
   e = {kInvalidTag, kInvalidTag, kInvalidTag, 0};
   const uint64_t page = m.phys;
   if (page + kPageSize > ram_size_) return;
+  // A shadowed page has a fast path for the accesses routed to RAM, whatever
+  // is mapped over it; those routed to the bus keep it only where the bus
+  // has nothing mapped (the RAM beneath shows through).
+  bool overlapped = false;
   for (const Region& r : regions_) {
-    if (r.base < page + kPageSize && page < r.base + r.size) return;
+    if (r.base < page + kPageSize && page < r.base + r.size) overlapped = true;
   }
+  uint8_t route = shadow(page);
+  if (route == kNotShadowed || !overlapped) route = overlapped ? kShadowBus : kShadowRam;
+  if (route == kShadowBus) return;
   const uint64_t tag = lin & kPageMask;
   e.addend = reinterpret_cast<uintptr_t>(ram_.get()) + page - tag;
-  if (m.perms & kPermRead) e.read_tag = tag;
-  if (m.perms & kPermExec) e.exec_tag = tag;
-  if ((m.perms & kPermWrite) && !is_code_page(page >> kPageBits)) e.write_tag = tag;
+  if (route & kShadowReadRam) {
+    if (m.perms & kPermRead) e.read_tag = tag;
+    if (m.perms & kPermExec) e.exec_tag = tag;
+  }
+  const bool writable = (m.perms & kPermWrite) && (route & kShadowWriteRam);
+  if (writable && !is_code_page(page >> kPageBits)) e.write_tag = tag;
+  if (!watches_.empty()) [[unlikely]] {
+    if (page_watched(tag, WatchKind::kRead)) e.read_tag = kInvalidTag;
+    if (page_watched(tag, WatchKind::kWrite)) e.write_tag = kInvalidTag;
+  }
+}
+
+void Mmu::drop_phys_pages(uint64_t first, uint64_t last) {
+  for (unsigned p = 0; p < kPrivCount; ++p) {
+    for (unsigned i = 0; i < kTlbSize; ++i) {
+      const TlbMeta& m = meta_[p][i];
+      if (m.tag == kInvalidTag || m.phys >> kPageBits < first || m.phys >> kPageBits > last) {
+        continue;
+      }
+      tlb_[p][i] = {kInvalidTag, kInvalidTag, kInvalidTag, 0};
+      meta_[p][i] = TlbMeta{};
+    }
+  }
 }
 
 void Mmu::flush_tlb() {

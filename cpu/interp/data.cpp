@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Data movement: MOV in all its forms (segment registers included), XCHG,
 // LEA, the far-pointer loads, MOVZX/MOVSX, CBW/CWD, XLAT, CMOVcc, SETcc,
-// CMPXCHG, XADD, CMPXCHG8B and BSWAP. The stack lives in stack.cpp and
+// MOVSXD, CMPXCHG, XADD, CMPXCHG8B/16B and BSWAP. The stack lives in stack.cpp and
 // descriptor loads behind cpu/interp/segment_load.h.
 #include <cstdint>
 
@@ -74,16 +74,24 @@ template <class T> void xchg(Cpu& cpu, const DecodedInsn& i) {
 }
 
 /// SDM 2 CMPXCHG: TEMP <- DEST; compare with the accumulator; DEST gets SRC
-/// or TEMP back (a memory destination is always written), the accumulator
-/// gets TEMP on a mismatch. Flags as CMP accumulator, TEMP.
+/// or TEMP back, the accumulator gets TEMP on a mismatch. Flags as CMP
+/// accumulator, TEMP. A memory destination is always written (locked
+/// read-modify-write); a register destination only on a match, so on a
+/// mismatch a 32-bit one keeps its upper half in 64-bit mode (as Intel and
+/// AMD parts do) and only the accumulator is zero-extended.
 template <class T> void cmpxchg(Cpu& cpu, const DecodedInsn& i) {
   const T acc = read_acc<T>(cpu.s);
   const T src = read_g<T>(cpu, i);
   T dest{};
-  modify_e<T>(cpu, i, [&](T e) {
-    dest = e;
-    return e == acc ? src : e;
-  });
+  if (i.is_mem()) {
+    modify_e<T>(cpu, i, [&](T e) {
+      dest = e;
+      return e == acc ? src : e;
+    });
+  } else {
+    dest = read_e<T>(cpu, i);
+    if (dest == acc) write_e<T>(cpu, i, src);
+  }
   if (dest != acc) write_acc<T>(cpu.s, dest);
   set_lazy(cpu.s, CcOp::kSub, sizeof(T), T(acc - dest), dest);
 }
@@ -246,6 +254,15 @@ void MOVSX_Gv_Ew(Cpu& cpu, const DecodedInsn& insn) {
   const int64_t v = int16_t(read_e<uint16_t>(cpu, insn));
   with_osize(insn, [&](auto t) { write_gpr<decltype(t)>(cpu.s, insn.reg, decltype(t)(v)); });
 }
+/// SDM 2 MOVSXD (64-bit mode only): sign-extends a doubleword with REX.W;
+/// without it, a plain 32-bit (zero-extending) or 16-bit move.
+void MOVSXD_Gv_Ed(Cpu& cpu, const DecodedInsn& insn) {
+  switch (insn.osize) {
+    case 2: write_g<uint16_t>(cpu, insn, read_e<uint16_t>(cpu, insn)); break;
+    case 4: write_g<uint32_t>(cpu, insn, read_e<uint32_t>(cpu, insn)); break;
+    default: write_g<uint64_t>(cpu, insn, uint64_t(int64_t(int32_t(read_e<uint32_t>(cpu, insn))))); break;
+  }
+}
 
 /// CBW / CWDE / CDQE by operand size.
 void CBW(Cpu& cpu, const DecodedInsn& insn) {
@@ -320,7 +337,7 @@ void XADD_Ev_Gv(Cpu& cpu, const DecodedInsn& insn) {
 /// SDM 2 CMPXCHG8B: EDX:EAX against m64; ZF alone is written. The memory
 /// operand is written either way (locked read-modify-write).
 void CMPXCHG8B_Mq(Cpu& cpu, const DecodedInsn& insn) {
-  // REX.W turns this into CMPXCHG16B, which needs fCx16 (no model has it yet).
+  // With REX.W this is CMPXCHG16B, a row of its own on models with fCx16.
   if (insn.osize == 8) raise(kVecUd);
   CpuState& s = cpu.s;
   const uint64_t ea = effective_address(cpu, insn);
@@ -332,6 +349,27 @@ void CMPXCHG8B_Mq(Cpu& cpu, const DecodedInsn& insn) {
   if (!equal) {
     write_gpr<uint32_t>(s, kRax, uint32_t(old));
     write_gpr<uint32_t>(s, kRdx, uint32_t(old >> 32));
+  }
+  const uint32_t f = arith_flags(s);
+  write_arith_flags(s, equal ? f | kZf : f & ~uint32_t{kZf});
+}
+
+/// SDM 2 CMPXCHG16B: RDX:RAX against m128, which must be 16-byte aligned
+/// (#GP(0) otherwise); ZF alone is written. The memory operand is written
+/// either way; being aligned, both halves are in one page, so the second
+/// write cannot fault after the first.
+void CMPXCHG16B_Mdq(Cpu& cpu, const DecodedInsn& insn) {
+  CpuState& s = cpu.s;
+  const uint64_t ea = effective_address(cpu, insn);
+  if ((s.seg[insn.seg].base + ea) & 15) raise(kVecGp, 0);
+  const uint64_t lo = cpu.read<uint64_t>(insn.seg, ea);
+  const uint64_t hi = cpu.read<uint64_t>(insn.seg, ea + 8);
+  const bool equal = lo == s.gpr[kRax] && hi == s.gpr[kRdx];
+  cpu.write<uint64_t>(insn.seg, ea, equal ? s.gpr[kRbx] : lo);
+  cpu.write<uint64_t>(insn.seg, ea + 8, equal ? s.gpr[kRcx] : hi);
+  if (!equal) {
+    s.gpr[kRax] = lo;
+    s.gpr[kRdx] = hi;
   }
   const uint32_t f = arith_flags(s);
   write_arith_flags(s, equal ? f | kZf : f & ~uint32_t{kZf});

@@ -81,22 +81,25 @@ void LLDT_Ew(Cpu& cpu, const DecodedInsn& insn) {
   const Descriptor d = gdt_system_descriptor(cpu, sel);
   if (!d.system() || d.type() != kSysLdt) raise(kVecGp, sel_error(sel));
   if (!d.present()) raise(kVecNp, sel_error(sel));
-  cpu.s.ldtr = make_cache(sel, d);
+  cpu.s.ldtr = system_segment_cache(cpu, sel, d);
 }
 
-/// SDM 2 LTR: an available TSS, marked busy in its descriptor.
+/// SDM 2 LTR: an available TSS, marked busy in its descriptor. IA-32e mode
+/// knows only the 64-bit TSS (type 9, 16-byte descriptor; SDM 3A §8.7).
 void LTR_Ew(Cpu& cpu, const DecodedInsn& insn) {
   require_cpl0(cpu);
   const uint16_t sel = source_selector(cpu, insn);
   if (sel_error(sel) == 0) raise(kVecGp, 0);
   Descriptor d = gdt_system_descriptor(cpu, sel);
-  const bool tss = d.system() && (d.type() == kSysTss16 ||
+  const bool tss = d.system() && ((d.type() == kSysTss16 && !cpu.long_mode()) ||
                                    (d.type() == kSysTss32 && cpu.model->has(isa::f386)));
   if (!tss) raise(kVecGp, sel_error(sel));
   if (!d.present()) raise(kVecNp, sel_error(sel));
   d.hi |= 2u << 8;  // busy
+  // The upper half is checked before the busy bit is written.
+  const SegmentCache tr = system_segment_cache(cpu, sel, d);
   sys_write<uint8_t>(cpu, cpu.s.gdtr.base + (sel & 0xfff8) + 5, uint8_t(d.hi >> 8));
-  cpu.s.tr = make_cache(sel, d);
+  cpu.s.tr = tr;
 }
 
 void LAR_Gv_Ew(Cpu& cpu, const DecodedInsn& insn) {

@@ -2,7 +2,9 @@
 // Protected-mode far JMP, CALL, RET and IRET: every check of the SDM 2
 // pseudo-code in its order, call gates with stack switch and parameter
 // copy, task gates and TSSs (through cpu/task.h), returns to outer levels
-// and to virtual-8086 mode. Nothing changes before the last check passed.
+// and to virtual-8086 mode, and the IA-32e forms (64-bit call gates,
+// transfers between 64-bit and compatibility code, IRETQ). Nothing changes
+// before the last check passed.
 #include "cpu/interp/far.h"
 
 #include "cpu/flags.h"
@@ -49,6 +51,8 @@ enum class Kind { kCode, kCallGate, kTask, kBad };
 Kind classify(const Cpu& cpu, const Descriptor& d) {
   if (d.code()) return Kind::kCode;
   if (!d.system()) return Kind::kBad;
+  // IA-32e mode has 64-bit call gates and no task switching (SDM 3A §7.7).
+  if (cpu.long_mode()) return d.type() == kSysCallGate64 ? Kind::kCallGate : Kind::kBad;
   const bool has386 = cpu.model->has(isa::f386);
   switch (d.type()) {
     case kSysCallGate16: return Kind::kCallGate;
@@ -128,6 +132,7 @@ Descriptor check_return_cs(Cpu& cpu, uint16_t sel) {
 
 uint64_t pop_at(Cpu& cpu, uint64_t sp, unsigned osize) {
   const uint64_t at = sp & addr_mask(stack_size(cpu));
+  if (osize == 8) return cpu.read<uint64_t>(kSs, at);
   return osize == 4 ? cpu.read<uint32_t>(kSs, at) : cpu.read<uint16_t>(kSs, at);
 }
 
@@ -180,6 +185,166 @@ void iret_to_v86(Cpu& cpu, uint64_t sp, uint64_t eip, uint16_t cs, uint64_t flag
   cpu.s.cpl = 3;
 }
 
+// ---- IA-32e mode (SDM 3A §5.8.3.1, §6.14.3; SDM 2 CALL, RET, IRET) ----
+
+/// The new rIP of a transfer to `cs`: canonical for 64-bit code, within the
+/// limit for compatibility and legacy code; #GP(0) otherwise.
+void check_target_ip(const Cpu& cpu, const Descriptor& cs, uint64_t ip) {
+  if (is_code64(cpu, cs) ? !cpu.canonical(ip) : ip > cs.limit()) raise(kVecGp, 0);
+}
+
+/// Sets rSP as a stack of `width` bytes sees it (the width before a
+/// transfer that may change the mode).
+void set_sp(Cpu& cpu, uint64_t sp, unsigned width) {
+  const uint64_t m = addr_mask(width);
+  cpu.s.gpr[kRsp] = (cpu.s.gpr[kRsp] & ~m) | (sp & m);
+}
+
+mmu::Priv priv_of(unsigned cpl) { return cpl == 3 ? mmu::Priv::kUser : mmu::Priv::kSupervisor; }
+
+/// A far CALL to a code segment in IA-32e mode: 64-bit mode pushes CS and
+/// rIP with the operand size on the flat stack; compatibility mode as
+/// protected mode does.
+void call_code_long(Cpu& cpu, uint16_t sel, const Descriptor& cs, uint64_t ip, unsigned osize) {
+  if (bad_long_code(cpu, cs)) raise(kVecGp, sel_error(sel));
+  if (!cpu.long_mode64()) {
+    if (is_code64(cpu, cs) && !cpu.canonical(ip)) raise(kVecGp, 0);
+    if (!is_code64(cpu, cs)) return call_same_level(cpu, sel, cs, ip, osize == 2 ? 2 : 4);
+    StackFrame f(cpu, cpu.s.seg[kSs], cpu.s.gpr[kRsp], 0, cpu.priv());
+    f.push(osize == 2 ? 2 : 4, cpu.s.seg[kCs].selector);
+    f.push(osize == 2 ? 2 : 4, uint32_t(cpu.s.rip));
+    f.commit_sp(cpu.s.gpr[kRsp]);
+    load_code_segment(cpu, sel, cs, cpu.s.cpl);
+    cpu.s.rip = ip;
+    return;
+  }
+  check_target_ip(cpu, cs, ip);
+  LongStack f(cpu, cpu.s.gpr[kRsp], 0, cpu.priv());
+  f.push(osize, cpu.s.seg[kCs].selector);
+  f.push(osize, cpu.s.rip);
+  cpu.s.gpr[kRsp] = f.rsp();
+  load_code_segment(cpu, sel, cs, cpu.s.cpl);
+  cpu.s.rip = ip;
+}
+
+/// JMP or CALL through a 16-byte call gate. Its target is 64-bit code; a
+/// CALL to a more privileged level takes RSP from the 64-bit TSS and
+/// copies no parameters; every slot pushed is 8 bytes.
+void call_gate_long(Cpu& cpu, uint16_t sel, const Descriptor& gate, bool call) {
+  check_gate_access(cpu, sel, gate);
+  const uint64_t rip = gate.gate_offset(true) | uint64_t(read_descriptor_upper(cpu, sel)) << 32;
+  const uint16_t cs_sel = gate.gate_selector();
+  const Descriptor cs = gate_target(cpu, cs_sel, !call);
+  if (!is_code64(cpu, cs) || bad_long_code(cpu, cs)) raise(kVecGp, sel_error(cs_sel));
+  if (!cpu.canonical(rip)) raise(kVecGp, 0);
+  if (!call) {
+    load_code_segment(cpu, cs_sel, cs, cpu.s.cpl);
+    cpu.s.rip = rip;
+    return;
+  }
+  const bool inward = !cs.conforming() && cs.dpl() < cpu.s.cpl;
+  const unsigned new_cpl = inward ? cs.dpl() : cpu.s.cpl;
+  const uint64_t old_rsp = cpu.long_mode64() ? cpu.s.gpr[kRsp] : uint32_t(cpu.s.gpr[kRsp]);
+  uint64_t rsp = old_rsp;
+  if (inward) {
+    rsp = tss64_stack(cpu, new_cpl, 0, 0);
+    if (!cpu.canonical(rsp)) raise(kVecSs, 0);
+  }
+  LongStack f(cpu, rsp, 0, priv_of(new_cpl));
+  if (inward) {
+    f.push(8, cpu.s.seg[kSs].selector);
+    f.push(8, old_rsp);
+  }
+  f.push(8, cpu.s.seg[kCs].selector);
+  f.push(8, cpu.s.rip);
+  load_code_segment(cpu, cs_sel, cs, new_cpl);
+  if (inward) load_null_stack64(cpu, new_cpl);
+  cpu.s.gpr[kRsp] = f.rsp();
+  cpu.s.rip = rip;
+}
+
+/// The SS popped by RET or IRET in IA-32e mode: a null selector is allowed
+/// for a return to 64-bit code at CPL 0-2 (SDM 2 IRET, RET).
+struct LongStackSeg {
+  uint16_t ss;
+  uint64_t sp;
+  bool null;
+  Descriptor d;
+};
+LongStackSeg read_long_stack(Cpu& cpu, uint64_t at, unsigned osize, unsigned rpl, bool code64) {
+  LongStackSeg o{};
+  o.sp = pop_at(cpu, at, osize);
+  o.ss = uint16_t(pop_at(cpu, at + osize, osize));
+  o.null = sel_error(o.ss) == 0;
+  if (o.null) {
+    if (!code64 || rpl == 3) raise(kVecGp, 0);
+    if ((o.ss & 3u) != rpl) raise(kVecGp, 0);
+    return o;
+  }
+  o.d = check_stack_segment(cpu, o.ss, rpl, kVecGp);
+  return o;
+}
+
+void load_long_stack(Cpu& cpu, const LongStackSeg& o, unsigned cpl, uint64_t release) {
+  if (o.null) load_null_stack64(cpu, cpl);
+  else cpu.s.seg[kSs] = make_cache(o.ss, o.d);
+  const uint64_t sp = o.sp + release;
+  if (cpu.long_mode64()) cpu.s.gpr[kRsp] = sp;
+  else if (cpu.s.seg[kSs].attr & kAttrDb) cpu.s.gpr[kRsp] = uint32_t(sp);
+  else write_sp(cpu, sp);
+}
+
+void far_return_long(Cpu& cpu, unsigned osize, uint64_t release) {
+  const unsigned width = stack_size(cpu);
+  const uint64_t sp = read_sp(cpu);
+  const uint64_t ip = pop_at(cpu, sp, osize);
+  const auto cs_sel = uint16_t(pop_at(cpu, sp + osize, osize));
+  const Descriptor cs = check_return_cs(cpu, cs_sel);
+  if (bad_long_code(cpu, cs)) raise(kVecGp, sel_error(cs_sel));
+  const unsigned rpl = cs_sel & 3u;
+  if (rpl > cpu.s.cpl) {
+    LongStackSeg o = read_long_stack(cpu, sp + 2 * osize + release, osize, rpl, is_code64(cpu, cs));
+    check_target_ip(cpu, cs, ip);
+    if (!o.null) set_accessed(cpu, o.ss, o.d);
+    load_code_segment(cpu, cs_sel, cs, rpl);
+    cpu.s.rip = ip;
+    load_long_stack(cpu, o, rpl, release);
+    null_outer_segments(cpu);
+    return;
+  }
+  check_target_ip(cpu, cs, ip);
+  load_code_segment(cpu, cs_sel, cs, rpl);
+  cpu.s.rip = ip;
+  set_sp(cpu, sp + 2 * osize + release, width);
+}
+
+/// IRET in IA-32e mode: no task return (NT = 1 is #GP(0)); 64-bit mode
+/// always pops SS:RSP, compatibility mode only on a privilege change.
+void iret_long(Cpu& cpu, unsigned osize) {
+  if (cpu.s.rflags & kNt) raise(kVecGp, 0);
+  const unsigned width = stack_size(cpu);
+  const uint64_t sp = read_sp(cpu);
+  const uint64_t ip = pop_at(cpu, sp, osize);
+  const auto cs_sel = uint16_t(pop_at(cpu, sp + osize, osize));
+  const uint64_t flags = pop_at(cpu, sp + 2 * osize, osize);
+  const Descriptor cs = check_return_cs(cpu, cs_sel);
+  if (bad_long_code(cpu, cs)) raise(kVecGp, sel_error(cs_sel));
+  const unsigned rpl = cs_sel & 3u;
+  const unsigned old_cpl = cpu.s.cpl;
+  const bool outer = rpl > old_cpl;
+  const bool pops_stack = cpu.long_mode64() || outer;
+  LongStackSeg o{};
+  if (pops_stack) o = read_long_stack(cpu, sp + 3 * osize, osize, rpl, is_code64(cpu, cs));
+  check_target_ip(cpu, cs, ip);
+  if (pops_stack && !o.null) set_accessed(cpu, o.ss, o.d);
+  write_flags(cpu.s, flags, iret_pm_mask(cpu, osize == 8 ? 4 : osize, old_cpl));
+  load_code_segment(cpu, cs_sel, cs, rpl);
+  cpu.s.rip = ip;
+  if (pops_stack) load_long_stack(cpu, o, rpl, 0);
+  else set_sp(cpu, sp + 3 * osize, width);
+  if (outer) null_outer_segments(cpu);
+}
+
 }  // namespace
 
 void far_jump_pm(Cpu& cpu, uint16_t sel, uint64_t offset) {
@@ -187,11 +352,13 @@ void far_jump_pm(Cpu& cpu, uint16_t sel, uint64_t offset) {
   switch (classify(cpu, d)) {
     case Kind::kCode:
       check_direct_code(cpu, sel, d);
-      if (offset > d.limit()) raise(kVecGp, 0);
+      if (bad_long_code(cpu, d)) raise(kVecGp, sel_error(sel));
+      check_target_ip(cpu, d, offset);
       load_code_segment(cpu, sel, d, cpu.s.cpl);
       cpu.s.rip = offset;
       return;
     case Kind::kCallGate: {
+      if (cpu.long_mode()) return call_gate_long(cpu, sel, d, false);
       check_gate_access(cpu, sel, d);
       const uint16_t cs_sel = d.gate_selector();
       const Descriptor cs = gate_target(cpu, cs_sel, true);
@@ -211,9 +378,11 @@ void far_call_pm(Cpu& cpu, uint16_t sel, uint64_t offset, unsigned osize) {
   switch (classify(cpu, d)) {
     case Kind::kCode:
       check_direct_code(cpu, sel, d);
+      if (cpu.long_mode()) return call_code_long(cpu, sel, d, offset, osize);
       call_same_level(cpu, sel, d, offset, osize == 2 ? 2 : 4);
       return;
     case Kind::kCallGate: {
+      if (cpu.long_mode()) return call_gate_long(cpu, sel, d, true);
       check_gate_access(cpu, sel, d);
       const uint16_t cs_sel = d.gate_selector();
       const Descriptor cs = gate_target(cpu, cs_sel, false);
@@ -231,6 +400,7 @@ void far_call_pm(Cpu& cpu, uint16_t sel, uint64_t offset, unsigned osize) {
 }
 
 void far_return_pm(Cpu& cpu, unsigned osize, uint64_t release) {
+  if (cpu.long_mode()) return far_return_long(cpu, osize, release);
   const uint64_t sp = read_sp(cpu);
   const uint64_t eip = pop_at(cpu, sp, osize);
   const auto cs_sel = uint16_t(pop_at(cpu, sp + osize, osize));
@@ -254,6 +424,7 @@ void far_return_pm(Cpu& cpu, unsigned osize, uint64_t release) {
 }
 
 void iret_pm(Cpu& cpu, unsigned osize) {
+  if (cpu.long_mode()) return iret_long(cpu, osize);
   if (cpu.s.rflags & kNt) {
     // A nested task returns through the back link of its TSS.
     const auto link = sys_read<uint16_t>(cpu, cpu.s.tr.base);

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 // Protected-mode far transfers: far JMP and CALL to code segments, call
 // gates, task gates and TSSs, far RET and IRET within and across privilege
-// levels and back to virtual-8086 mode (SDM 2 JMP, CALL, RET, IRET; SDM 3A
-// §5.8). control.cpp keeps the real and virtual-8086 forms.
+// levels and back to virtual-8086 mode, and in IA-32e mode between 64-bit
+// and compatibility code through 64-bit call gates (SDM 2 JMP, CALL, RET,
+// IRET; SDM 3A §5.8). control.cpp keeps the real and virtual-8086 forms.
 #pragma once
 
 #include <cstdint>

@@ -315,10 +315,22 @@ bool Interpreter::Impl::execute(const DecodedInsn& insn, uint64_t ip_mask) {
   return true;
 }
 
+namespace {
+
+/// Whether a pending bit needs the machine now. A maskable interrupt
+/// request only does when IF lets the CPU take it: with IF = 0 the request
+/// stays pending and the CPU runs on (SDM 3A §6.8.1).
+bool deliverable(const CpuState& s) {
+  if (s.pending & ~uint32_t{kPendingIrq}) return true;
+  return (s.pending & kPendingIrq) && (s.rflags & kIf);
+}
+
+}  // namespace
+
 StopReason Interpreter::Impl::boundary_stop() const {
   if (cpu.s.pending & kPendingReset) return StopReason::kShutdown;
   if (cpu.s.halted) return StopReason::kHalted;
-  if (cpu.s.pending && !cpu.s.inhibit_irq) return StopReason::kPending;
+  if (deliverable(cpu.s) && !cpu.s.inhibit_irq) return StopReason::kPending;
   return StopReason::kBudget;
 }
 
@@ -344,7 +356,7 @@ StopReason Interpreter::Impl::run(uint64_t max_insns) {
     for (const DecodedInsn& insn : b->insns) {
       const uint64_t next = cpu.s.rip + insn.len;
       if (!execute(insn, mask) || !b->valid || cpu.s.rip != next) break;
-      if (cpu.s.halted || cpu.s.pending || cpu.s.icount >= end) break;
+      if (cpu.s.halted || deliverable(cpu.s) || cpu.s.icount >= end) break;
     }
   }
   return boundary_stop();

@@ -1,16 +1,18 @@
 // SPDX-License-Identifier: MIT
 // IN and OUT in their immediate-port and DX forms, and the I/O permission
-// check they share with INS/OUTS. The devices behind the ports are reached
-// only through cpu.io (cpu/port_io.h).
+// check (with the I/O-breakpoint hook) they share with INS/OUTS. The
+// devices behind the ports are reached only through cpu.io (cpu/port_io.h).
 #include "cpu/interp/io.h"
 
+#include "cpu/debug.h"
 #include "cpu/interp/handlers.h"
 #include "cpu/interp/operands.h"
 #include "cpu/segment.h"
 
 namespace kestrel::cpu::exec {
+namespace {
 
-void check_io_permission(Cpu& cpu, uint16_t port, unsigned size) {
+void check_io_rights(Cpu& cpu, uint16_t port, unsigned size) {
   if (cpu.real_mode()) return;
   if (!cpu.v86() && cpu.s.cpl <= iopl(cpu)) return;
   // The bit map lives in a 32-bit TSS at the offset its word 66h gives; a
@@ -24,6 +26,17 @@ void check_io_permission(Cpu& cpu, uint16_t port, unsigned size) {
   if (at + 1 > tr.limit) raise(kVecGp, 0);
   const uint32_t bits = sys_read<uint16_t>(cpu, tr.base + at) >> (port & 7);
   if (bits & ((1u << size) - 1)) raise(kVecGp, 0);
+}
+
+}  // namespace
+
+void check_io_permission(Cpu& cpu, uint16_t port, unsigned size) {
+  check_io_rights(cpu, port, size);
+  // An access the check refused reports no I/O breakpoint; one it allowed
+  // traps after the instruction, and a repeated INS/OUTS (which checks once)
+  // after its first iteration (SDM 3A §17.3.1.2). DR7's enable bits are the
+  // one test while no breakpoint is enabled.
+  if (cpu.s.dr[7] & 0xff) [[unlikely]] note_io_access(cpu, port, size);
 }
 
 namespace {

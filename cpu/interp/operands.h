@@ -127,11 +127,14 @@ template <class T> T pop(Cpu& cpu) {
 
 // ---- near branches ----
 /// Sets rIP to `target` truncated to the operand size, after the CS limit
-/// check (#GP(0)) that the 286 and later make.
+/// check (#GP(0)) that the 286 and later make; in 64-bit mode a
+/// non-canonical target is #GP(0) on the branch itself, as Intel reports it
+/// (SDM 2 JMP, "64-Bit Mode Exceptions").
 inline void near_jump(Cpu& cpu, uint64_t target, unsigned osize) {
   target &= addr_mask(osize);
-  if (!cpu.long_mode64() && target > cpu.s.seg[kCs].limit &&
-      !cpu.model->quirk(kQuirkSegWrap)) {
+  if (cpu.long_mode64()) {
+    if (!cpu.canonical(target)) raise(kVecGp, 0);
+  } else if (target > cpu.s.seg[kCs].limit && !cpu.model->quirk(kQuirkSegWrap)) {
     raise(kVecGp, 0);
   }
   cpu.s.rip = target;

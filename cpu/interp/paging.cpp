@@ -12,9 +12,15 @@ namespace kestrel::cpu::exec {
 // address, so they survive: only the TLB forgets the page.
 void INVLPG_Mb(Cpu& cpu, const DecodedInsn& insn) {
   if (!cpu.real_mode() && (cpu.v86() || cpu.s.cpl != 0)) raise(kVecGp, 0);
-  uint64_t lin = cpu.s.seg[insn.seg].base + effective_address(cpu, insn);
-  if (!cpu.long_mode64()) lin &= 0xffffffffu;
-  cpu.mem.invlpg(lin);
+  const uint64_t ea = effective_address(cpu, insn);
+  if (cpu.long_mode64()) {
+    // Only FS and GS have a base; a non-canonical address names no page
+    // and INVLPG does nothing (SDM 2 INVLPG).
+    const uint64_t base = insn.seg == kFs || insn.seg == kGs ? cpu.s.seg[insn.seg].base : 0;
+    if (cpu.canonical(base + ea)) cpu.mem.invlpg(base + ea);
+    return;
+  }
+  cpu.mem.invlpg(uint32_t(cpu.s.seg[insn.seg].base + ea));
 }
 
 }  // namespace kestrel::cpu::exec

@@ -108,12 +108,20 @@ template <class T> unsigned effective_count(const Cpu& cpu, unsigned raw) {
   return raw & (sizeof(T) == 8 ? 0x3f : 0x1f);
 }
 
-/// Applies `op` to the E operand. A count of 0 changes nothing, flags
-/// included, but the operand is still read (and may fault).
+/// A masked count of 0 changes no value and no flag, but the operand is
+/// still read (and may fault), and a 32-bit register destination is still
+/// written, which clears its upper half in 64-bit mode as every 32-bit
+/// register write does (what Intel and AMD parts do; the SDM is silent).
+template <class T> void count_zero(Cpu& cpu, const DecodedInsn& i) {
+  const T v = read_e<T>(cpu, i);
+  if (sizeof(T) == 4 && !i.is_mem()) write_e<T>(cpu, i, v);
+}
+
+/// Applies `op` to the E operand.
 template <class T> void group2(Cpu& cpu, const DecodedInsn& i, Rot op, unsigned raw) {
   const unsigned count = effective_count<T>(cpu, raw);
   if (count == 0) {
-    read_e<T>(cpu, i);
+    count_zero<T>(cpu, i);
     return;
   }
   const uint32_t old = arith_flags(cpu.s);
@@ -153,7 +161,7 @@ template <class T> void double_shift(Cpu& cpu, const DecodedInsn& i, unsigned ra
   constexpr unsigned kN = kWidth<T>;
   const unsigned count = raw & (sizeof(T) == 8 ? 0x3f : 0x1f);
   if (count == 0) {
-    read_e<T>(cpu, i);
+    count_zero<T>(cpu, i);
     return;
   }
   const T src = read_g<T>(cpu, i);

@@ -27,12 +27,13 @@ void advance(Cpu& cpu, const DecodedInsn& insn, unsigned r, unsigned size) {
 /// Whether a repeated instruction must stop before its next iteration so the
 /// engine can take an event: an interrupt it may deliver now, NMI, reset or
 /// stop requests, or a single-step trap, which REP strings raise after every
-/// iteration (SDM 3A, "Single-Step Exception Condition").
+/// iteration (SDM 3A, "Single-Step Exception Condition"); or a data or I/O
+/// breakpoint hit, which traps after its iteration (SDM 3A §17.3.1.2).
 bool must_yield(const Cpu& cpu) {
   const uint32_t p = cpu.s.pending;
   if (p & ~uint32_t{kPendingIrq}) return true;
   if ((p & kPendingIrq) && (cpu.s.rflags & kIf)) return true;
-  return cpu.s.rflags & kTf;
+  return (cpu.s.rflags & kTf) || cpu.s.dbg_hits;
 }
 
 /// The memory accesses of one iteration and the register updates around

@@ -1,18 +1,18 @@
 // SPDX-License-Identifier: MIT
-// System and miscellaneous instructions: CPUID, RDTSC, the descriptor-table
+// System and miscellaneous instructions: RDTSC, the descriptor-table
 // registers (SGDT/SIDT/LGDT/LIDT), the machine status word, control and
-// debug register moves, cache control, WAIT, the 8086's ESC and the
-// deliberate #UD forms. HLT and the privileged I/O instructions are control
-// flow and I/O and live elsewhere; descriptor semantics come with the
-// protected-mode work.
+// debug register moves with the IA-32e activation rules of CR0/CR4, cache
+// control, WAIT, the 8086's ESC and the deliberate #UD forms. CPUID is in
+// cpuid.cpp; HLT and the privileged I/O instructions are control flow and
+// I/O and live elsewhere.
 #include <cstdint>
-#include <string_view>
 
 #include "cpu/debug.h"
 #include "cpu/interp/handlers.h"
 #include "cpu/interp/operands.h"
 #include "cpu/interp/x87.h"
 #include "cpu/msr.h"
+#include "cpu/segment.h"
 
 namespace kestrel::cpu::exec {
 namespace {
@@ -24,7 +24,7 @@ constexpr uint64_t kCr0Pe = 1u << 0, kCr0Mp = 1u << 1, kCr0Em = 1u << 2, kCr0Ts 
 // CR4 bits Kestrel may allow.
 constexpr uint64_t kCr4Tsd = 1u << 2, kCr4De = 1u << 3, kCr4Pse = 1u << 4, kCr4Pae = 1u << 5,
                    kCr4Pge = 1u << 7, kCr4Pce = 1u << 8, kCr4Osfxsr = 1u << 9,
-                   kCr4Osxmmexcpt = 1u << 10, kCr4Fsgsbase = 1u << 16,
+                   kCr4Osxmmexcpt = 1u << 10, kCr4La57 = 1u << 12, kCr4Fsgsbase = 1u << 16,
                    kCr4Osxsave = 1u << 18, kCr4Smap = 1u << 21;
 
 /// Instructions marked a_priv: #GP(0) outside CPL 0 (virtual-8086 mode runs at CPL 3).
@@ -49,13 +49,13 @@ uint64_t cr0_bits(const Cpu& cpu) {
   return m;
 }
 
-/// CR4 bits of the features this model has. DE (and CPUID's DE bit) waits
-/// until IN/OUT/INS/OUTS report their ports to cpu/debug.h's
-/// note_io_access: without I/O breakpoints the feature would be half there.
+/// CR4 bits of the features this model has. 5-level paging (LA57) comes
+/// with long mode (cpu/interp/cpuid.cpp reports it so).
 uint64_t cr4_bits(const Cpu& cpu) {
   uint64_t m = 0;
-  // VME and PVI (SDM 3A §20.3, §20.4) came with the Pentium.
-  if (cpu.model->has(isa::fPentium)) m |= 0x3;
+  // VME, PVI (SDM 3A §20.3, §20.4) and DE (I/O breakpoints) came with the Pentium.
+  if (cpu.model->has(isa::fPentium)) m |= 0x3 | kCr4De;
+  if (cpu.model->has(isa::fLm)) m |= kCr4La57;
   if (cpu.model->has(isa::fPse)) m |= kCr4Pse;
   if (cpu.model->has(isa::fPae)) m |= kCr4Pae;
   if (cpu.model->has(isa::fPge)) m |= kCr4Pge;
@@ -69,16 +69,42 @@ uint64_t cr4_bits(const Cpu& cpu) {
   return m;
 }
 
+/// EFER after a CR0 write: LMA follows LME while paging is on (SDM 3A
+/// §9.8.5). Activating IA-32e mode needs CR4.PAE, a CS without L and a
+/// 32-bit TSS loaded; leaving it is not possible from 64-bit mode.
+uint64_t efer_for_cr0(const Cpu& cpu, uint64_t cr0) {
+  const uint64_t efer = cpu.s.efer;
+  const bool pg_was = cpu.s.cr[0] & kCr0Pg, pg = cr0 & kCr0Pg;
+  if (pg == pg_was || !(efer & kEferLme)) return efer;
+  if (!pg) {
+    if (cpu.long_mode64()) raise(kVecGp, 0);
+    return efer & ~uint64_t{kEferLma};
+  }
+  const bool tss16 = (cpu.s.tr.attr & 0xf) == kSysTss16Busy || (cpu.s.tr.attr & 0xf) == kSysTss16;
+  if (!(cpu.s.cr[4] & kCr4Pae) || (cpu.s.seg[kCs].attr & kAttrL) || tss16) raise(kVecGp, 0);
+  return efer | kEferLma;
+}
+
 void write_cr0(Cpu& cpu, uint64_t v) {
   // SDM 2 MOV CR: #GP(0) for bits 63:32, PG without PE, NW without CD.
   if (v >> 32) raise(kVecGp, 0);
   if ((v & kCr0Pg) && !(v & kCr0Pe)) raise(kVecGp, 0);
   if ((v & kCr0Nw) && !(v & kCr0Cd)) raise(kVecGp, 0);
-  // TODO(kestrel): long-mode activation and its checks (EFER.LME, CR4.PAE) #3
   v &= cr0_bits(cpu);
   if (cpu.model->has(isa::f486)) v |= kCr0Et;  // hardwired from the 486 on
+  const uint64_t efer = efer_for_cr0(cpu, v);
   // The MMU flushes what the change requires and, for PAE, loads the PDPTEs.
-  if (!cpu.load_paging(v, cpu.s.cr[3], cpu.s.cr[4], cpu.s.efer, false)) raise(kVecGp, 0);
+  if (!cpu.load_paging(v, cpu.s.cr[3], cpu.s.cr[4], efer, false)) raise(kVecGp, 0);
+}
+
+/// SDM 2 MOV CR4: reserved bits, and in IA-32e mode clearing PAE or
+/// changing LA57, raise #GP(0).
+void write_cr4(Cpu& cpu, uint64_t v) {
+  if (v & ~cr4_bits(cpu)) raise(kVecGp, 0);
+  if (cpu.s.efer & kEferLma) {
+    if (!(v & kCr4Pae) || ((v ^ cpu.s.cr[4]) & kCr4La57)) raise(kVecGp, 0);
+  }
+  if (!cpu.load_paging(cpu.s.cr[0], cpu.s.cr[3], v, cpu.s.efer, false)) raise(kVecGp, 0);
 }
 
 void write_cr(Cpu& cpu, unsigned n, uint64_t v) {
@@ -86,16 +112,15 @@ void write_cr(Cpu& cpu, unsigned n, uint64_t v) {
     case 0: write_cr0(cpu, v); return;
     case 2: cpu.s.cr[2] = v; return;
     case 3:
-      if (cpu.long_mode64() && (v >> cpu.model->phys_addr_bits)) raise(kVecGp, 0);
+      // Bits above MAXPHYADDR are reserved in IA-32e mode (SDM 3A §4.5).
+      if ((cpu.s.efer & kEferLma) && (v >> cpu.model->phys_addr_bits)) raise(kVecGp, 0);
       if (!cpu.load_paging(cpu.s.cr[0], v, cpu.s.cr[4], cpu.s.efer, true)) raise(kVecGp, 0);
       return;
-    case 4:
-      if (v & ~cr4_bits(cpu)) raise(kVecGp, 0);
-      if (!cpu.load_paging(cpu.s.cr[0], cpu.s.cr[3], v, cpu.s.efer, false)) raise(kVecGp, 0);
-      return;
+    case 4: write_cr4(cpu, v); return;
     default:  // CR8, the task-priority register
       if (v & ~uint64_t{0xf}) raise(kVecGp, 0);
       cpu.s.cr[8] = v;
+      if (cpu.apic) cpu.apic->write_cr8(v);
       return;
   }
 }
@@ -165,106 +190,9 @@ void set_edx_eax(CpuState& s, uint64_t v) {
   write_gpr<uint32_t>(s, kRdx, uint32_t(v >> 32));
 }
 
-struct CpuidRegs {
-  uint32_t eax = 0, ebx = 0, ecx = 0, edx = 0;
-};
-
-uint32_t feature_bit(const Cpu& cpu, isa::Feature f, unsigned bit) {
-  return cpu.model->has(f) ? 1u << bit : 0;
-}
-
-/// Leaf 1 EDX and ECX: exactly the features the model implements. MTRR and
-/// PAT are the MSR file's (cpu/msr.h).
-CpuidRegs cpuid_features(const Cpu& cpu) {
-  using namespace isa;
-  CpuidRegs r;
-  r.eax = cpu.model->cpuid_signature;
-  // VME (bit 1) goes with CR4.VME/PVI, which the Pentium introduced.
-  r.edx = feature_bit(cpu, fX87, 0) | feature_bit(cpu, fPentium, 1) |
-          feature_bit(cpu, fPse, 3) | feature_bit(cpu, fTsc, 4) |
-          feature_bit(cpu, fMsr, 5) | feature_bit(cpu, fPae, 6) | feature_bit(cpu, fCx8, 8) |
-          feature_bit(cpu, fPge, 13) | feature_bit(cpu, fPse36, 17) | feature_bit(cpu, fSysenter, 11) |
-          (has_mtrr(cpu) ? (1u << 12 | 1u << 16) : 0) |
-          feature_bit(cpu, fCmov, 15) | feature_bit(cpu, fClflush, 19) |
-          feature_bit(cpu, fMmx, 23) | feature_bit(cpu, fFxsr, 24) | feature_bit(cpu, fSse, 25) |
-          feature_bit(cpu, fSse2, 26);
-  r.ecx = feature_bit(cpu, fSse3, 0) | feature_bit(cpu, fPclmul, 1) |
-          feature_bit(cpu, fMonitor, 3) | feature_bit(cpu, fSsse3, 9) |
-          feature_bit(cpu, fCx16, 13) | feature_bit(cpu, fSse41, 19) |
-          feature_bit(cpu, fSse42, 20) | feature_bit(cpu, fMovbe, 22) |
-          feature_bit(cpu, fPopcnt, 23) | feature_bit(cpu, fAes, 25) |
-          feature_bit(cpu, fXsave, 26) | feature_bit(cpu, fRdrand, 30);
-  // EBX[15:8]: CLFLUSH line size in quadwords, meaningful with CLFLUSH;
-  // EBX[31:24], the initial APIC ID, is 0 (one processor).
-  if (cpu.model->has(fClflush)) r.ebx = 8u << 8;
-  return r;
-}
-
-/// Leaf 80000001h: the AMD-defined features Kestrel implements.
-CpuidRegs cpuid_ext_features(const Cpu& cpu) {
-  using namespace isa;
-  CpuidRegs r;
-  r.edx = feature_bit(cpu, fSyscall, 11) | feature_bit(cpu, fNx, 20) |
-          feature_bit(cpu, fRdtscp, 27) | feature_bit(cpu, fLm, 29);
-  r.ecx = feature_bit(cpu, fLzcnt, 5) | feature_bit(cpu, fPrfchw, 8);
-  return r;
-}
-
-/// Four bytes of `text` from `pos`, little-endian, NUL-padded.
-uint32_t text_word(std::string_view text, size_t pos) {
-  uint32_t w = 0;
-  for (unsigned k = 0; k < 4 && pos + k < text.size(); ++k) {
-    w |= uint32_t(uint8_t(text[pos + k])) << (8 * k);
-  }
-  return w;
-}
-
-uint32_t vendor_word(const Cpu& cpu, unsigned n) { return text_word(cpu.model->vendor, 4 * n); }
-
-/// Leaves 80000002h-80000004h: the 48-byte brand string, "Kestrel" and the
-/// model's name.
-CpuidRegs cpuid_brand(const Cpu& cpu, unsigned part) {
-  char buf[48] = {};
-  const std::string_view prefix = "Kestrel virtual CPU (";
-  size_t n = 0;
-  for (char c : prefix) buf[n++] = c;
-  for (char c : cpu.model->name) if (n < 46) buf[n++] = c;
-  buf[n] = ')';
-  const std::string_view text(buf, sizeof buf);
-  const size_t base = 16 * part;
-  return {text_word(text, base), text_word(text, base + 4), text_word(text, base + 8),
-          text_word(text, base + 12)};
-}
-
-constexpr uint32_t kCpuidMaxBasic = 1;
-constexpr uint32_t kCpuidExtBase = 0x80000000;
-constexpr uint32_t kCpuidMaxExt = 0x80000004;
-
-/// Leaf 0 (maximum leaf, vendor), leaf 1 (signature, features), the
-/// extended features and the brand string. A basic leaf above the maximum
-/// returns the highest basic leaf, as Intel processors do (SDM 2 CPUID);
-/// so does an extended leaf above the extended maximum.
-CpuidRegs cpuid_leaf(const Cpu& cpu, uint32_t leaf) {
-  if (leaf == 0) return {kCpuidMaxBasic, vendor_word(cpu, 0), vendor_word(cpu, 2), vendor_word(cpu, 1)};
-  if (leaf == kCpuidExtBase) return {kCpuidMaxExt, 0, 0, 0};
-  if (leaf == kCpuidExtBase + 1) return cpuid_ext_features(cpu);
-  if (leaf >= kCpuidExtBase + 2 && leaf <= kCpuidMaxExt) {
-    return cpuid_brand(cpu, leaf - kCpuidExtBase - 2);
-  }
-  return cpuid_features(cpu);
-}
-
 }  // namespace
 
 // ---- identification and time ----
-void CPUID(Cpu& cpu, const DecodedInsn&) {
-  const CpuidRegs r = cpuid_leaf(cpu, uint32_t(cpu.s.gpr[kRax]));
-  write_gpr<uint32_t>(cpu.s, kRax, r.eax);
-  write_gpr<uint32_t>(cpu.s, kRbx, r.ebx);
-  write_gpr<uint32_t>(cpu.s, kRcx, r.ecx);
-  write_gpr<uint32_t>(cpu.s, kRdx, r.edx);
-}
-
 void RDTSC(Cpu& cpu, const DecodedInsn&) {
   // CR4.TSD restricts RDTSC to CPL 0 (SDM 2 RDTSC).
   if ((cpu.s.cr[4] & kCr4Tsd) && !cpu.real_mode() && (cpu.v86() || cpu.s.cpl != 0)) {
@@ -314,7 +242,9 @@ void CLTS(Cpu& cpu, const DecodedInsn&) {
 // ---- control and debug registers ----
 void MOV_Ry_Cy(Cpu& cpu, const DecodedInsn& insn) {
   require_cpl0(cpu);
-  write_ry(cpu, insn.rm, cpu.s.cr[cr_operand(cpu, insn)]);
+  const unsigned n = cr_operand(cpu, insn);
+  // CR8 is the APIC's TPR when there is one (SDM 3A §10.8.6.1).
+  write_ry(cpu, insn.rm, n == 8 && cpu.apic ? cpu.apic->read_cr8() : cpu.s.cr[n]);
 }
 
 void MOV_Cy_Ry(Cpu& cpu, const DecodedInsn& insn) {
@@ -348,6 +278,16 @@ void FWAIT(Cpu& cpu, const DecodedInsn&) {
 }
 
 void NOP_Ev(Cpu&, const DecodedInsn&) {}
+// 0F 18-1E outside the prefetch encodings: the reserved-hint NOP space
+// (SDM 2 NOP, "Recommended Multi-Byte Sequence"; ENDBR32/64 are F3 0F 1E
+// FB/FA and run as NOPs without CET). No memory is accessed.
+void NOP_Ev_18(Cpu&, const DecodedInsn&) {}
+void NOP_Ev_19(Cpu&, const DecodedInsn&) {}
+void NOP_Ev_1A(Cpu&, const DecodedInsn&) {}
+void NOP_Ev_1B(Cpu&, const DecodedInsn&) {}
+void NOP_Ev_1C(Cpu&, const DecodedInsn&) {}
+void NOP_Ev_1D(Cpu&, const DecodedInsn&) {}
+void NOP_Ev_1E(Cpu&, const DecodedInsn&) {}
 void UD2(Cpu&, const DecodedInsn&) { raise(kVecUd); }
 void UD1_Gv_Ev(Cpu&, const DecodedInsn&) { raise(kVecUd); }
 

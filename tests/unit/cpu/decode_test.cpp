@@ -350,10 +350,11 @@ TEST_CASE("decode: exact-ModRM, x87 and decode-only rows") {
   CHECK(d32({0xdd, 0x38}).form() == Form::FNSTSW_Mw);
   CHECK(d32({0xdf, 0xe0}).form() == Form::FNSTSW_AX);
   CHECK(d32({0xdb, 0x28}).form() == Form::FLD_Mt);
-  const Result r = d32({0x0f, 0xae, 0xe8});
+  const Result r = d32({0x0f, 0x01, 0xcf});
   CHECK(r.status == DecodeStatus::kOk);
-  CHECK(r.form() == Form::LFENCE);
+  CHECK(r.form() == Form::ENCLS);
   CHECK(!r.insn.row().executable);
+  CHECK(d32({0x0f, 0xae, 0xe8}).form() == Form::LFENCE);
   CHECK(d32({0x0f, 0xc7, 0xf0}).form() == Form::RDRAND_Rv);
   CHECK(d64({0x0f, 0xc7, 0x08}).form() == Form::CMPXCHG8B_Mq);
   CHECK(d64({0x48, 0x0f, 0xc7, 0x08}).form() == Form::CMPXCHG16B_Mdq);

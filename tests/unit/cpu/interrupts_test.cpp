@@ -329,3 +329,23 @@ TEST_CASE("I/O at CPL 3 above IOPL consults the TSS I/O permission bit map") {
 
 }  // namespace
 }  // namespace kestrel::cpu
+
+namespace kestrel::cpu {
+namespace {
+
+using namespace pmtest;
+
+TEST_CASE("a task gate's faults report EXT = 0 for INT n and EXT = 1 for an external event") {
+  PmFixture f;
+  f.enter_pm();
+  f.set_gate(PmFixture::kIdt, 0x50, kData0, 0, 0x85);  // task gate naming a data segment
+  GuestFault g = fault_of([&] { deliver_event(f.cpu, 0x50, EventKind::kSoftware); });
+  CHECK(g.vector == kVecGp);
+  CHECK(g.error == kData0);
+  g = fault_of([&] { deliver_event(f.cpu, 0x50, EventKind::kExternal); });
+  CHECK(g.vector == kVecGp);
+  CHECK(g.error == (kData0 | 1u));
+}
+
+}  // namespace
+}  // namespace kestrel::cpu

@@ -75,8 +75,8 @@ TEST_CASE("unknown MSRs, read-only MSRs and reserved bits raise #GP(0)") {
   CHECK(f.wrmsr(kMsrPat, 0x0000000000000002) == kVecGp);  // type 2 is reserved
   CHECK(f.wrmsr(kMsrMtrrDefType, 0x1000) == kVecGp);
   CHECK(f.wrmsr(kMsrMtrrPhysBase0 + 1, 0x100) == kVecGp);  // mask bits 0-10
-  CHECK(f.rdmsr(kMsrEfer) == kVecGp);  // no SYSCALL or long mode on this model
-  CHECK(f.wrmsr(kMsrApicBase, uint64_t{1} << 40) == kVecGp);
+  CHECK(f.wrmsr(kMsrEfer, uint64_t{1} << 9) == kVecGp);  // reserved EFER bit
+  CHECK(f.wrmsr(kMsrApicBase, uint64_t{1} << 40) == kVecGp);  // above 40 physical bits
 }
 
 TEST_CASE("WRMSR stores MTRRs, PAT and SYSENTER MSRs") {
@@ -90,14 +90,23 @@ TEST_CASE("WRMSR stores MTRRs, PAT and SYSENTER MSRs") {
   CHECK(f.cpu.s.msr.mtrr_var[2] == 0xe0000001);
   CHECK(f.cpu.s.msr.mtrr_fixed[10] == 0x0606060606060606);
   CHECK(f.cpu.s.msr.pat == 0x0007010600070406);
-  CHECK(f.cpu.s.msr.sysenter_eip == 0x23456789);  // 32 bits without long mode
+  CHECK(f.cpu.s.msr.sysenter_eip == 0x123456789);  // canonical with long mode
+  CHECK(f.wrmsr(kMsrSysenterEip, uint64_t{1} << 47) == kVecGp);  // not canonical
   CHECK(f.rdmsr(kMsrMtrrPhysBase0 + 2) == -1);
   CHECK(f.edx_eax() == 0xe0000001);
 }
 
+TEST_CASE("SYSENTER_EIP holds 32 bits without long mode") {
+  CpuModel m = *find_cpu_model("max");
+  m.features &= ~(uint64_t{1} << isa::fLm);
+  MsrFixture f(m);
+  CHECK(f.wrmsr(kMsrSysenterEip, 0x123456789) == -1);
+  CHECK(f.cpu.s.msr.sysenter_eip == 0x23456789);
+}
+
 TEST_CASE("EFER holds the bits of the model's features only") {
   CpuModel m = *find_cpu_model("max");
-  m.features |= uint64_t{1} << isa::fSyscall | uint64_t{1} << isa::fNx;
+  m.features &= ~(uint64_t{1} << isa::fLm);
   MsrFixture f(m);
   CHECK(f.wrmsr(kMsrEfer, kEferSce | kEferNxe) == -1);
   CHECK(f.cpu.s.efer == (kEferSce | kEferNxe));
@@ -191,7 +200,7 @@ TEST_CASE("CPUID reports MSR, SEP, MTRR and PAT, and a brand string") {
   CHECK((edx & (1u << 16)) != 0);
   f.cpu.s.gpr[kRax] = 0x80000000;
   f.step({0x0f, 0xa2});
-  CHECK(uint32_t(f.cpu.s.gpr[kRax]) == 0x80000004);
+  CHECK(uint32_t(f.cpu.s.gpr[kRax]) == 0x80000008);
   std::string brand;
   for (uint32_t leaf = 0x80000002; leaf <= 0x80000004; ++leaf) {
     f.cpu.s.gpr[kRax] = leaf;
@@ -204,6 +213,47 @@ TEST_CASE("CPUID reports MSR, SEP, MTRR and PAT, and a brand string") {
     }
   }
   CHECK(brand == "Kestrel virtual CPU (max)");
+}
+
+}  // namespace
+}  // namespace kestrel::cpu
+
+namespace kestrel::cpu {
+namespace {
+
+TEST_CASE("the long-mode MSRs: SYSCALL targets, FS/GS bases, TSC_AUX") {
+  MsrFixture f;
+  CHECK(f.wrmsr(kMsrStar, 0x0023001000000000) == -1);
+  CHECK(f.wrmsr(kMsrLstar, 0xffffffff81000000) == -1);
+  CHECK(f.wrmsr(kMsrCstar, 0x1000) == -1);
+  CHECK(f.wrmsr(kMsrFmask, 0x47700) == -1);
+  CHECK(f.wrmsr(kMsrFsBase, 0x7fff00001000) == -1);
+  CHECK(f.wrmsr(kMsrGsBase, 0xffff888000000000) == -1);
+  CHECK(f.wrmsr(kMsrKernelGsBase, 0x2000) == -1);
+  CHECK(f.wrmsr(kMsrTscAux, 7) == -1);
+  CHECK(f.cpu.s.msr.star == 0x0023001000000000);
+  CHECK(f.cpu.s.seg[kFs].base == 0x7fff00001000);
+  CHECK(f.cpu.s.seg[kGs].base == 0xffff888000000000);
+  CHECK(f.rdmsr(kMsrLstar) == -1);
+  CHECK(f.edx_eax() == 0xffffffff81000000);
+  CHECK(f.rdmsr(kMsrKernelGsBase) == -1);
+  CHECK(f.edx_eax() == 0x2000);
+  CHECK(f.rdmsr(kMsrTscAux) == -1);
+  CHECK(f.edx_eax() == 7);
+  // Non-canonical addresses and reserved high halves.
+  CHECK(f.wrmsr(kMsrLstar, 0x0000800000000000) == kVecGp);
+  CHECK(f.wrmsr(kMsrGsBase, 0x8000000000000000) == kVecGp);
+  CHECK(f.wrmsr(kMsrFmask, uint64_t{1} << 32) == kVecGp);
+  CHECK(f.wrmsr(kMsrTscAux, uint64_t{1} << 32) == kVecGp);
+  CHECK(f.cpu.s.msr.lstar == 0xffffffff81000000);
+}
+
+TEST_CASE("EFER.LME cannot change while paging is on; LMA is read-only") {
+  MsrFixture f;
+  CHECK(f.wrmsr(kMsrEfer, kEferLma) == -1);
+  CHECK(f.cpu.s.efer == 0);
+  CHECK(f.wrmsr(kMsrEfer, kEferLme) == -1);
+  CHECK(f.cpu.s.efer == kEferLme);
 }
 
 }  // namespace

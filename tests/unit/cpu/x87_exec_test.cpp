@@ -19,6 +19,9 @@ constexpr uint32_t kHandler = 0x300;  ///< every exception vector lands on HLT h
 struct X87Fixture {
   X87Fixture() : mem(1 << 20, 36), cpu(*find_cpu_model("max"), mem, bus), interp(cpu) {
     cpu.reset();
+    // The state FNINIT leaves, not the power-on one (FCW 0040h, tags zero).
+    cpu.s.fcw = 0x037f;
+    cpu.s.ftw = 0xffff;
     for (uint8_t seg : {kCs, kDs, kEs, kSs}) cpu.load_real_segment(seg, 0);
     cpu.s.rip = 0x100;
     cpu.s.gpr[kRsp] = 0x8000;

@@ -1,0 +1,280 @@
+// SPDX-License-Identifier: MIT
+// SSE2 packed-integer arithmetic, compares, logic, packs, unpacks, shuffles
+// and shifts in their XMM and MMX forms, through the interpreter in real
+// mode: tables of one-instruction cases (values checked against the SDM's
+// definitions and a hardware run), memory operands and their alignment.
+#include <doctest/doctest.h>
+
+#include "tests/unit/cpu/sse_int_fixture.h"
+
+namespace kestrel::cpu {
+namespace {
+
+TEST_CASE("SSE2 integer: add, subtract, multiply, average, min/max, PSADBW, compares") {
+  check_cases(std::vector<XmmCase>{
+    {"paddb xmm1, xmm2", {0x66, 0x0f, 0xfc, 0xca},
+     {0x7f80ff0102030405, 0x00ff807f01fe8081}, {0x0101010101010101, 0xff01ff0180ff7f80}, {0x8081000203040506, 0xff007f8081fdff01}},
+    {"paddw xmm1, xmm2", {0x66, 0x0f, 0xfd, 0xca},
+     {0x8000ffff7fff0001, 0x1234fedc00020003}, {0x8000000100017fff, 0x5678ba98fffe8000}, {0x0000000080008000, 0x68acb97400008003}},
+    {"paddd xmm1, xmm2", {0x66, 0x0f, 0xfe, 0xca},
+     {0x80000000ffffffff, 0x7fffffff00000005}, {0x0000000100000002, 0xfffffffe80000000}, {0x8000000100000001, 0x7ffffffd80000005}},
+    {"paddq xmm1, xmm2", {0x66, 0x0f, 0xd4, 0xca},
+     {0x80000000ffffffff, 0x7fffffff00000005}, {0x0000000100000002, 0xfffffffe80000000}, {0x8000000200000001, 0x7ffffffd80000005}},
+    {"psubb xmm1, xmm2", {0x66, 0x0f, 0xf8, 0xca},
+     {0x7f80ff0102030405, 0x00ff807f01fe8081}, {0x0101010101010101, 0xff01ff0180ff7f80}, {0x7e7ffe0001020304, 0x01fe817e81ff0101}},
+    {"psubw xmm1, xmm2", {0x66, 0x0f, 0xf9, 0xca},
+     {0x8000ffff7fff0001, 0x1234fedc00020003}, {0x8000000100017fff, 0x5678ba98fffe8000}, {0x0000fffe7ffe8002, 0xbbbc444400048003}},
+    {"psubd xmm1, xmm2", {0x66, 0x0f, 0xfa, 0xca},
+     {0x80000000ffffffff, 0x7fffffff00000005}, {0x0000000100000002, 0xfffffffe80000000}, {0x7ffffffffffffffd, 0x8000000180000005}},
+    {"psubq xmm1, xmm2", {0x66, 0x0f, 0xfb, 0xca},
+     {0x80000000ffffffff, 0x7fffffff00000005}, {0x0000000100000002, 0xfffffffe80000000}, {0x7ffffffffffffffd, 0x8000000080000005}},
+    {"paddsb xmm1, xmm2", {0x66, 0x0f, 0xec, 0xca},
+     {0x7f80ff0102030405, 0x00ff807f01fe8081}, {0x0101010101010101, 0xff01ff0180ff7f80}, {0x7f81000203040506, 0xff00807f81fdff80}},
+    {"paddsw xmm1, xmm2", {0x66, 0x0f, 0xed, 0xca},
+     {0x8000ffff7fff0001, 0x1234fedc00020003}, {0x8000000100017fff, 0x5678ba98fffe8000}, {0x800000007fff7fff, 0x68acb97400008003}},
+    {"paddusb xmm1, xmm2", {0x66, 0x0f, 0xdc, 0xca},
+     {0x7f80ff0102030405, 0x00ff807f01fe8081}, {0x0101010101010101, 0xff01ff0180ff7f80}, {0x8081ff0203040506, 0xffffff8081ffffff}},
+    {"paddusw xmm1, xmm2", {0x66, 0x0f, 0xdd, 0xca},
+     {0x8000ffff7fff0001, 0x1234fedc00020003}, {0x8000000100017fff, 0x5678ba98fffe8000}, {0xffffffff80008000, 0x68acffffffff8003}},
+    {"psubsb xmm1, xmm2", {0x66, 0x0f, 0xe8, 0xca},
+     {0x7f80ff0102030405, 0x00ff807f01fe8081}, {0x0101010101010101, 0xff01ff0180ff7f80}, {0x7e80fe0001020304, 0x01fe817e7fff8001}},
+    {"psubsw xmm1, xmm2", {0x66, 0x0f, 0xe9, 0xca},
+     {0x8000ffff7fff0001, 0x1234fedc00020003}, {0x8000000100017fff, 0x5678ba98fffe8000}, {0x0000fffe7ffe8002, 0xbbbc444400047fff}},
+    {"psubusb xmm1, xmm2", {0x66, 0x0f, 0xd8, 0xca},
+     {0x7f80ff0102030405, 0x00ff807f01fe8081}, {0x0101010101010101, 0xff01ff0180ff7f80}, {0x7e7ffe0001020304, 0x00fe007e00000101}},
+    {"psubusw xmm1, xmm2", {0x66, 0x0f, 0xd9, 0xca},
+     {0x8000ffff7fff0001, 0x1234fedc00020003}, {0x8000000100017fff, 0x5678ba98fffe8000}, {0x0000fffe7ffe0000, 0x0000444400000000}},
+    {"pmullw xmm1, xmm2", {0x66, 0x0f, 0xd5, 0xca},
+     {0x8000ffff7fff0001, 0x1234fedc00020003}, {0x8000000100017fff, 0x5678ba98fffe8000}, {0x0000ffff7fff7fff, 0x00602aa0fffc8000}},
+    {"pmulhw xmm1, xmm2", {0x66, 0x0f, 0xe5, 0xca},
+     {0x8000ffff7fff0001, 0x1234fedc00020003}, {0x8000000100017fff, 0x5678ba98fffe8000}, {0x4000ffff00000000, 0x0626004ffffffffe}},
+    {"pmulhuw xmm1, xmm2", {0x66, 0x0f, 0xe4, 0xca},
+     {0x8000ffff7fff0001, 0x1234fedc00020003}, {0x8000000100017fff, 0x5678ba98fffe8000}, {0x4000000000000000, 0x0626b9c300010001}},
+    {"pmuludq xmm1, xmm2", {0x66, 0x0f, 0xf4, 0xca},
+     {0x80000000ffffffff, 0x7fffffff00000005}, {0x0000000100000002, 0xfffffffe80000000}, {0x00000001fffffffe, 0x0000000280000000}},
+    {"pmaddwd xmm1, xmm2", {0x66, 0x0f, 0xf5, 0xca},
+     {0x8000ffff7fff0001, 0x1234fedc00020003}, {0x8000000100017fff, 0x5678ba98fffe8000}, {0x3fffffff0000fffe, 0x06752b00fffe7ffc}},
+    {"pavgb xmm1, xmm2", {0x66, 0x0f, 0xe0, 0xca},
+     {0x7f80ff0102030405, 0x00ff807f01fe8081}, {0x0101010101010101, 0xff01ff0180ff7f80}, {0x4041800102020303, 0x8080c04041ff8081}},
+    {"pavgw xmm1, xmm2", {0x66, 0x0f, 0xe3, 0xca},
+     {0x8000ffff7fff0001, 0x1234fedc00020003}, {0x8000000100017fff, 0x5678ba98fffe8000}, {0x8000800040004000, 0x3456dcba80004002}},
+    {"pminub xmm1, xmm2", {0x66, 0x0f, 0xda, 0xca},
+     {0x7f80ff0102030405, 0x00ff807f01fe8081}, {0x0101010101010101, 0xff01ff0180ff7f80}, {0x0101010101010101, 0x0001800101fe7f80}},
+    {"pmaxub xmm1, xmm2", {0x66, 0x0f, 0xde, 0xca},
+     {0x7f80ff0102030405, 0x00ff807f01fe8081}, {0x0101010101010101, 0xff01ff0180ff7f80}, {0x7f80ff0102030405, 0xffffff7f80ff8081}},
+    {"pminsw xmm1, xmm2", {0x66, 0x0f, 0xea, 0xca},
+     {0x8000ffff7fff0001, 0x1234fedc00020003}, {0x8000000100017fff, 0x5678ba98fffe8000}, {0x8000ffff00010001, 0x1234ba98fffe8000}},
+    {"pmaxsw xmm1, xmm2", {0x66, 0x0f, 0xee, 0xca},
+     {0x8000ffff7fff0001, 0x1234fedc00020003}, {0x8000000100017fff, 0x5678ba98fffe8000}, {0x800000017fff7fff, 0x5678fedc00020003}},
+    {"psadbw xmm1, xmm2", {0x66, 0x0f, 0xf6, 0xca},
+     {0x7f80ff0102030405, 0x00ff807f01fe8081}, {0x0101010101010101, 0xff01ff0180ff7f80}, {0x0000000000000205, 0x000000000000037c}},
+    {"pcmpeqb xmm1, xmm2", {0x66, 0x0f, 0x74, 0xca},
+     {0x7f80ff0102030405, 0x00ff807f01fe8081}, {0x0101010101010101, 0xff01ff0180ff7f80}, {0x000000ff00000000, 0x0000000000000000}},
+    {"pcmpeqw xmm1, xmm2", {0x66, 0x0f, 0x75, 0xca},
+     {0x8000ffff7fff0001, 0x1234fedc00020003}, {0x8000000100017fff, 0x5678ba98fffe8000}, {0xffff000000000000, 0x0000000000000000}},
+    {"pcmpeqd xmm1, xmm2", {0x66, 0x0f, 0x76, 0xca},
+     {0x80000000ffffffff, 0x7fffffff00000005}, {0x0000000100000002, 0xfffffffe80000000}, {0x0000000000000000, 0x0000000000000000}},
+    {"pcmpgtb xmm1, xmm2", {0x66, 0x0f, 0x64, 0xca},
+     {0x7f80ff0102030405, 0x00ff807f01fe8081}, {0x0101010101010101, 0xff01ff0180ff7f80}, {0xff000000ffffffff, 0xff0000ffff0000ff}},
+    {"pcmpgtw xmm1, xmm2", {0x66, 0x0f, 0x65, 0xca},
+     {0x8000ffff7fff0001, 0x1234fedc00020003}, {0x8000000100017fff, 0x5678ba98fffe8000}, {0x00000000ffff0000, 0x0000ffffffffffff}},
+    {"pcmpgtd xmm1, xmm2", {0x66, 0x0f, 0x66, 0xca},
+     {0x80000000ffffffff, 0x7fffffff00000005}, {0x0000000100000002, 0xfffffffe80000000}, {0x0000000000000000, 0xffffffffffffffff}},
+  });
+  check_cases(std::vector<MmCase>{
+    {"paddq mm1, mm2", {0x0f, 0xd4, 0xca},
+     0x80000000ffffffff, 0x0000000100000002, 0x8000000200000001},
+    {"psubq mm1, mm2", {0x0f, 0xfb, 0xca},
+     0x80000000ffffffff, 0x0000000100000002, 0x7ffffffffffffffd},
+    {"pmulhuw mm1, mm2", {0x0f, 0xe4, 0xca},
+     0x8000ffff7fff0001, 0x8000000100017fff, 0x4000000000000000},
+    {"pmuludq mm1, mm2", {0x0f, 0xf4, 0xca},
+     0x80000000ffffffff, 0x0000000100000002, 0x00000001fffffffe},
+    {"pavgb mm1, mm2", {0x0f, 0xe0, 0xca},
+     0x7f80ff0102030405, 0x0101010101010101, 0x4041800102020303},
+    {"pmaxub mm1, mm2", {0x0f, 0xde, 0xca},
+     0x7f80ff0102030405, 0x0101010101010101, 0x7f80ff0102030405},
+    {"pminsw mm1, mm2", {0x0f, 0xea, 0xca},
+     0x8000ffff7fff0001, 0x8000000100017fff, 0x8000ffff00010001},
+    {"psadbw mm1, mm2", {0x0f, 0xf6, 0xca},
+     0x7f80ff0102030405, 0x0101010101010101, 0x0000000000000205},
+  });
+}
+
+TEST_CASE("SSE2 integer: logic, packs, unpacks and shuffles") {
+  check_cases(std::vector<XmmCase>{
+    {"pand xmm1, xmm2", {0x66, 0x0f, 0xdb, 0xca},
+     {0x0706050403020100, 0x0f0e0d0c0b0a0908}, {0x8f0e0d0c0b0a0980, 0x0003050701f0e0d0}, {0x0706050403020100, 0x0002050401000000}},
+    {"pandn xmm1, xmm2", {0x66, 0x0f, 0xdf, 0xca},
+     {0x0706050403020100, 0x0f0e0d0c0b0a0908}, {0x8f0e0d0c0b0a0980, 0x0003050701f0e0d0}, {0x8808080808080880, 0x0001000300f0e0d0}},
+    {"por xmm1, xmm2", {0x66, 0x0f, 0xeb, 0xca},
+     {0x0706050403020100, 0x0f0e0d0c0b0a0908}, {0x8f0e0d0c0b0a0980, 0x0003050701f0e0d0}, {0x8f0e0d0c0b0a0980, 0x0f0f0d0f0bfae9d8}},
+    {"pxor xmm1, xmm2", {0x66, 0x0f, 0xef, 0xca},
+     {0x0706050403020100, 0x0f0e0d0c0b0a0908}, {0x8f0e0d0c0b0a0980, 0x0003050701f0e0d0}, {0x8808080808080880, 0x0f0d080b0afae9d8}},
+    {"andnps xmm1, xmm2", {0x0f, 0x55, 0xca},
+     {0x0706050403020100, 0x0f0e0d0c0b0a0908}, {0x8f0e0d0c0b0a0980, 0x0003050701f0e0d0}, {0x8808080808080880, 0x0001000300f0e0d0}},
+    {"xorpd xmm1, xmm2", {0x66, 0x0f, 0x57, 0xca},
+     {0x0706050403020100, 0x0f0e0d0c0b0a0908}, {0x8f0e0d0c0b0a0980, 0x0003050701f0e0d0}, {0x8808080808080880, 0x0f0d080b0afae9d8}},
+    {"packsswb xmm1, xmm2", {0x66, 0x0f, 0x63, 0xca},
+     {0x8000ffff7fff0001, 0x1234fedc00020003}, {0x8000000100017fff, 0x5678ba98fffe8000}, {0x7f80020380ff7f01, 0x7f80fe808001017f}},
+    {"packssdw xmm1, xmm2", {0x66, 0x0f, 0x6b, 0xca},
+     {0x80000000ffffffff, 0x7fffffff00000005}, {0x0000000100000002, 0xfffffffe80000000}, {0x7fff00058000ffff, 0xfffe800000010002}},
+    {"packuswb xmm1, xmm2", {0x66, 0x0f, 0x67, 0xca},
+     {0x8000ffff7fff0001, 0x1234fedc00020003}, {0x8000000100017fff, 0x5678ba98fffe8000}, {0xff0002030000ff01, 0xff000000000101ff}},
+    {"punpcklbw xmm1, xmm2", {0x66, 0x0f, 0x60, 0xca},
+     {0x0706050403020100, 0x0f0e0d0c0b0a0908}, {0x8f0e0d0c0b0a0980, 0x0003050701f0e0d0}, {0x0b030a0209018000, 0x8f070e060d050c04}},
+    {"punpcklwd xmm1, xmm2", {0x66, 0x0f, 0x61, 0xca},
+     {0x0706050403020100, 0x0f0e0d0c0b0a0908}, {0x8f0e0d0c0b0a0980, 0x0003050701f0e0d0}, {0x0b0a030209800100, 0x8f0e07060d0c0504}},
+    {"punpckldq xmm1, xmm2", {0x66, 0x0f, 0x62, 0xca},
+     {0x0706050403020100, 0x0f0e0d0c0b0a0908}, {0x8f0e0d0c0b0a0980, 0x0003050701f0e0d0}, {0x0b0a098003020100, 0x8f0e0d0c07060504}},
+    {"punpcklqdq xmm1, xmm2", {0x66, 0x0f, 0x6c, 0xca},
+     {0x0706050403020100, 0x0f0e0d0c0b0a0908}, {0x8f0e0d0c0b0a0980, 0x0003050701f0e0d0}, {0x0706050403020100, 0x8f0e0d0c0b0a0980}},
+    {"punpckhbw xmm1, xmm2", {0x66, 0x0f, 0x68, 0xca},
+     {0x0706050403020100, 0x0f0e0d0c0b0a0908}, {0x8f0e0d0c0b0a0980, 0x0003050701f0e0d0}, {0x010bf00ae009d008, 0x000f030e050d070c}},
+    {"punpckhwd xmm1, xmm2", {0x66, 0x0f, 0x69, 0xca},
+     {0x0706050403020100, 0x0f0e0d0c0b0a0908}, {0x8f0e0d0c0b0a0980, 0x0003050701f0e0d0}, {0x01f00b0ae0d00908, 0x00030f0e05070d0c}},
+    {"punpckhdq xmm1, xmm2", {0x66, 0x0f, 0x6a, 0xca},
+     {0x0706050403020100, 0x0f0e0d0c0b0a0908}, {0x8f0e0d0c0b0a0980, 0x0003050701f0e0d0}, {0x01f0e0d00b0a0908, 0x000305070f0e0d0c}},
+    {"punpckhqdq xmm1, xmm2", {0x66, 0x0f, 0x6d, 0xca},
+     {0x0706050403020100, 0x0f0e0d0c0b0a0908}, {0x8f0e0d0c0b0a0980, 0x0003050701f0e0d0}, {0x0f0e0d0c0b0a0908, 0x0003050701f0e0d0}},
+    {"unpcklps xmm1, xmm2", {0x0f, 0x14, 0xca},
+     {0x0706050403020100, 0x0f0e0d0c0b0a0908}, {0x8f0e0d0c0b0a0980, 0x0003050701f0e0d0}, {0x0b0a098003020100, 0x8f0e0d0c07060504}},
+    {"unpckhpd xmm1, xmm2", {0x66, 0x0f, 0x15, 0xca},
+     {0x0706050403020100, 0x0f0e0d0c0b0a0908}, {0x8f0e0d0c0b0a0980, 0x0003050701f0e0d0}, {0x0f0e0d0c0b0a0908, 0x0003050701f0e0d0}},
+    {"pshufd xmm1, xmm2, 0x1b", {0x66, 0x0f, 0x70, 0xca, 0x1b},
+     {0x0706050403020100, 0x0f0e0d0c0b0a0908}, {0x8f0e0d0c0b0a0980, 0x0003050701f0e0d0}, {0x01f0e0d000030507, 0x0b0a09808f0e0d0c}},
+    {"pshufhw xmm1, xmm2, 0x1b", {0xf3, 0x0f, 0x70, 0xca, 0x1b},
+     {0x0706050403020100, 0x0f0e0d0c0b0a0908}, {0x8f0e0d0c0b0a0980, 0x0003050701f0e0d0}, {0x8f0e0d0c0b0a0980, 0xe0d001f005070003}},
+    {"pshuflw xmm1, xmm2, 0x4e", {0xf2, 0x0f, 0x70, 0xca, 0x4e},
+     {0x0706050403020100, 0x0f0e0d0c0b0a0908}, {0x8f0e0d0c0b0a0980, 0x0003050701f0e0d0}, {0x0b0a09808f0e0d0c, 0x0003050701f0e0d0}},
+    {"shufps xmm1, xmm2, 0x8d", {0x0f, 0xc6, 0xca, 0x8d},
+     {0x0706050403020100, 0x0f0e0d0c0b0a0908}, {0x8f0e0d0c0b0a0980, 0x0003050701f0e0d0}, {0x0f0e0d0c07060504, 0x01f0e0d00b0a0980}},
+    {"shufpd xmm1, xmm2, 2", {0x66, 0x0f, 0xc6, 0xca, 0x02},
+     {0x0706050403020100, 0x0f0e0d0c0b0a0908}, {0x8f0e0d0c0b0a0980, 0x0003050701f0e0d0}, {0x0706050403020100, 0x0003050701f0e0d0}},
+    {"pslldq xmm1, 3", {0x66, 0x0f, 0x73, 0xf9, 0x03},
+     {0x0706050403020100, 0x0f0e0d0c0b0a0908}, {0x8f0e0d0c0b0a0980, 0x0003050701f0e0d0}, {0x0403020100000000, 0x0c0b0a0908070605}},
+    {"psrldq xmm1, 5", {0x66, 0x0f, 0x73, 0xd9, 0x05},
+     {0x0706050403020100, 0x0f0e0d0c0b0a0908}, {0x8f0e0d0c0b0a0980, 0x0003050701f0e0d0}, {0x0c0b0a0908070605, 0x00000000000f0e0d}},
+    {"pslldq xmm1, 16", {0x66, 0x0f, 0x73, 0xf9, 0x10},
+     {0x0706050403020100, 0x0f0e0d0c0b0a0908}, {0x8f0e0d0c0b0a0980, 0x0003050701f0e0d0}, {0x0000000000000000, 0x0000000000000000}},
+  });
+  check_cases(std::vector<MmCase>{
+    {"packuswb mm1, mm2", {0x0f, 0x67, 0xca},
+     0x8000ffff7fff0001, 0x8000000100017fff, 0x000101ff0000ff01},
+    {"punpckhbw mm1, mm2", {0x0f, 0x68, 0xca},
+     0x0706050403020100, 0x8f0e0d0c0b0a0980, 0x8f070e060d050c04},
+    {"pshufw mm1, mm2, 0x1b", {0x0f, 0x70, 0xca, 0x1b},
+     0x0706050403020100, 0x8f0e0d0c0b0a0980, 0x09800b0a0d0c8f0e},
+  });
+}
+
+TEST_CASE("SSE2 integer: shifts by a register count and by an immediate") {
+  check_cases(std::vector<XmmCase>{
+    {"psllw xmm1, xmm2", {0x66, 0x0f, 0xf1, 0xca},
+     {0x8000ffff7fff0001, 0x1234fedc00020003}, {0x0000000000000005, 0x0000000000000000}, {0x0000ffe0ffe00020, 0x4680db8000400060}},
+    {"psllw xmm1, xmm2", {0x66, 0x0f, 0xf1, 0xca},
+     {0x8000ffff7fff0001, 0x1234fedc00020003}, {0x0000000000000010, 0x0000000000000000}, {0x0000000000000000, 0x0000000000000000}},
+    {"psrlw xmm1, xmm2", {0x66, 0x0f, 0xd1, 0xca},
+     {0x8000ffff7fff0001, 0x1234fedc00020003}, {0x0000000000000005, 0x0000000000000000}, {0x040007ff03ff0000, 0x009107f600000000}},
+    {"psraw xmm1, xmm2", {0x66, 0x0f, 0xe1, 0xca},
+     {0x8000ffff7fff0001, 0x1234fedc00020003}, {0x0000000000000005, 0x0000000000000000}, {0xfc00ffff03ff0000, 0x0091fff600000000}},
+    {"psraw xmm1, xmm2", {0x66, 0x0f, 0xe1, 0xca},
+     {0x8000ffff7fff0001, 0x1234fedc00020003}, {0x0000000000000010, 0x0000000000000000}, {0xffffffff00000000, 0x0000ffff00000000}},
+    {"pslld xmm1, xmm2", {0x66, 0x0f, 0xf2, 0xca},
+     {0x8000ffff7fff0001, 0x1234fedc00020003}, {0x0000000000000005, 0x0000000000000000}, {0x001fffe0ffe00020, 0x469fdb8000400060}},
+    {"psrad xmm1, xmm2", {0x66, 0x0f, 0xe2, 0xca},
+     {0x8000000012345678, 0x7fffffff00000005}, {0x0000000000000028, 0xffffffffffffffff}, {0xffffffff00000000, 0x0000000000000000}},
+    {"psllq xmm1, xmm2", {0x66, 0x0f, 0xf3, 0xca},
+     {0x8000000012345678, 0x7fffffff00000005}, {0x0000000000000028, 0xffffffffffffffff}, {0x3456780000000000, 0x0000050000000000}},
+    {"psrlq xmm1, xmm2", {0x66, 0x0f, 0xd3, 0xca},
+     {0x8000000012345678, 0x7fffffff00000005}, {0x0000000000000028, 0xffffffffffffffff}, {0x0000000000800000, 0x00000000007fffff}},
+    {"psrlq xmm1, xmm2", {0x66, 0x0f, 0xd3, 0xca},
+     {0x8000000012345678, 0x7fffffff00000005}, {0x0000000100000000, 0x0000000000000000}, {0x0000000000000000, 0x0000000000000000}},
+    {"psraw xmm1, xmm2", {0x66, 0x0f, 0xe1, 0xca},
+     {0x8000000012345678, 0x7fffffff00000005}, {0x0000000100000000, 0x0000000000000000}, {0xffff000000000000, 0x0000ffff00000000}},
+    {"psllw xmm1, 3", {0x66, 0x0f, 0x71, 0xf1, 0x03},
+     {0x0706050403020100, 0x0f0e0d0c0b0a0908}, {0x8f0e0d0c0b0a0980, 0x0003050701f0e0d0}, {0x3830282018100800, 0x7870686058504840}},
+    {"psraw xmm1, 15", {0x66, 0x0f, 0x71, 0xe1, 0x0f},
+     {0x0706050403020100, 0x0f0e0d0c0b0a0908}, {0x8f0e0d0c0b0a0980, 0x0003050701f0e0d0}, {0x0000000000000000, 0x0000000000000000}},
+    {"psraw xmm1, 200", {0x66, 0x0f, 0x71, 0xe1, 0xc8},
+     {0x0706050403020100, 0x0f0e0d0c0b0a0908}, {0x8f0e0d0c0b0a0980, 0x0003050701f0e0d0}, {0x0000000000000000, 0x0000000000000000}},
+    {"psrld xmm1, 4", {0x66, 0x0f, 0x72, 0xd1, 0x04},
+     {0x0706050403020100, 0x0f0e0d0c0b0a0908}, {0x8f0e0d0c0b0a0980, 0x0003050701f0e0d0}, {0x0070605000302010, 0x00f0e0d000b0a090}},
+    {"pslld xmm1, 32", {0x66, 0x0f, 0x72, 0xf1, 0x20},
+     {0x0706050403020100, 0x0f0e0d0c0b0a0908}, {0x8f0e0d0c0b0a0980, 0x0003050701f0e0d0}, {0x0000000000000000, 0x0000000000000000}},
+    {"psllq xmm1, 63", {0x66, 0x0f, 0x73, 0xf1, 0x3f},
+     {0x0706050403020100, 0x0f0e0d0c0b0a0908}, {0x8f0e0d0c0b0a0980, 0x0003050701f0e0d0}, {0x0000000000000000, 0x0000000000000000}},
+    {"psrlq xmm1, 8", {0x66, 0x0f, 0x73, 0xd1, 0x08},
+     {0x0706050403020100, 0x0f0e0d0c0b0a0908}, {0x8f0e0d0c0b0a0980, 0x0003050701f0e0d0}, {0x0007060504030201, 0x000f0e0d0c0b0a09}},
+  });
+  check_cases(std::vector<MmCase>{
+    {"psrad mm1, mm2", {0x0f, 0xe2, 0xca},
+     0x8000ffff7fff0001, 0x0000000000000005, 0xfc0007ff03fff800},
+    {"psrlw mm1, mm2", {0x0f, 0xd1, 0xca},
+     0x8000ffff7fff0001, 0x0000000000000010, 0x0000000000000000},
+    {"psrlq mm1, 64", {0x0f, 0x73, 0xd1, 0x40},
+     0x0706050403020100, 0x8f0e0d0c0b0a0980, 0x0000000000000000},
+    {"psraw mm1, 9", {0x0f, 0x71, 0xe1, 0x09},
+     0x0706050403020100, 0x8f0e0d0c0b0a0980, 0x0003000200010000},
+  });
+}
+
+TEST_CASE("SSE2 integer: XMM memory operands must be 16-byte aligned, MMX ones need not") {
+  SseIntFixture f;
+  f.poke(0x500, 0x0102030405060708);
+  f.poke(0x508, 0x1112131415161718);
+  f.set_xmm(1, 1, 2);
+  CHECK(f.run({0x66, 0x0f, 0xfc, 0x0e, 0x08, 0x05}) == kVecGp);  // paddb xmm1, [0508h]
+  CHECK(f.xlo(1) == 1);
+  CHECK(f.run({0x0f, 0xfc, 0x0e, 0x01, 0x05}) == -1);  // paddb mm1, [0501h]
+  CHECK(f.mm(1) == 0x1801020304050607);
+  // punpcklbw mm1, [0FFFCh] reads 4 bytes and fits below the 64 KiB limit;
+  // paddb mm1, [0FFFCh] reads 8 and does not.
+  f.set_mm(1, 0x11223344);
+  f.poke(0xfffc, 0x99887766, 4);
+  CHECK(f.run({0x0f, 0x60, 0x0e, 0xfc, 0xff}) == -1);
+  CHECK(f.mm(1) == 0x9911882277336644);
+  CHECK(f.run({0x0f, 0xfc, 0x0e, 0xfc, 0xff}) == kVecGp);
+  f.set_xmm(1, 0, 0);
+  CHECK(f.run({0x66, 0x0f, 0x60, 0x0e, 0x00, 0x05}) == -1);  // punpcklbw xmm1, [0500h]
+  CHECK(f.xlo(1) == 0x0500060007000800);
+  CHECK(f.xhi(1) == 0x0100020003000400);
+}
+
+TEST_CASE("SSE2 integer: PINSRW and PEXTRW, MMX and XMM") {
+  SseIntFixture f;
+  f.r(kRdx) = 0xabcd1234;
+  f.r(kRax) = ~uint64_t{0};
+  CHECK(f.run({0x66, 0x0f, 0xc4, 0xca, 0x05}) == -1);  // pinsrw xmm1, edx, 5
+  CHECK(f.xlo(1) == 0);
+  CHECK(f.xhi(1) == 0x0000000012340000);
+  CHECK(f.run({0x66, 0x0f, 0xc5, 0xc1, 0x05}) == -1);  // pextrw eax, xmm1, 5
+  CHECK(f.r(kRax) == 0x1234);
+  f.set_mm(1, ~uint64_t{0});
+  f.poke(0x500, 0x5678, 2);
+  // pinsrw mm1, [0500h], 6: the MMX form uses the low two bits of the index.
+  CHECK(f.run({0x0f, 0xc4, 0x0e, 0x00, 0x05, 0x06}) == -1);
+  CHECK(f.mm(1) == 0xffff5678ffffffff);
+  CHECK(f.run({0x0f, 0xc5, 0xc9, 0x02}) == -1);  // pextrw ecx, mm1, 2
+  CHECK(f.r(kRcx) == 0x5678);
+}
+
+TEST_CASE("SSE2 integer: a shift count in memory is its whole low quadword") {
+  SseIntFixture f;
+  f.poke(0x500, 4);
+  f.poke(0x508, ~uint64_t{0});
+  f.set_xmm(1, 0x8000000100010001, 0x00ff00ff00ff00ff);
+  CHECK(f.run({0x66, 0x0f, 0xd1, 0x0e, 0x00, 0x05}) == -1);  // psrlw xmm1, [0500h]
+  CHECK(f.xlo(1) == 0x0800000000000000);
+  CHECK(f.xhi(1) == 0x000f000f000f000f);
+  f.set_mm(1, 1);
+  CHECK(f.run({0x0f, 0xf3, 0x0e, 0x00, 0x05}) == -1);  // psllq mm1, [0500h]
+  CHECK(f.mm(1) == 0x10);
+  f.poke(0x500, 0x100000000);
+  f.set_xmm(1, 0x8000000100010001, 0);
+  CHECK(f.run({0x66, 0x0f, 0xd1, 0x0e, 0x00, 0x05}) == -1);
+  CHECK(f.xlo(1) == 0);
+}
+
+}  // namespace
+}  // namespace kestrel::cpu
