@@ -2,6 +2,7 @@
 // The kestrel program: parse the command line, load the firmware, build the
 // machine, run it, and turn how the guest stopped into an exit status. Every
 // failure leaves as one "kestrel: error: <what>: <why>" line and status 1.
+#include <array>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -11,7 +12,9 @@
 #include <string>
 #include <vector>
 
+#include "frontend/chardev.h"
 #include "frontend/options.h"
+#include "machine/direct_boot.h"
 #include "machine/machine.h"
 
 namespace kestrel::frontend {
@@ -44,12 +47,30 @@ std::optional<Error> read_firmware(const std::string& path, std::vector<uint8_t>
   return std::nullopt;
 }
 
-/// There is no UART yet, but a file backend is created at start-up, as QEMU
-/// does, so a wrong path is reported now rather than ignored.
-std::optional<Error> open_serial(const Options& o, File& serial_file) {
-  if (o.effective_serial() != SerialBackend::kFile) return std::nullopt;
-  serial_file.reset(std::fopen(o.serial_path.c_str(), "w"));
-  if (!serial_file) return Error{"-serial file:" + o.serial_path, std::strerror(errno)};
+/// The host ends of COM1-COM4, in the order of the -serial options. They
+/// are made before the machine, as QEMU does, so a file that cannot be
+/// created is reported before the guest runs; the machine only borrows them.
+static_assert(kMaxSerialPorts == machine::kSerialPorts);
+using SerialBackends = std::array<std::unique_ptr<devices::CharBackend>, kMaxSerialPorts>;
+
+std::optional<Error> open_serial(const Options& o, SerialBackends& backends) {
+  const std::array<SerialSpec, kMaxSerialPorts> ports = o.serial_ports();
+  for (unsigned i = 0; i < kMaxSerialPorts; ++i) {
+    const SerialSpec& port = ports[i];
+    switch (port.kind) {
+      case SerialBackend::kNone:
+        break;  // the UART is there, with nothing on the other end
+      case SerialBackend::kStdio:
+        backends[i] = std::make_unique<StdioBackend>(port.escape_keys);
+        break;
+      case SerialBackend::kFile: {
+        std::string why;
+        backends[i] = FileBackend::open(port.path, why);
+        if (!backends[i]) return Error{"-serial " + port.arg, why};
+        break;
+      }
+    }
+  }
   return std::nullopt;
 }
 
@@ -68,37 +89,61 @@ int report(const machine::RunResult& r) {
     case machine::Outcome::kShutdown:
       std::fprintf(stderr, "kestrel: guest shut down (triple fault); -no-reboot: exiting\n");
       return 0;
+    case machine::Outcome::kReset:
+      std::fprintf(stderr, "kestrel: guest reset the machine; -no-reboot: exiting\n");
+      return 0;
+    case machine::Outcome::kPowerOff:
+      return 0;  // ACPI S5: the guest powered the machine off
     case machine::Outcome::kHalted:
       break;
   }
   return fail(Error{"guest halted",
                     "HLT at " + where(r) +
                         (r.interrupts_enabled
-                             ? " and this machine has no interrupt source to wake the CPU"
+                             ? " with no timer armed and no input connected: nothing can wake the CPU"
                              : " with interrupts disabled: nothing can wake the CPU")});
 }
 
 int run(const Options& o) {
-  if (o.bios.empty()) {
+  if (o.bios.empty() && o.kernel.empty()) {
     return fail(Error{"no firmware",
-                      "give a ROM image with -bios FILE (SeaBIOS is not supported yet; "
-                      "the demo ROM is built as roms/kestrel-demo.bin)"});
+                      "give a ROM image with -bios FILE or a kernel with -kernel FILE (SeaBIOS "
+                      "is not supported yet; the demo ROM is built as roms/kestrel-demo.bin)"});
   }
+  if (o.kernel.empty() && !o.initrd.empty()) return fail(Error{"-initrd", "needs -kernel"});
+  if (o.kernel.empty() && !o.append.empty()) return fail(Error{"-append", "needs -kernel"});
   machine::MachineConfig config;
-  if (auto e = read_firmware(o.bios, config.firmware)) return fail(*e);
-  File serial_file;
-  if (auto e = open_serial(o, serial_file)) return fail(*e);
+  if (!o.bios.empty()) {
+    if (auto e = read_firmware(o.bios, config.firmware)) return fail(*e);
+  }
+  config.kernel = o.kernel;
+  config.initrd = o.initrd;
+  config.append = o.append;
+  SerialBackends serial;
+  if (auto e = open_serial(o, serial)) return fail(*e);
+  for (unsigned i = 0; i < kMaxSerialPorts; ++i) config.serial[i] = serial[i].get();
   config.ram_bytes = o.ram_bytes;
   config.cpu_model = o.cpu;
   config.no_reboot = o.no_reboot;
+  if (o.icount_shift) {
+    config.clock.mode = machine::ClockMode::kInstructions;
+    config.clock.icount_shift = *o.icount_shift;
+  }
   std::unique_ptr<machine::Machine> m;
   try {
     m = std::make_unique<machine::Machine>(config);
   } catch (const std::bad_alloc&) {
     return fail(Error{"-m", "cannot allocate " + std::to_string(o.ram_bytes >> 20) +
                                 " MiB of guest RAM"});
+  } catch (const machine::BootError& e) {
+    return fail(Error{e.subject(), e.reason()});
   }
-  return report(m->run());
+  try {
+    return report(m->run());
+  } catch (const QuitRequest&) {
+    std::fflush(stdout);
+    return 0;  // Ctrl-A X, as QEMU's quit
+  }
 }
 
 int main_impl(int argc, char** argv) {

@@ -6,8 +6,10 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <string>
 
 #include "frontend/version.h"
+#include "machine/clock.h"
 
 namespace kestrel::frontend {
 namespace {
@@ -42,17 +44,26 @@ Problem apply_cpu(Options& o, std::string_view arg) {
 
 Problem apply_serial(Options& o, std::string_view arg) {
   constexpr std::string_view kFile = "file:";
-  if (arg == "stdio") {
-    o.serial = SerialBackend::kStdio;
+  if (o.serial.size() == kMaxSerialPorts) return "too many serial ports (COM1-COM4 at most)";
+  SerialSpec spec;
+  spec.arg = arg;
+  if (arg == "stdio" || arg == "mon:stdio") {
+    spec.kind = SerialBackend::kStdio;
+    // QEMU's mon:stdio multiplexes the console and turns off Ctrl-C's signal.
+    spec.escape_keys = arg == "mon:stdio";
+    for (const SerialSpec& other : o.serial) {
+      if (other.kind == SerialBackend::kStdio) return "stdio is already used by another serial port";
+    }
   } else if (arg == "none" || arg == "null") {
-    o.serial = SerialBackend::kNone;
+    spec.kind = SerialBackend::kNone;
   } else if (arg.starts_with(kFile)) {
     if (arg.size() == kFile.size()) return "file: needs a path (file:PATH)";
-    o.serial = SerialBackend::kFile;
-    o.serial_path = arg.substr(kFile.size());
+    spec.kind = SerialBackend::kFile;
+    spec.path = arg.substr(kFile.size());
   } else {
-    return "unsupported serial backend (use stdio, none or file:PATH)";
+    return "unsupported serial backend (use stdio, mon:stdio, file:PATH, null or none)";
   }
+  o.serial.push_back(std::move(spec));
   return std::nullopt;
 }
 
@@ -63,6 +74,30 @@ Problem apply_nographic(Options& o, std::string_view) {
 
 Problem apply_no_reboot(Options& o, std::string_view) {
   o.no_reboot = true;
+  return std::nullopt;
+}
+
+Problem apply_icount(Options& o, std::string_view arg) {
+  unsigned shift = 0;
+  if (Problem why = parse_icount(arg, shift)) return why;
+  o.icount_shift = shift;
+  return std::nullopt;
+}
+
+Problem apply_kernel(Options& o, std::string_view arg) {
+  if (arg.empty()) return "empty file name";
+  o.kernel = arg;
+  return std::nullopt;
+}
+
+Problem apply_initrd(Options& o, std::string_view arg) {
+  if (arg.empty()) return "empty file name";
+  o.initrd = arg;
+  return std::nullopt;
+}
+
+Problem apply_append(Options& o, std::string_view arg) {
+  o.append = arg;
   return std::nullopt;
 }
 
@@ -83,6 +118,10 @@ constexpr std::array kOptions = {
     OptionSpec{"nographic", "", apply_nographic},
     OptionSpec{"serial", "DEV", apply_serial},
     OptionSpec{"no-reboot", "", apply_no_reboot},
+    OptionSpec{"icount", "SHIFT", apply_icount},
+    OptionSpec{"kernel", "FILE", apply_kernel},
+    OptionSpec{"initrd", "FILE", apply_initrd},
+    OptionSpec{"append", "CMDLINE", apply_append},
     OptionSpec{"h", "", apply_help},
     OptionSpec{"help", "", apply_help},
     OptionSpec{"version", "", apply_version},
@@ -131,6 +170,49 @@ std::optional<std::string> parse_ram_size(std::string_view text, uint64_t& bytes
   return std::nullopt;
 }
 
+std::optional<std::string> parse_icount(std::string_view text, unsigned& shift) {
+  const std::string kBad =
+      "expected SHIFT (0-" + std::to_string(machine::kMaxIcountShift) +
+      "), auto, or shift=SHIFT|auto[,sleep=on|off]";
+  bool have_shift = false;
+  while (!text.empty()) {
+    const size_t comma = text.find(',');
+    std::string_view item = text.substr(0, comma);
+    text = comma == std::string_view::npos ? std::string_view{} : text.substr(comma + 1);
+    if (item.starts_with("sleep=")) {
+      // The idle CPU always waits for real time or input; both are accepted.
+      if (item != "sleep=on" && item != "sleep=off") return kBad;
+      continue;
+    }
+    if (item.starts_with("shift=")) item.remove_prefix(6);
+    if (have_shift || item.empty()) return kBad;
+    have_shift = true;
+    if (item == "auto") {
+      // QEMU adapts the shift to the host's speed; a fixed one keeps runs
+      // reproducible.
+      shift = machine::kAutoIcountShift;
+      continue;
+    }
+    unsigned v = 0;
+    const auto [p, ec] = std::from_chars(item.data(), item.data() + item.size(), v);
+    if (ec != std::errc{} || p != item.data() + item.size() || v > machine::kMaxIcountShift) {
+      return kBad;
+    }
+    shift = v;
+  }
+  if (!have_shift) return kBad;
+  return std::nullopt;
+}
+
+std::array<SerialSpec, kMaxSerialPorts> Options::serial_ports() const {
+  std::array<SerialSpec, kMaxSerialPorts> ports;
+  if (serial.empty() && nographic) {
+    ports[0] = SerialSpec{SerialBackend::kStdio, "", true, "mon:stdio"};
+  }
+  for (size_t i = 0; i < serial.size() && i < kMaxSerialPorts; ++i) ports[i] = serial[i];
+  return ports;
+}
+
 ParseResult parse_options(std::span<const std::string_view> args) {
   ParseResult r;
   for (size_t i = 0; i < args.size() && r.options.action == Action::kRun; ++i) {
@@ -170,9 +252,19 @@ Options:
   -bios FILE      firmware ROM image, up to 16 MiB; it ends at the reset
                   vector and its last 128 KiB also fill 0xE0000-0xFFFFF
   -cpu NAME       CPU model (default max); -cpu help lists the models
-  -nographic      run without a display window (there is no display yet)
-  -serial DEV     serial backend: stdio, none or file:PATH (no UART yet)
-  -no-reboot      exit instead of rebooting when the guest shuts down
+  -kernel FILE    boot a Linux bzImage or a Multiboot kernel directly, with
+                  no firmware (as QEMU's -kernel)
+  -initrd FILE    initramfs for -kernel (a Multiboot kernel gets it as module 0)
+  -append TEXT    the kernel command line
+  -nographic      no display window; the serial console is on the terminal
+                  (Ctrl-A H lists the escape keys, Ctrl-A X quits)
+  -serial DEV     host end of the next serial port, COM1 to COM4: stdio,
+                  mon:stdio (stdio with the Ctrl-A keys), file:PATH, null
+                  or none; without it -nographic puts COM1 on mon:stdio
+  -no-reboot      exit instead of rebooting when the guest shuts down or resets
+  -icount SHIFT   deterministic time: each instruction takes 2^SHIFT ns of
+                  virtual time (SHIFT 0-10, or auto = 3); the same inputs
+                  then give the same run
   -h, --help      print this help and exit
   --version       print the version and exit
 

@@ -4,11 +4,13 @@
 // touches no files; main.cpp opens them.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "cpu/model.h"
 
@@ -21,6 +23,16 @@ inline constexpr uint64_t kMaxRamBytes = uint64_t{1} << 40;
 
 enum class Action : uint8_t { kRun, kHelp, kVersion, kListCpus };
 enum class SerialBackend : uint8_t { kNone, kStdio, kFile };
+/// COM1-COM4, as many as QEMU's pc machine takes -serial options for.
+inline constexpr unsigned kMaxSerialPorts = 4;
+
+/// One serial port's host end.
+struct SerialSpec {
+  SerialBackend kind = SerialBackend::kNone;
+  std::string path;           ///< for SerialBackend::kFile
+  bool escape_keys = false;   ///< kStdio: QEMU's mux (Ctrl-A keys, Ctrl-C to the guest)
+  std::string arg;            ///< the -serial argument, for messages
+};
 
 struct Options {
   Action action = Action::kRun;
@@ -28,14 +40,18 @@ struct Options {
   std::string bios;  ///< firmware image path; empty when -bios was not given
   const cpu::CpuModel* cpu = &cpu::default_cpu_model();
   bool nographic = false;
-  /// -serial as given; without it, stdio under -nographic and none otherwise (as QEMU).
-  std::optional<SerialBackend> serial;
-  std::string serial_path;  ///< for SerialBackend::kFile
+  /// The -serial options in order: COM1, COM2, ...
+  std::vector<SerialSpec> serial;
   bool no_reboot = false;
+  std::string kernel;  ///< -kernel: direct boot of a bzImage or Multiboot kernel
+  std::string initrd;  ///< -initrd: the initramfs (Linux) or module (Multiboot)
+  std::string append;  ///< -append: the kernel command line
+  /// -icount: virtual time from the instruction count, 2^shift ns each.
+  std::optional<unsigned> icount_shift;
 
-  SerialBackend effective_serial() const {
-    return serial.value_or(nographic ? SerialBackend::kStdio : SerialBackend::kNone);
-  }
+  /// COM1-COM4's host ends. Without -serial, COM1 is as in QEMU: under
+  /// -nographic stdio with the escape keys (QEMU's mon:stdio), else none.
+  std::array<SerialSpec, kMaxSerialPorts> serial_ports() const;
 };
 
 /// One bad input: printed as "kestrel: error: <what>: <why>".
@@ -58,6 +74,10 @@ ParseResult parse_options(std::span<const std::string_view> args);
 /// suffix (no suffix means MiB), optionally written `size=N`. Returns the
 /// reason when the text is not a usable RAM size.
 std::optional<std::string> parse_ram_size(std::string_view text, uint64_t& bytes);
+
+/// Parses a QEMU `-icount` argument: SHIFT, auto, or shift=SHIFT|auto with
+/// an optional sleep=on|off. Returns the reason when it is not usable.
+std::optional<std::string> parse_icount(std::string_view text, unsigned& shift);
 
 std::string help_text();
 std::string version_text();

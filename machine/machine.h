@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
-// The minimal PC: RAM and a firmware ROM on the MMU, one CPU with the
-// interpreter, an I/O bus carrying the debug ports, reset and the run loop.
-// The full board (PIC, PIT, CMOS, PCI...) grows here; options parsing and
-// printing stay in frontend/.
+// The PC: RAM and a firmware ROM on the MMU, one CPU with the interpreter,
+// the I/O bus with the debug ports, the board's devices (machine/board.h),
+// the virtual clock, reset and the run loop. Options parsing and printing
+// stay in frontend/.
 #pragma once
 
 #include <cstdint>
@@ -16,6 +16,8 @@
 #include "cpu/cpu.h"
 #include "cpu/engine.h"
 #include "devices/debug_ports.h"
+#include "machine/board.h"
+#include "machine/clock.h"
 #include "machine/io_bus.h"
 #include "mmu/mmu.h"
 
@@ -26,13 +28,6 @@ inline constexpr uint64_t kMaxFirmwareSize = uint64_t{16} << 20;
 /// 0xE0000-0xFFFFF, as on a PC (the BIOS area real-mode code jumps into).
 inline constexpr uint64_t kLowFirmwareWindow = uint64_t{128} << 10;
 
-struct MachineConfig {
-  uint64_t ram_bytes = uint64_t{128} << 20;
-  const cpu::CpuModel* cpu_model = nullptr;  ///< nullptr: the default model
-  std::vector<uint8_t> firmware;             ///< the ROM image (-bios)
-  bool no_reboot = false;                    ///< a shutdown ends the run instead of resetting
-  std::FILE* debug_console = stdout;         ///< where port 0xE9 output goes
-};
 
 /// Why a firmware image of `size` bytes cannot be used, or nothing if it can.
 std::optional<std::string> firmware_size_problem(uint64_t size);
@@ -41,6 +36,8 @@ enum class Outcome : uint8_t {
   kGuestExit,  ///< the guest wrote to the isa-debug-exit port
   kShutdown,   ///< triple fault with no_reboot set
   kHalted,     ///< HLT that nothing in this machine can wake
+  kReset,      ///< a device (8042, port 0x92) reset the CPU with no_reboot set
+  kPowerOff,   ///< the guest powered off through ACPI (S5)
 };
 
 struct RunResult {
@@ -67,23 +64,53 @@ class Machine {
   cpu::Cpu& cpu() { return cpu_; }
   mmu::Mmu& memory() { return mmu_; }
   IoBus& io() { return io_; }
+  Clock& clock() { return clock_; }
+  Board& board() { return *board_; }
+  cpu::ExecEngine& engine() { return *engine_; }
   /// Resets so far, the power-on one included.
   uint64_t resets() const { return resets_; }
 
  private:
+  /// The CPU's INTR and NMI pins: they set and clear CpuState::pending.
+  class CpuPins final : public devices::IrqSink {
+   public:
+    explicit CpuPins(cpu::CpuState& s) : s_(s) {}
+    void set_irq(unsigned pin, bool level) override;
+
+   private:
+    cpu::CpuState& s_;
+  };
+
   void map_firmware(std::span<const uint8_t> image);
   void request_exit(uint32_t value);
+  void request_reset();
+  void request_power_off();
   RunResult stopped(Outcome outcome) const;
+  /// Timers, host input and the pending bits, between two slices.
+  void service();
+  /// Delivers an NMI or a maskable interrupt the CPU can take now.
+  void take_interrupts();
+  /// The CPU is halted: waits for the next deadline or input. False when
+  /// nothing can ever wake it.
+  bool idle();
+  /// Runs one slice of the engine up to the next deadline.
+  cpu::StopReason run_slice();
 
   bool no_reboot_;
+  bool has_input_;  ///< a serial port has a host backend that may send bytes
   mmu::Mmu mmu_;
   IoBus io_;
   cpu::Cpu cpu_;
   std::unique_ptr<cpu::ExecEngine> engine_;
+  Clock clock_;
+  CpuPins pins_;
   devices::DebugConsole debug_console_;
   devices::DebugExit debug_exit_;
   std::vector<devices::Device*> devices_;
+  std::unique_ptr<Board> board_;
   std::optional<uint32_t> exit_value_;
+  bool power_off_ = false;    ///< the guest entered ACPI S5
+  bool device_reset_ = false;  ///< the pending reset came from a device, not a triple fault
   uint64_t resets_ = 0;
 };
 

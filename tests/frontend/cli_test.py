@@ -39,6 +39,41 @@ def make_file(size):
     return args
 
 
+def bzimage(c, cut=0, initrd_mib=0):
+    """A synthetic bzImage (boot protocol 2.15, 4 setup sectors, 64 KiB of
+    protected-mode code, 16 MiB load address, 8 MiB init_size), optionally
+    `cut` bytes short, and -kernel/-initrd arguments for it."""
+    import struct
+    img = bytearray(5 * 512 + 0x10000)
+    img[0x1f1] = 4
+    struct.pack_into("<I", img, 0x1f4, 0x10000 // 16)
+    struct.pack_into("<H", img, 0x1fe, 0xAA55)
+    img[0x201] = 0x6a
+    img[0x202:0x206] = b"HdrS"
+    struct.pack_into("<H", img, 0x206, 0x20F)
+    img[0x211] = 1
+    struct.pack_into("<IIII", img, 0x22C, 0x7FFFFFFF, 0x200000, 1, 0)
+    struct.pack_into("<I", img, 0x238, 2047)
+    struct.pack_into("<QI", img, 0x258, 0x1000000, 0x800000)
+    kernel = os.path.join(c.tmp, "vmlinuz")
+    with open(kernel, "wb") as f:
+        f.write(img[:len(img) - cut])
+    args = ["-kernel", kernel]
+    if initrd_mib:
+        initrd = os.path.join(c.tmp, "initrd.img")
+        with open(initrd, "wb") as f:
+            f.truncate(initrd_mib << 20)
+        args += ["-initrd", initrd]
+    return args
+
+
+def text_file(c):
+    path = os.path.join(c.tmp, "notes.txt")
+    with open(path, "w") as f:
+        f.write("not a kernel\n" * 100)
+    return ["-kernel", path]
+
+
 CASES = {
     # informational options
     "help": Case(lambda c: ["--help"], 0, stdout=re.compile(r"Usage: kestrel \[options\]\n.*", re.S)),
@@ -72,7 +107,12 @@ CASES = {
     "unknown-cpu": Case(lambda c: ["-cpu", "pentium9"],
                         stderr=ERR + "-cpu pentium9: unknown CPU model (-cpu help lists them)"),
     "bad-serial": Case(lambda c: ["-serial", "tcp::4444"],
-                       stderr=ERR + "-serial tcp::4444: unsupported serial backend (use stdio, none or file:PATH)"),
+                       stderr=ERR + "-serial tcp::4444: unsupported serial backend "
+                       "(use stdio, mon:stdio, file:PATH, null or none)"),
+    "serial-too-many": Case(lambda c: ["-serial", "null"] * 5,
+                            stderr=ERR + "-serial null: too many serial ports (COM1-COM4 at most)"),
+    "serial-stdio-twice": Case(lambda c: ["-serial", "stdio", "-serial", "stdio"],
+                               stderr=ERR + "-serial stdio: stdio is already used by another serial port"),
     "serial-file-no-path": Case(lambda c: ["-serial", "file:"],
                                 stderr=ERR + "-serial file:: file: needs a path (file:PATH)"),
     "serial-file-bad-dir": Case(with_rom("-serial", "file:/nonexistent/dir/serial.log"),
@@ -87,6 +127,26 @@ CASES = {
     "bios-empty": Case(make_file(0), stderr=re.compile(re.escape(ERR) + r"-bios .*: the image is empty\n")),
     "bios-too-large": Case(make_file((16 << 20) + 1), stderr=re.compile(
         re.escape(ERR) + r"-bios .*: the image is 16777217 bytes; at most 16 MiB fits\n")),
+    # direct kernel boot
+    "kernel-missing-file": Case(lambda c: ["-kernel", "/nonexistent/vmlinuz"],
+                                stderr=ERR + "-kernel /nonexistent/vmlinuz: No such file or directory"),
+    "kernel-not-a-kernel": Case(text_file, stderr=re.compile(
+        re.escape(ERR) + r"-kernel .*/notes.txt: not a kernel \(no Linux bzImage header and "
+        r"no Multiboot header\)\n")),
+    "kernel-truncated": Case(lambda c: bzimage(c, cut=1000), stderr=re.compile(
+        re.escape(ERR) + r"-kernel .*/vmlinuz: truncated bzImage: 67096 bytes, its header says "
+        r"68096\n")),
+    "kernel-too-little-ram": Case(lambda c: bzimage(c) + ["-m", "16"], stderr=re.compile(
+        re.escape(ERR) + r"-kernel .*/vmlinuz: the kernel needs 24 MiB of RAM; -m gives 16 MiB\n")),
+    "initrd-too-large": Case(lambda c: bzimage(c, initrd_mib=20) + ["-m", "32"], stderr=re.compile(
+        re.escape(ERR) + r"-initrd .*/initrd.img: too large for -m 32 MiB: the initrd is 20 MiB, "
+        r"the kernel leaves 8 MiB\n")),
+    "initrd-missing-file": Case(lambda c: bzimage(c) + ["-initrd", "/nonexistent/initrd"],
+                                stderr=ERR + "-initrd /nonexistent/initrd: No such file or directory"),
+    "initrd-without-kernel": Case(with_rom("-initrd", "/nonexistent/initrd"),
+                                  stderr=ERR + "-initrd: needs -kernel"),
+    "append-too-long": Case(lambda c: bzimage(c) + ["-append", "x" * 3000], stderr=ERR +
+                            "-append: the command line is 3000 bytes; this kernel takes at most 2047"),
     # how guests stop
     "guest-halted": Case(lambda c: ["-bios", c.halt_rom, "-m", "16"], stderr=re.compile(
         re.escape(ERR) + r"guest halted: HLT at F000:FFF[0-9A-F] with interrupts disabled: "

@@ -47,7 +47,7 @@ TEST_CASE("no arguments give the defaults") {
   CHECK(r.options.cpu == &cpu::default_cpu_model());
   CHECK(!r.options.no_reboot);
   CHECK(!r.options.nographic);
-  CHECK(r.options.effective_serial() == SerialBackend::kNone);
+  CHECK(r.options.serial_ports()[0].kind == SerialBackend::kNone);
 }
 
 TEST_CASE("RAM sizes: a bare number is MiB, suffixes K M G T") {
@@ -85,8 +85,8 @@ TEST_CASE("every option is parsed, with one dash or two") {
   CHECK(r.options.bios == "rom.bin");
   CHECK(r.options.cpu == cpu::find_cpu_model("80286"));
   CHECK(r.options.nographic);
-  CHECK(r.options.effective_serial() == SerialBackend::kFile);
-  CHECK(r.options.serial_path == "/tmp/out.txt");
+  CHECK(r.options.serial_ports()[0].kind == SerialBackend::kFile);
+  CHECK(r.options.serial_ports()[0].path == "/tmp/out.txt");
   CHECK(r.options.no_reboot);
 }
 
@@ -98,12 +98,38 @@ TEST_CASE("the last of a repeated option wins") {
 }
 
 TEST_CASE("serial backends") {
-  CHECK(parse({"-nographic"}).options.effective_serial() == SerialBackend::kStdio);
-  CHECK(parse({"-serial", "stdio"}).options.effective_serial() == SerialBackend::kStdio);
-  CHECK(parse({"-nographic", "-serial", "none"}).options.effective_serial() == SerialBackend::kNone);
+  using enum SerialBackend;
+  const auto com1 = [](std::initializer_list<std::string_view> words) {
+    return parse(words).options.serial_ports()[0];
+  };
+  CHECK(com1({"-nographic"}).kind == kStdio);
+  CHECK(com1({"-nographic"}).escape_keys);  // QEMU's mon:stdio
+  CHECK(com1({"-serial", "stdio"}).kind == kStdio);
+  CHECK(!com1({"-serial", "stdio"}).escape_keys);
+  CHECK(com1({"-serial", "mon:stdio"}).escape_keys);
+  CHECK(com1({"-nographic", "-serial", "none"}).kind == kNone);
+  CHECK(com1({"-serial", "null"}).kind == kNone);
   CHECK(error_of({"-serial", "tcp::4444"}) ==
-        "kestrel: error: -serial tcp::4444: unsupported serial backend (use stdio, none or file:PATH)");
+        "kestrel: error: -serial tcp::4444: unsupported serial backend (use stdio, mon:stdio, "
+        "file:PATH, null or none)");
   CHECK(error_of({"-serial", "file:"}) == "kestrel: error: -serial file:: file: needs a path (file:PATH)");
+}
+
+TEST_CASE("-serial options fill COM1 to COM4 in order") {
+  const ParseResult r =
+      parse({"-nographic", "-serial", "null", "-serial", "file:b", "-serial", "stdio"});
+  REQUIRE(!r.error);
+  const auto ports = r.options.serial_ports();
+  CHECK(ports[0].kind == SerialBackend::kNone);  // -serial replaces -nographic's default
+  CHECK(ports[1].kind == SerialBackend::kFile);
+  CHECK(ports[1].path == "b");
+  CHECK(ports[2].kind == SerialBackend::kStdio);
+  CHECK(ports[3].kind == SerialBackend::kNone);
+  CHECK(error_of({"-serial", "null", "-serial", "null", "-serial", "null", "-serial", "null",
+                  "-serial", "null"}) ==
+        "kestrel: error: -serial null: too many serial ports (COM1-COM4 at most)");
+  CHECK(error_of({"-serial", "stdio", "-serial", "mon:stdio"}) ==
+        "kestrel: error: -serial mon:stdio: stdio is already used by another serial port");
 }
 
 TEST_CASE("informational actions stop the parse") {
