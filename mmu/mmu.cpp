@@ -10,11 +10,15 @@
 namespace kestrel::mmu {
 
 // calloc leaves untouched guest RAM unbacked until the guest uses it.
-Mmu::Mmu(uint64_t ram_bytes, unsigned addr_bits)
+// Code pages are indexed by physical page, so with RAM above 4 GiB the map
+// reaches past the hole.
+Mmu::Mmu(uint64_t ram_bytes, unsigned addr_bits, uint64_t low_ram_limit)
     : ram_(static_cast<uint8_t*>(std::calloc(ram_bytes ? ram_bytes : 1, 1))),
       ram_size_(ram_bytes),
+      low_ram_(std::min(ram_bytes, low_ram_limit)),
       addr_mask_(addr_bits >= 64 ? ~uint64_t{0} : (uint64_t{1} << addr_bits) - 1),
-      code_pages_((ram_bytes + kPageSize - 1) >> kPageBits, 0) {
+      code_pages_(((ram_bytes > low_ram_ ? kHighRamBase + ram_bytes - low_ram_ : ram_bytes) +
+                   kPageSize - 1) >> kPageBits, 0) {
   if (!ram_) throw std::bad_alloc();
   flush_tlb();
 }
@@ -77,8 +81,8 @@ uint64_t Mmu::read_phys(uint64_t pa, unsigned size) {
     if (Region* r = to_ram ? nullptr : find_region(a)) {
       if (r->mmio) return r->mmio->mmio_read(pa - r->base, size);
       b = r->rom[a - r->base];
-    } else if (a < ram_size_) {
-      b = ram_.get()[a];
+    } else if (const uint64_t o = ram_offset(a); o != kNoPhys) {
+      b = ram_.get()[o];
     }
     v |= uint64_t(b) << (8 * i);
   }
@@ -107,9 +111,9 @@ void Mmu::write_phys(uint64_t pa, uint64_t value, unsigned size) {
       }
       continue;  // ROM: writes are ignored
     }
-    if (a < ram_size_) {
+    if (const uint64_t o = ram_offset(a); o != kNoPhys) {
       note_code_write(a, 1);
-      ram_.get()[a] = uint8_t(value >> (8 * i));
+      ram_.get()[o] = uint8_t(value >> (8 * i));
     }
   }
 }
@@ -119,9 +123,9 @@ void Mmu::load_phys(uint64_t pa, std::span<const uint8_t> bytes) {
     const uint64_t a = (pa + i) & addr_mask_;
     if (Region* r = find_region(a)) {
       if (!r->mmio) r->rom[a - r->base] = bytes[i];
-    } else if (a < ram_size_) {
+    } else if (const uint64_t o = ram_offset(a); o != kNoPhys) {
       note_code_write(a, 1);
-      ram_.get()[a] = bytes[i];
+      ram_.get()[o] = bytes[i];
     }
   }
 }

@@ -35,12 +35,19 @@ class CodeWriteListener {
 
 class Mmu {
  public:
-  /// `ram_bytes` of RAM at physical 0; `addr_bits` wide physical bus.
-  Mmu(uint64_t ram_bytes, unsigned addr_bits);
+  /// `ram_bytes` of RAM on an `addr_bits` wide physical bus: up to
+  /// `low_ram_limit` of it from physical 0, the rest from 4 GiB, leaving the
+  /// hole below 4 GiB to the PCI and APIC regions (as on a PC; QEMU's 'pc'
+  /// machine puts the hole at 0xE0000000 too).
+  Mmu(uint64_t ram_bytes, unsigned addr_bits, uint64_t low_ram_limit = kPcLowRamLimit);
+  static constexpr uint64_t kPcLowRamLimit = 0xe0000000;
+  static constexpr uint64_t kHighRamBase = uint64_t{1} << 32;
   Mmu(const Mmu&) = delete;
   Mmu& operator=(const Mmu&) = delete;
 
   uint64_t ram_size() const { return ram_size_; }
+  /// The RAM below the hole; the rest (ram_size() - low_ram()) is at 4 GiB.
+  uint64_t low_ram() const { return low_ram_; }
 
   // ---- physical address space ----
   /// Maps a read-only image; it hides RAM beneath it. Writes are ignored.
@@ -173,6 +180,14 @@ class Mmu {
     bool global;
   };
   static constexpr uint64_t kNoPhys = ~uint64_t{0};
+  /// Where physical address `pa` lies in the RAM block, or kNoPhys.
+  uint64_t ram_offset(uint64_t pa) const {
+    if (pa < low_ram_) return pa;
+    if (pa >= kHighRamBase && pa - kHighRamBase < ram_size_ - low_ram_) {
+      return low_ram_ + (pa - kHighRamBase);
+    }
+    return kNoPhys;
+  }
 
   template <class T> static bool fits(uint64_t lin) {
     return (lin & (kPageSize - 1)) <= kPageSize - sizeof(T);
@@ -209,6 +224,7 @@ class Mmu {
   };
   std::unique_ptr<uint8_t, FreeRam> ram_;
   uint64_t ram_size_;
+  uint64_t low_ram_;
   uint64_t addr_mask_;
   bool a20_ = true;
   Priv priv_ = Priv::kSupervisor;

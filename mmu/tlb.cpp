@@ -19,7 +19,8 @@ void Mmu::fill_tlb(Priv p, uint64_t lin, const TlbMeta& m) {
   meta_[unsigned(p)][index(lin)] = m;
   e = {kInvalidTag, kInvalidTag, kInvalidTag, 0};
   const uint64_t page = m.phys;
-  if (page + kPageSize > ram_size_) return;
+  const uint64_t offset = ram_offset(page);
+  if (offset == kNoPhys || offset + kPageSize > ram_size_) return;
   // A shadowed page has a fast path for the accesses routed to RAM, whatever
   // is mapped over it; those routed to the bus keep it only where the bus
   // has nothing mapped (the RAM beneath shows through).
@@ -31,7 +32,7 @@ void Mmu::fill_tlb(Priv p, uint64_t lin, const TlbMeta& m) {
   if (route == kNotShadowed || !overlapped) route = overlapped ? kShadowBus : kShadowRam;
   if (route == kShadowBus) return;
   const uint64_t tag = lin & kPageMask;
-  e.addend = reinterpret_cast<uintptr_t>(ram_.get()) + page - tag;
+  e.addend = reinterpret_cast<uintptr_t>(ram_.get()) + offset - tag;
   if (route & kShadowReadRam) {
     if (m.perms & kPermRead) e.read_tag = tag;
     if (m.perms & kPermExec) e.exec_tag = tag;

@@ -127,6 +127,32 @@ TEST_CASE("accesses that cross a page boundary see both pages") {
   CHECK(m.read<uint16_t>(0xeffff) == 0xc311);
 }
 
+TEST_CASE("RAM beyond the low limit moves to 4 GiB, leaving a hole below it") {
+  // 12 KiB of RAM with the hole at 8 KiB: 0-1FFF low, the last 4 KiB at 4 GiB.
+  Mmu m(0x3000, 40, 0x2000);
+  CHECK(m.low_ram() == 0x2000);
+  m.write_phys(0x1ffc, 0x11223344, 4);
+  m.write_phys(Mmu::kHighRamBase, 0x55667788, 4);
+  CHECK(m.read_phys(0x1ffc, 4) == 0x11223344);
+  CHECK(m.read_phys(Mmu::kHighRamBase, 4) == 0x55667788);
+  CHECK(m.read_phys(0x2000, 4) == 0xffffffff);                       // the hole
+  CHECK(m.read_phys(Mmu::kHighRamBase + 0x1000, 1) == 0xff);          // past the end
+  m.write_phys(0x2000, 0, 4);                                         // dropped
+  CHECK(m.read_phys(Mmu::kHighRamBase, 4) == 0x55667788);
+  // Decoded code above 4 GiB is tracked by its physical page.
+  CodeWrites listener;
+  m.set_code_listener(&listener);
+  const uint64_t page = Mmu::kHighRamBase >> kPageBits;
+  m.mark_code_page(page);
+  CHECK(m.is_code_page(page));
+  m.write_phys(Mmu::kHighRamBase + 8, 1, 1);
+  CHECK(listener.pages == std::vector<uint64_t>{page});
+  // Less RAM than the limit: all of it is low, nothing at 4 GiB.
+  Mmu small(0x3000, 40, 0x4000);
+  CHECK(small.low_ram() == 0x3000);
+  CHECK(small.read_phys(Mmu::kHighRamBase, 1) == 0xff);
+}
+
 TEST_CASE("writes to a code page reach the listener once, then the page is plain RAM") {
   Mmu m(kMiB, 32);
   CodeWrites listener;
