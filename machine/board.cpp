@@ -101,11 +101,9 @@ void Board::wire_isa() {
 
   pit_ = std::make_unique<devices::Pit>(links_.clock);
   attach(*pit_, {{devices::kPitPort, 4}, {devices::kPortB, 1}});
-  pit_->irq0.connect(*pic_, kIrqPit);
 
   rtc_ = std::make_unique<devices::Rtc>(links_.clock);
   attach(*rtc_, {{devices::kRtcPort, 2}});
-  rtc_->irq.connect(*pic_, kIrqRtc);
   const int64_t now = config_.rtc_time ? *config_.rtc_time
                       : links_.clock.deterministic() ? kDeterministicEpoch
                                                      : int64_t(std::time(nullptr));
@@ -114,8 +112,6 @@ void Board::wire_isa() {
 
   i8042_ = std::make_unique<devices::I8042>();
   attach(*i8042_, {{devices::kI8042DataPort, 1}, {devices::kI8042CommandPort, 1}});
-  i8042_->kbd_irq.connect(*pic_, kIrqKeyboard);
-  i8042_->mouse_irq.connect(*pic_, kIrqMouse);
   i8042_->on_a20 = [this](bool) { update_a20(); };
   i8042_->on_reset = links_.request_reset;
 
@@ -123,15 +119,22 @@ void Board::wire_isa() {
   attach(*system_ports_, {{devices::kSystemControlPortA, 1},
                           {devices::kPostPort, 1},
                           {devices::kFpuErrorPort, 1}});
-  system_ports_->fpu_irq.connect(*pic_, kIrqFpu);
   system_ports_->on_a20 = [this](bool) { update_a20(); };
   system_ports_->on_reset = links_.request_reset;
 
   for (unsigned i = 0; i < kSerialPorts; ++i) {
     uarts_[i] = std::make_unique<devices::Uart16550>(links_.clock, config_.serial[i]);
     attach(*uarts_[i], {{kComPorts[i], devices::kUartPortCount}});
-    uarts_[i]->irq.connect(*pic_, kComIrqs[i]);
   }
+}
+
+void Board::connect_isa_irqs(devices::IrqSink& isa) {
+  pit_->irq0.connect(isa, kIrqPit);
+  rtc_->irq.connect(isa, kIrqRtc);
+  i8042_->kbd_irq.connect(isa, kIrqKeyboard);
+  i8042_->mouse_irq.connect(isa, kIrqMouse);
+  system_ports_->fpu_irq.connect(isa, kIrqFpu);
+  for (unsigned i = 0; i < kSerialPorts; ++i) uarts_[i]->irq.connect(isa, kComIrqs[i]);
 }
 
 /// The A20 gate is open when either the 8042's output port or port 0x92

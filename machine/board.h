@@ -128,6 +128,9 @@ class Board {
 
   // ---- ISA ----
   void wire_isa();
+  /// Connects the ISA devices' interrupt lines to `isa` (the router's ISA
+  /// input, which feeds the PIC and the IOAPIC).
+  void connect_isa_irqs(devices::IrqSink& isa);
   void after_reset_isa();
   void update_a20();
   std::unique_ptr<devices::Pic> pic_;

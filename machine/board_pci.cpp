@@ -175,16 +175,8 @@ void Board::wire_pci_apic() {
   }
   p.set_router(std::make_unique<IrqRouter>(*pic_, p.ioapic()));
 
-  // The ISA devices' lines, wired to the PIC in wire_isa(), go through the
-  // router so the IOAPIC sees them too.
-  devices::IrqSink& isa = p.router().input(IrqRouter::kIsa);
-  pit_->irq0.connect(isa, kIrqPit);
-  rtc_->irq.connect(isa, kIrqRtc);
-  i8042_->kbd_irq.connect(isa, 1);
-  i8042_->mouse_irq.connect(isa, 12);
-  system_ports_->fpu_irq.connect(isa, 13);
-  constexpr unsigned kComIrqs[kSerialPorts] = {4, 3, 4, 3};
-  for (unsigned i = 0; i < kSerialPorts; ++i) uarts_[i]->irq.connect(isa, kComIrqs[i]);
+  // The ISA devices' lines go through the router so the IOAPIC sees them too.
+  connect_isa_irqs(p.router().input(IrqRouter::kIsa));
 
   devices::Lapic* lapic = p.lapic();
   if (!lapic) return;

@@ -29,6 +29,17 @@ template <class F> auto on_source(F f) {
   return [f](const Xmm&, const Xmm& b, unsigned n) { return f(b, n); };
 }
 
+/// PSHUFD, PSHUFHW, PSHUFLW: the four T lanes from `first` on, shuffled by
+/// imm8 within themselves; the other lanes are the source's.
+template <class T> void pshuf(Cpu& cpu, const DecodedInsn& insn, unsigned first) {
+  const auto imm = uint8_t(insn.imm);
+  xmm_op(cpu, insn, on_source([imm, first](const Xmm& b, unsigned) {
+    Xmm r = b;
+    shuffle4<T>(r, b, first, 4, imm);
+    return r;
+  }));
+}
+
 }  // namespace
 
 // ---- logic ----
@@ -86,30 +97,9 @@ void PSHUFW_Pq_Qq_Ib(Cpu& cpu, const DecodedInsn& insn) {
     return r;
   }));
 }
-void PSHUFD_Vx_Wx_Ib(Cpu& cpu, const DecodedInsn& insn) {
-  const auto imm = uint8_t(insn.imm);
-  xmm_op(cpu, insn, on_source([imm](const Xmm& b, unsigned) {
-    Xmm r;
-    shuffle4<uint32_t>(r, b, 0, 4, imm);
-    return r;
-  }));
-}
-void PSHUFHW_Vx_Wx_Ib(Cpu& cpu, const DecodedInsn& insn) {
-  const auto imm = uint8_t(insn.imm);
-  xmm_op(cpu, insn, on_source([imm](const Xmm& b, unsigned) {
-    Xmm r = b;
-    shuffle4<uint16_t>(r, b, 4, 4, imm);
-    return r;
-  }));
-}
-void PSHUFLW_Vx_Wx_Ib(Cpu& cpu, const DecodedInsn& insn) {
-  const auto imm = uint8_t(insn.imm);
-  xmm_op(cpu, insn, on_source([imm](const Xmm& b, unsigned) {
-    Xmm r = b;
-    shuffle4<uint16_t>(r, b, 0, 4, imm);
-    return r;
-  }));
-}
+void PSHUFD_Vx_Wx_Ib(Cpu& cpu, const DecodedInsn& insn) { pshuf<uint32_t>(cpu, insn, 0); }
+void PSHUFHW_Vx_Wx_Ib(Cpu& cpu, const DecodedInsn& insn) { pshuf<uint16_t>(cpu, insn, 4); }
+void PSHUFLW_Vx_Wx_Ib(Cpu& cpu, const DecodedInsn& insn) { pshuf<uint16_t>(cpu, insn, 0); }
 // The low half of the result comes from the destination, the high half
 // from the source.
 void SHUFPS_Vps_Wps_Ib(Cpu& cpu, const DecodedInsn& insn) {
