@@ -13,6 +13,7 @@ enum class StopReason : uint8_t {
   kHalted,    ///< HLT with interrupts that cannot wake it now
   kPending,   ///< CpuState::pending has a bit the machine must look at
   kShutdown,  ///< triple fault: the board resets or exits
+  kDebug,     ///< a host debugger's breakpoint or watchpoint was hit (the gdbstub's)
 };
 
 class ExecEngine {

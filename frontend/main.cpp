@@ -13,7 +13,9 @@
 #include <vector>
 
 #include "frontend/chardev.h"
+#include "frontend/host_part.h"
 #include "frontend/options.h"
+#include "machine/engines.h"
 #include "machine/direct_boot.h"
 #include "machine/machine.h"
 
@@ -94,6 +96,8 @@ int report(const machine::RunResult& r) {
       return 0;
     case machine::Outcome::kPowerOff:
       return 0;  // ACPI S5: the guest powered the machine off
+    case machine::Outcome::kQuit:
+      return 0;  // the monitor's quit, Ctrl-A X, the window closed
     case machine::Outcome::kHalted:
       break;
   }
@@ -105,11 +109,6 @@ int report(const machine::RunResult& r) {
 }
 
 int run(const Options& o) {
-  if (o.bios.empty() && o.kernel.empty()) {
-    return fail(Error{"no firmware",
-                      "give a ROM image with -bios FILE or a kernel with -kernel FILE (SeaBIOS "
-                      "is not supported yet; the demo ROM is built as roms/kestrel-demo.bin)"});
-  }
   if (o.kernel.empty() && !o.initrd.empty()) return fail(Error{"-initrd", "needs -kernel"});
   if (o.kernel.empty() && !o.append.empty()) return fail(Error{"-append", "needs -kernel"});
   machine::MachineConfig config;
@@ -125,9 +124,27 @@ int run(const Options& o) {
   config.ram_bytes = o.ram_bytes;
   config.cpu_model = o.cpu;
   config.no_reboot = o.no_reboot;
+  config.accel = o.accel.value_or(machine::default_accel());
   if (o.icount_shift) {
     config.clock.mode = machine::ClockMode::kInstructions;
     config.clock.icount_shift = *o.icount_shift;
+  }
+  // The firmware part comes first: it decides between -bios, -kernel and
+  // the default SeaBIOS; the UI part last, as it runs the machine.
+  std::unique_ptr<UiPart> ui = make_ui_part();
+  std::vector<std::unique_ptr<HostPart>> parts;
+  parts.push_back(make_firmware_part());
+  parts.push_back(make_storage_part());
+  parts.push_back(make_video_part());
+  parts.push_back(make_net_part());
+  parts.push_back(make_debug_part());
+  for (auto& p : parts) {
+    if (auto e = p->configure(o, config)) return fail(*e);
+  }
+  if (auto e = ui->configure(o, config)) return fail(*e);
+  if (config.firmware.empty() && config.kernel.empty()) {
+    return fail(Error{"no firmware",
+                      "give a ROM image with -bios FILE or a kernel with -kernel FILE"});
   }
   std::unique_ptr<machine::Machine> m;
   try {
@@ -138,12 +155,19 @@ int run(const Options& o) {
   } catch (const machine::BootError& e) {
     return fail(Error{e.subject(), e.reason()});
   }
-  try {
-    return report(m->run());
-  } catch (const QuitRequest&) {
-    std::fflush(stdout);
-    return 0;  // Ctrl-A X, as QEMU's quit
+  for (auto& p : parts) {
+    if (auto e = p->attach(*m)) return fail(*e);
   }
+  if (auto e = ui->attach(*m)) return fail(*e);
+  machine::RunResult result;
+  try {
+    result = ui->run(*m);
+  } catch (const QuitRequest&) {
+    result = machine::RunResult{machine::Outcome::kQuit};  // Ctrl-A X, as QEMU's quit
+  }
+  for (auto& p : parts) p->finish(*m, result);
+  ui->finish(*m, result);
+  return report(result);
 }
 
 int main_impl(int argc, char** argv) {

@@ -8,20 +8,13 @@
 #include <charconv>
 #include <string>
 
+#include "frontend/option_table.h"
 #include "frontend/version.h"
 #include "machine/clock.h"
+#include "machine/engines.h"
 
 namespace kestrel::frontend {
 namespace {
-
-using Problem = std::optional<std::string>;
-using Apply = Problem (*)(Options&, std::string_view arg);
-
-struct OptionSpec {
-  std::string_view name;
-  std::string_view arg;  ///< what the argument looks like; empty for flags
-  Apply apply;
-};
 
 Problem apply_ram(Options& o, std::string_view arg) { return parse_ram_size(arg, o.ram_bytes); }
 
@@ -101,6 +94,14 @@ Problem apply_append(Options& o, std::string_view arg) {
   return std::nullopt;
 }
 
+Problem apply_accel(Options& o, std::string_view arg) {
+  // QEMU's names for the software engines are accepted as the JIT.
+  if (arg == "interp") o.accel = machine::Accel::kInterp;
+  else if (arg == "jit" || arg == "tcg") o.accel = machine::Accel::kJit;
+  else return "unknown accelerator (use jit or interp)";
+  return machine::accel_problem(*o.accel);
+}
+
 Problem apply_help(Options& o, std::string_view) {
   o.action = Action::kHelp;
   return std::nullopt;
@@ -112,6 +113,7 @@ Problem apply_version(Options& o, std::string_view) {
 }
 
 constexpr std::array kOptions = {
+    OptionSpec{"accel", "NAME", apply_accel},
     OptionSpec{"m", "SIZE", apply_ram},
     OptionSpec{"bios", "FILE", apply_bios},
     OptionSpec{"cpu", "NAME", apply_cpu},
@@ -127,13 +129,44 @@ constexpr std::array kOptions = {
     OptionSpec{"version", "", apply_version},
 };
 
+using AreaTable = std::span<const OptionSpec> (*)();
+constexpr std::array<AreaTable, 6> kAreas = {firmware_options, storage_options, video_options,
+                                             ui_options, net_options, debug_options};
+
 const OptionSpec* find_option(std::string_view word) {
   if (word.size() < 2 || word[0] != '-') return nullptr;
   const std::string_view name = word.substr(word.starts_with("--") ? 2 : 1);
   for (const OptionSpec& spec : kOptions) {
     if (spec.name == name) return &spec;
   }
+  for (AreaTable area : kAreas) {
+    for (const OptionSpec& spec : area()) {
+      if (spec.name == name) return &spec;
+    }
+  }
   return nullptr;
+}
+
+/// The --help lines of the areas' options, in the layout of the rest.
+std::string area_help() {
+  constexpr size_t kColumn = 18;  // where the other options' help text starts
+  std::string out;
+  for (AreaTable area : kAreas) {
+    for (const OptionSpec& spec : area()) {
+      if (spec.help.empty()) continue;
+      const size_t line_start = out.size();
+      out.append("  -").append(spec.name);
+      if (!spec.arg.empty()) out.append(" ").append(spec.arg);
+      if (out.size() - line_start < kColumn) out.append(kColumn - (out.size() - line_start), ' ');
+      else out.append("\n").append(kColumn, ' ');
+      for (char c : spec.help) {
+        out.push_back(c);
+        if (c == '\n') out.append(kColumn, ' ');
+      }
+      out.push_back('\n');
+    }
+  }
+  return out;
 }
 
 /// log2 of the unit a size suffix stands for, or -1.
@@ -218,8 +251,11 @@ ParseResult parse_options(std::span<const std::string_view> args) {
   for (size_t i = 0; i < args.size() && r.options.action == Action::kRun; ++i) {
     const std::string_view word = args[i];
     if (word.empty() || word[0] != '-') {
-      r.error = Error{std::string(word), "unexpected argument (disk images are not supported yet)"};
-      return r;
+      if (Problem why = apply_positional(r.options, word)) {
+        r.error = Error{std::string(word), *why};
+        return r;
+      }
+      continue;
     }
     const OptionSpec* spec = find_option(word);
     if (!spec) {
@@ -243,7 +279,7 @@ ParseResult parse_options(std::span<const std::string_view> args) {
 }
 
 std::string help_text() {
-  return R"(Usage: kestrel [options]
+  std::string text = R"(Usage: kestrel [options]
 Kestrel, a full-system x86 PC emulator.
 
 Options:
@@ -265,12 +301,17 @@ Options:
   -icount SHIFT   deterministic time: each instruction takes 2^SHIFT ns of
                   virtual time (SHIFT 0-10, or auto = 3); the same inputs
                   then give the same run
-  -h, --help      print this help and exit
+  -accel NAME     execution engine: jit (the default where the host has a
+                  JIT backend) or interp (the interpreter)
+)";
+  text += area_help();
+  text += R"(  -h, --help      print this help and exit
   --version       print the version and exit
 
 Debug ports for guests: bytes written to port 0xE9 go to standard output;
 writing V to port 0xF4 ends Kestrel with exit status (V << 1) | 1.
 )";
+  return text;
 }
 
 std::string version_text() { return "kestrel " + std::string(kVersion) + "\n"; }

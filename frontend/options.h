@@ -13,6 +13,13 @@
 #include <vector>
 
 #include "cpu/model.h"
+#include "frontend/options_debug.h"
+#include "frontend/options_firmware.h"
+#include "frontend/options_net.h"
+#include "frontend/options_storage.h"
+#include "frontend/options_ui.h"
+#include "frontend/options_video.h"
+#include "machine/board.h"
 
 namespace kestrel::frontend {
 
@@ -48,6 +55,16 @@ struct Options {
   std::string append;  ///< -append: the kernel command line
   /// -icount: virtual time from the instruction count, 2^shift ns each.
   std::optional<unsigned> icount_shift;
+  /// -accel: the execution engine; nothing: the host's default.
+  std::optional<machine::Accel> accel;
+
+  // One part per area, each parsed by its options_<area>.cpp.
+  FirmwareOptions firmware;
+  StorageOptions storage;
+  VideoOptions video;
+  UiOptions ui;
+  NetOptions net;
+  DebugOptions debug;
 
   /// COM1-COM4's host ends. Without -serial, COM1 is as in QEMU: under
   /// -nographic stdio with the escape keys (QEMU's mon:stdio), else none.

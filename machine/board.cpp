@@ -15,8 +15,12 @@
 #include "devices/rtc.h"
 #include "devices/system_ports.h"
 #include "devices/uart.h"
-#include "machine/direct_boot.h"
+#include "machine/board_display.h"
+#include "machine/board_firmware.h"
+#include "machine/board_net.h"
 #include "machine/board_pci.h"
+#include "machine/board_storage.h"
+#include "machine/direct_boot.h"
 
 namespace kestrel::machine {
 namespace {
@@ -65,7 +69,11 @@ Board::Board(const MachineConfig& config, const BoardLinks& links)
     : config_(config), links_(links) {
   wire_isa();
   wire_pci_apic();
+  wire_display();
+  wire_storage();
+  wire_network();
   wire_acpi_firmware();
+  wire_firmware();
 }
 
 Board::~Board() = default;
@@ -85,6 +93,7 @@ void Board::poll_input() {
   for (auto& u : uarts_) {
     if (u) u->poll_input();
   }
+  poll_network();
 }
 
 void Board::raise_ferr() { system_ports_->raise_fpu_error(); }

@@ -20,7 +20,11 @@
 #include "devices/irq.h"
 #include "devices/scheduler.h"
 #include "machine/clock.h"
+#include "machine/display_config.h"
+#include "machine/firmware_config.h"
 #include "machine/io_bus.h"
+#include "machine/net_config.h"
+#include "machine/storage_config.h"
 #include "mmu/mmu.h"
 
 namespace kestrel::devices {
@@ -40,6 +44,9 @@ namespace kestrel::machine {
 
 inline constexpr unsigned kSerialPorts = 4;
 
+/// The execution engine (-accel).
+enum class Accel : uint8_t { kInterp, kJit };
+
 struct MachineConfig {
   uint64_t ram_bytes = uint64_t{128} << 20;
   const cpu::CpuModel* cpu_model = nullptr;  ///< nullptr: the default model
@@ -47,6 +54,7 @@ struct MachineConfig {
   bool no_reboot = false;                    ///< a shutdown ends the run instead of resetting
   std::FILE* debug_console = stdout;         ///< where port 0xE9 output goes
   ClockConfig clock;                         ///< host time or -icount
+  Accel accel = Accel::kInterp;              ///< -accel
 
   // ---- ISA ----
   /// COM1-COM4 host ends; nullptr leaves a port's UART unconnected. The
@@ -62,6 +70,12 @@ struct MachineConfig {
   std::string kernel;  ///< -kernel: bzImage or Multiboot image path
   std::string initrd;  ///< -initrd
   std::string append;  ///< -append: the kernel command line
+
+  // ---- Display, Storage, Network, Firmware ----
+  DisplayConfig display;
+  StorageConfig storage;
+  NetConfig net;
+  FirmwareConfig fw;
 };
 
 /// The CPU's interrupt pins as the board sees them.
@@ -82,6 +96,10 @@ struct BoardLinks {
 };
 
 class PciApic;  // the PCI and APIC section's devices (board_pci.h)
+class Display;  // board_display.h
+class Storage;  // board_storage.h
+class Network;  // board_net.h
+class Firmware; // board_firmware.h
 class LoadedKernel;  // -kernel's image (direct_boot.h)
 
 class Board {
@@ -116,6 +134,12 @@ class Board {
 
   // ---- ACPI and firmware tables ----
   devices::AcpiPm& acpi_pm() { return *acpi_pm_; }
+
+  // ---- Display, Storage, Network, Firmware ----
+  Display& display() { return *display_; }
+  Storage& storage() { return *storage_; }
+  Network& network() { return *network_; }
+  Firmware& firmware() { return *firmware_; }
 
  private:
   /// Registers a device for reset() and routes its ports.
@@ -153,6 +177,20 @@ class Board {
   void after_reset_firmware();
   std::unique_ptr<devices::AcpiPm> acpi_pm_;
   std::unique_ptr<LoadedKernel> kernel_;  ///< null without -kernel
+
+  // ---- Display (board_display.cpp): runs after wire_pci_apic() ----
+  void wire_display();
+  std::unique_ptr<Display> display_;
+  // ---- Storage (board_storage.cpp) ----
+  void wire_storage();
+  std::unique_ptr<Storage> storage_;
+  // ---- Network (board_net.cpp); polled from poll_input() ----
+  void wire_network();
+  void poll_network();
+  std::unique_ptr<Network> network_;
+  // ---- Firmware (board_firmware.cpp): runs last, it describes the rest ----
+  void wire_firmware();
+  std::unique_ptr<Firmware> firmware_;
 };
 
 }  // namespace kestrel::machine

@@ -39,6 +39,7 @@ void Clock::reset() {
 void Clock::rebase() { base_icount_ = icount_; }
 
 Nanos Clock::host_elapsed() const {
+  if (paused_) return 0;
   const auto d = host_now_() - base_host_;
   const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(d).count();
   return ns <= 0 ? 0 : std::min<Nanos>(Nanos(ns), kMaxHostStep);
@@ -54,6 +55,18 @@ Nanos Clock::now() const {
 void Clock::sync() {
   base_ns_ = now();
   base_icount_ = icount_;
+  base_host_ = host_now_();
+}
+
+void Clock::pause() {
+  if (paused_) return;
+  sync();
+  paused_ = true;
+}
+
+void Clock::resume() {
+  if (!paused_) return;
+  paused_ = false;
   base_host_ = host_now_();
 }
 

@@ -74,6 +74,12 @@ class Clock final : public devices::Scheduler {
   /// host mode returns the host time to wait for it (0 when it has passed).
   Nanos idle_until(Nanos deadline);
 
+  /// Stops virtual time (host mode) while the machine is paused by the
+  /// monitor or a debugger; resume() carries on from the time it stopped at.
+  /// Under -icount time stands still anyway while no instruction retires.
+  void pause();
+  void resume();
+  bool paused() const { return paused_; }
   /// The longest stretch of host time one sync may add.
   static constexpr Nanos kMaxHostStep = 100'000'000;
 
@@ -97,6 +103,7 @@ class Clock final : public devices::Scheduler {
   uint64_t base_icount_ = 0;      ///< icount at the last sync
   std::chrono::steady_clock::time_point base_host_;
   double ns_per_insn_ = 20.0;     ///< host mode: smoothed speed of the CPU
+  bool paused_ = false;
 };
 
 }  // namespace kestrel::machine

@@ -10,8 +10,8 @@
 #include <string>
 #include <thread>
 
-#include "cpu/interp/interpreter.h"
 #include "cpu/interrupts.h"
+#include "machine/engines.h"
 
 namespace kestrel::machine {
 namespace {
@@ -86,7 +86,7 @@ Machine::Machine(const MachineConfig& config)
       has_input_(any_backend(config)),
       mmu_(config.ram_bytes, model_of(config).phys_addr_bits),
       cpu_(model_of(config), mmu_, io_),
-      engine_(std::make_unique<cpu::Interpreter>(cpu_)),
+      engine_(make_engine(config.accel, cpu_)),
       clock_(config.clock, cpu_.s.icount),
       pins_(cpu_.s),
       debug_console_(config.debug_console),
@@ -124,7 +124,65 @@ void Machine::reset() {
   engine_->flush();
   exit_value_.reset();
   device_reset_ = false;
+  host_reset_ = false;
   ++resets_;
+}
+
+void Machine::add_agent(HostAgent& agent) { agents_.push_back(&agent); }
+
+void Machine::remove_agent(HostAgent& agent) {
+  agents_.erase(std::remove(agents_.begin(), agents_.end(), &agent), agents_.end());
+}
+
+void Machine::pause() {
+  paused_ = true;
+  cpu_.s.pending |= cpu::kPendingStop;
+}
+
+void Machine::resume() { paused_ = false; }
+
+void Machine::request_quit() {
+  quit_ = true;
+  cpu_.s.pending |= cpu::kPendingStop;
+}
+
+void Machine::system_reset() {
+  host_reset_ = true;
+  cpu_.s.pending |= cpu::kPendingReset;
+}
+
+cpu::StopReason Machine::step() {
+  // As QEMU's gdbstub does by default, a single step neither delivers a
+  // pending interrupt nor lets timers run first: the debugger sees the next
+  // instruction of the code it is stepping through.
+  if (cpu_.s.halted) return cpu::StopReason::kHalted;
+  const uint32_t keep = cpu_.s.pending & (cpu::kPendingIrq | cpu::kPendingNmi);
+  cpu_.s.pending &= ~keep;
+  const cpu::StopReason why = engine_->step();
+  cpu_.s.pending |= keep;
+  return why;
+}
+
+void Machine::poll_agents() {
+  // An agent may remove itself (a debugger detaching) while being polled.
+  const std::vector<HostAgent*> agents = agents_;
+  for (HostAgent* a : agents) a->poll();
+}
+
+void Machine::wait_paused() {
+  clock_.pause();
+  while (paused_ && !quit_) {
+    poll_agents();
+    if (!paused_ || quit_) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  clock_.resume();
+}
+
+void Machine::note_debug_stop() {
+  pause();
+  const std::vector<HostAgent*> agents = agents_;
+  for (HostAgent* a : agents) a->debug_stopped();
 }
 
 void Machine::request_exit(uint32_t value) {
@@ -155,6 +213,7 @@ void Machine::service() {
   clock_.sync();
   clock_.run_due();
   board_->poll_input();
+  poll_agents();
   cpu::CpuState& s = cpu_.s;
   if (s.pending & cpu::kPendingFerr) {
     s.pending &= ~uint32_t{cpu::kPendingFerr};
@@ -213,19 +272,30 @@ cpu::StopReason Machine::run_slice() {
 RunResult Machine::run() {
   for (;;) {
     service();
+    if (quit_) return stopped(Outcome::kQuit);
     if (exit_value_) return stopped(Outcome::kGuestExit);
     if (power_off_) return stopped(Outcome::kPowerOff);
+    if (paused_) {
+      wait_paused();
+      continue;
+    }
     if (cpu_.s.pending & cpu::kPendingReset) {
-      if (no_reboot_) return stopped(device_reset_ ? Outcome::kReset : Outcome::kShutdown);
+      if (no_reboot_ && !host_reset_) {
+        return stopped(device_reset_ ? Outcome::kReset : Outcome::kShutdown);
+      }
       reset();
       continue;
     }
     take_interrupts();
     if (cpu_.s.halted) {
-      if (!idle()) return stopped(Outcome::kHalted);
+      if (idle()) continue;
+      // Nothing in the guest can wake it, but a host agent (a debugger, the
+      // monitor) still may: keep serving it rather than giving up.
+      if (agents_.empty()) return stopped(Outcome::kHalted);
+      std::this_thread::sleep_for(std::chrono::nanoseconds(kIdlePoll));
       continue;
     }
-    run_slice();
+    if (run_slice() == cpu::StopReason::kDebug) note_debug_stop();
     if (exit_value_) return stopped(Outcome::kGuestExit);
     if (power_off_) return stopped(Outcome::kPowerOff);
   }

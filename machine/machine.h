@@ -38,10 +38,26 @@ enum class Outcome : uint8_t {
   kHalted,     ///< HLT that nothing in this machine can wake
   kReset,      ///< a device (8042, port 0x92) reset the CPU with no_reboot set
   kPowerOff,   ///< the guest powered off through ACPI (S5)
+  kQuit,       ///< the host asked to stop (monitor quit, Ctrl-A X, window closed)
+};
+
+/// A host-side part the machine loop serves on the machine thread: the
+/// gdbstub, the monitor, the display's input. Nothing outside the machine
+/// thread touches the machine; agents are how the host reaches it.
+class HostAgent {
+ public:
+  virtual ~HostAgent() = default;
+  /// Called between two slices while the guest runs (at least every few
+  /// milliseconds of host time), and about every millisecond while the
+  /// machine is paused. May pause, resume, step, reset or quit the machine.
+  virtual void poll() = 0;
+  /// The engine stopped for a debugger (cpu::StopReason::kDebug); the
+  /// machine is paused now.
+  virtual void debug_stopped() {}
 };
 
 struct RunResult {
-  Outcome outcome;
+  Outcome outcome{};
   uint32_t exit_value = 0;  ///< the value written to the debug-exit port
   uint16_t cs = 0;          ///< where the CPU stopped
   uint64_t ip = 0;
@@ -60,6 +76,24 @@ class Machine {
   void reset();
   /// Runs the guest until it asks to exit, shuts down with no_reboot, or halts for good.
   RunResult run();
+
+  // ---- control from the host (monitor, gdbstub, display), machine thread only ----
+  void add_agent(HostAgent& agent);
+  void remove_agent(HostAgent& agent);
+  /// Stops the guest at the next instruction boundary the loop reaches;
+  /// virtual time stops with it. The loop keeps polling the agents.
+  void pause();
+  void resume();
+  bool paused() const { return paused_; }
+  /// run() returns Outcome::kQuit as soon as the loop sees it.
+  void request_quit();
+  /// A power-on reset at the next boundary, as the RESET button (monitor
+  /// system_reset); it does not end the run under -no-reboot.
+  void system_reset();
+  /// Runs exactly one instruction of a paused machine (or delivers one
+  /// pending interrupt or exception first, as the hardware would on a
+  /// single step); timers that came due are fired first.
+  cpu::StopReason step();
 
   cpu::Cpu& cpu() { return cpu_; }
   mmu::Mmu& memory() { return mmu_; }
@@ -95,6 +129,10 @@ class Machine {
   bool idle();
   /// Runs one slice of the engine up to the next deadline.
   cpu::StopReason run_slice();
+  /// While paused: polls the agents until resumed or asked to quit.
+  void wait_paused();
+  void poll_agents();
+  void note_debug_stop();
 
   bool no_reboot_;
   bool has_input_;  ///< a serial port has a host backend that may send bytes
@@ -111,6 +149,10 @@ class Machine {
   std::optional<uint32_t> exit_value_;
   bool power_off_ = false;    ///< the guest entered ACPI S5
   bool device_reset_ = false;  ///< the pending reset came from a device, not a triple fault
+  bool host_reset_ = false;    ///< the pending reset came from the host (monitor)
+  bool paused_ = false;
+  bool quit_ = false;
+  std::vector<HostAgent*> agents_;
   uint64_t resets_ = 0;
 };
 

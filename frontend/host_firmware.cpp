@@ -1,0 +1,9 @@
+// SPDX-License-Identifier: MIT
+// The firmware part of a run's host side (frontend/host_part.h).
+#include "frontend/host_part.h"
+
+namespace kestrel::frontend {
+
+std::unique_ptr<HostPart> make_firmware_part() { return std::make_unique<HostPart>(); }
+
+}  // namespace kestrel::frontend
