@@ -108,6 +108,15 @@ int report(const machine::RunResult& r) {
                              : " with interrupts disabled: nothing can wake the CPU")});
 }
 
+void print_stats(const machine::Machine& m) {
+  const machine::Machine::Stats& st = m.stats();
+  const double seconds = double(st.busy_ns) / 1e9;
+  std::fflush(stdout);
+  std::fprintf(stderr, "kestrel: stats: %llu instructions in %.3f s of engine time: %.1f MIPS\n",
+               static_cast<unsigned long long>(st.instructions), seconds,
+               seconds > 0 ? double(st.instructions) / seconds / 1e6 : 0.0);
+}
+
 int run(const Options& o) {
   if (o.kernel.empty() && !o.initrd.empty()) return fail(Error{"-initrd", "needs -kernel"});
   if (o.kernel.empty() && !o.append.empty()) return fail(Error{"-append", "needs -kernel"});
@@ -167,6 +176,7 @@ int run(const Options& o) {
   }
   for (auto& p : parts) p->finish(*m, result);
   ui->finish(*m, result);
+  if (o.stats) print_stats(*m);
   return report(result);
 }
 

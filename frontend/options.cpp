@@ -102,6 +102,11 @@ Problem apply_accel(Options& o, std::string_view arg) {
   return machine::accel_problem(*o.accel);
 }
 
+Problem apply_stats(Options& o, std::string_view) {
+  o.stats = true;
+  return std::nullopt;
+}
+
 Problem apply_help(Options& o, std::string_view) {
   o.action = Action::kHelp;
   return std::nullopt;
@@ -121,6 +126,7 @@ constexpr std::array kOptions = {
     OptionSpec{"serial", "DEV", apply_serial},
     OptionSpec{"no-reboot", "", apply_no_reboot},
     OptionSpec{"icount", "SHIFT", apply_icount},
+    OptionSpec{"stats", "", apply_stats},
     OptionSpec{"kernel", "FILE", apply_kernel},
     OptionSpec{"initrd", "FILE", apply_initrd},
     OptionSpec{"append", "CMDLINE", apply_append},
@@ -303,6 +309,8 @@ Options:
                   then give the same run
   -accel NAME     execution engine: jit (the default where the host has a
                   JIT backend) or interp (the interpreter)
+  -stats          at exit, print the instructions run and the engine's speed
+                  (MIPS over the host time spent running, idle time excluded)
 )";
   text += area_help();
   text += R"(  -h, --help      print this help and exit

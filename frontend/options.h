@@ -55,6 +55,8 @@ struct Options {
   std::string append;  ///< -append: the kernel command line
   /// -icount: virtual time from the instruction count, 2^shift ns each.
   std::optional<unsigned> icount_shift;
+  /// -stats: print the engine's instruction count and speed at exit.
+  bool stats = false;
   /// -accel: the execution engine; nothing: the host's default.
   std::optional<machine::Accel> accel;
 

@@ -264,8 +264,11 @@ cpu::StopReason Machine::run_slice() {
   const uint64_t i0 = cpu_.s.icount;
   const cpu::StopReason why = engine_->run(budget);
   const auto dt = std::chrono::steady_clock::now() - t0;
-  clock_.note_slice(cpu_.s.icount - i0,
-                    Nanos(std::chrono::duration_cast<std::chrono::nanoseconds>(dt).count()));
+  const uint64_t insns = cpu_.s.icount - i0;
+  const Nanos ns = Nanos(std::chrono::duration_cast<std::chrono::nanoseconds>(dt).count());
+  clock_.note_slice(insns, ns);
+  stats_.instructions += insns;
+  stats_.busy_ns += ns;
   return why;
 }
 

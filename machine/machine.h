@@ -103,6 +103,13 @@ class Machine {
   cpu::ExecEngine& engine() { return *engine_; }
   /// Resets so far, the power-on one included.
   uint64_t resets() const { return resets_; }
+  /// What the engine did in host-clock mode: instructions retired and the
+  /// host time spent running them (idle waits excluded), for MIPS figures.
+  struct Stats {
+    uint64_t instructions = 0;
+    Nanos busy_ns = 0;
+  };
+  const Stats& stats() const { return stats_; }
 
  private:
   /// The CPU's INTR and NMI pins: they set and clear CpuState::pending.
@@ -154,6 +161,7 @@ class Machine {
   bool quit_ = false;
   std::vector<HostAgent*> agents_;
   uint64_t resets_ = 0;
+  Stats stats_;
 };
 
 }  // namespace kestrel::machine
