@@ -209,7 +209,7 @@ bool write_other(Cpu& cpu, uint32_t index, uint64_t v) {
   const bool p6 = cpu.model->has(isa::fP6);
   const bool sep = cpu.model->has(isa::fSysenter);
   switch (index) {
-    case kMsrTsc: m.tsc_offset = v - cpu.s.icount; return true;
+    case kMsrTsc: m.tsc_offset = v - tsc_base(cpu); return true;
     case kMsrApicBase: if (!p6) return false; write_apic_base(cpu, v); return true;
     case kMsrTscDeadline:
       if (!cpu.apic) return false;

@@ -58,9 +58,13 @@ uint64_t read_msr(Cpu& cpu, uint32_t index);
 /// or a value with reserved bits set. Nothing changes when it faults.
 void write_msr(Cpu& cpu, uint32_t index, uint64_t value);
 
-/// The time-stamp counter: retired instructions plus the offset a WRMSR
-/// to IA32_TIME_STAMP_COUNTER set, so deterministic runs stay reproducible.
-inline uint64_t read_tsc(const Cpu& cpu) { return cpu.s.icount + cpu.s.msr.tsc_offset; }
+/// The time-stamp counter runs at kTscHz, from the board's virtual clock
+/// (so it agrees with the PIT, HPET and PM timer, and under -icount it stays
+/// deterministic), plus the offset a WRMSR to IA32_TIME_STAMP_COUNTER set. A
+/// CPU without a clock (unit tests, conformance runs) counts instructions.
+inline constexpr uint64_t kTscHz = 1'000'000'000;
+inline uint64_t tsc_base(const Cpu& cpu) { return cpu.time ? cpu.time->now_ns() : cpu.s.icount; }
+inline uint64_t read_tsc(const Cpu& cpu) { return tsc_base(cpu) + cpu.s.msr.tsc_offset; }
 
 /// Whether the model has MTRRs and PAT (CPUID.1:EDX bits 12 and 16).
 inline bool has_mtrr(const Cpu& cpu) {

@@ -9,6 +9,7 @@
 #include "devices/rtc.h"
 #include "devices/system_ports.h"
 #include "devices/uart.h"
+#include "cpu/msr.h"
 #include "machine/acpi_tables.h"
 #include "machine/board.h"
 
@@ -147,13 +148,13 @@ void PciApic::apic_base_written(uint64_t value) {
 
 uint64_t PciApic::read_tsc_deadline() const { return lapic_ ? lapic_->tsc_deadline() : 0; }
 
-// The TSC counts retired instructions (cpu/msr.h), so a TSC distance becomes
-// virtual time at the clock's nanoseconds per instruction: exact under
-// -icount, the default estimate in host mode.
+// The TSC follows the virtual clock at cpu::kTscHz (cpu/msr.h), one tick
+// a nanosecond, so a TSC distance is a distance in virtual time.
+static_assert(cpu::kTscHz == 1'000'000'000);
 void PciApic::write_tsc_deadline(uint64_t deadline, uint64_t tsc) {
   if (!lapic_) return;
   const uint64_t ticks = deadline > tsc ? deadline - tsc : 0;
-  lapic_->set_tsc_deadline(deadline, clock_.now() + (ticks << clock_.config().icount_shift));
+  lapic_->set_tsc_deadline(deadline, clock_.now() + ticks);
 }
 
 // ---- Board -------------------------------------------------------------------

@@ -11,6 +11,7 @@
 #include <optional>
 #include <vector>
 
+#include "cpu/cpu.h"
 #include "devices/scheduler.h"
 
 namespace kestrel::machine {
@@ -32,7 +33,7 @@ struct ClockConfig {
 inline constexpr unsigned kAutoIcountShift = 3;
 inline constexpr unsigned kMaxIcountShift = 10;
 
-class Clock final : public devices::Scheduler {
+class Clock final : public devices::Scheduler, public cpu::TimeSource {
  public:
   using HostNow = std::function<std::chrono::steady_clock::time_point()>;
 
@@ -42,6 +43,8 @@ class Clock final : public devices::Scheduler {
   Clock(const ClockConfig& config, const uint64_t& icount, HostNow host_now = {});
 
   Nanos now() const override;
+  /// cpu::TimeSource: what the time-stamp counter follows.
+  uint64_t now_ns() const override { return now(); }
   TimerId add_timer(std::function<void()> fire) override;
   void arm(TimerId timer, Nanos deadline) override;
   void disarm(TimerId timer) override;

@@ -130,14 +130,16 @@ constexpr uint32_t kCpuidExtBase = 0x80000000;
 constexpr uint32_t kCpuidMaxExt = 0x80000008;
 
 /// Leaves 80000000h-80000008h. 80000006h describes a 256 KiB 8-way L2
-/// with 64-byte lines; 80000008h the physical width and the linear width
-/// (57 with 5-level paging).
+/// with 64-byte lines; 80000007h an invariant TSC (it follows the board's
+/// virtual clock, cpu/msr.h); 80000008h the physical width and the linear
+/// width (57 with 5-level paging).
 CpuidRegs cpuid_extended(const Cpu& cpu, uint32_t leaf) {
   switch (leaf - kCpuidExtBase) {
     case 0: return {kCpuidMaxExt, 0, 0, 0};
     case 1: return cpuid_ext_features(cpu);
     case 2: case 3: case 4: return cpuid_brand(cpu, leaf - kCpuidExtBase - 2);
     case 6: return {0, 0, 256u << 16 | 6u << 12 | 64u, 0};
+    case 7: return {0, 0, 0, 1u << 8};
     case 8: {
       const uint32_t lin = cpu.model->has(isa::fLm) ? 57 : 32;
       return {cpu.model->phys_addr_bits | lin << 8, 0, 0, 0};
