@@ -36,6 +36,15 @@ struct GuestFault {
   throw GuestFault{vector, true, error};
 }
 
+struct HostBreakpoints;
+
+/// Virtual time as the board keeps it, in nanoseconds since power-on.
+class TimeSource {
+ public:
+  virtual ~TimeSource() = default;
+  virtual uint64_t now_ns() const = 0;
+};
+
 /// The CPU is the MMU's fault sink: a page fault sets CR2 and raises #PF;
 /// and the sink of the watches its data breakpoints program (cpu/debug.h).
 struct Cpu : mmu::FaultSink, mmu::WatchSink {
@@ -59,6 +68,11 @@ struct Cpu : mmu::FaultSink, mmu::WatchSink {
   ApicHook* apic = nullptr;
   /// rIP of the instruction being executed; faults report it.
   uint64_t insn_rip = 0;
+  /// The board's virtual clock, which the time-stamp counter follows
+  /// (cpu/msr.h read_tsc); without one the TSC counts instructions.
+  const TimeSource* time = nullptr;
+  /// A host debugger's execution breakpoints (cpu/debug.h), owned by it.
+  HostBreakpoints* host_breakpoints = nullptr;
 
   /// Puts the CPU in its power-on state (SDM 3A §9.1.1).
   void reset();

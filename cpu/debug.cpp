@@ -3,6 +3,8 @@
 // watches that data breakpoints program, and the DR6 bits reported with #DB.
 #include "cpu/debug.h"
 
+#include <algorithm>
+
 namespace kestrel::cpu {
 namespace {
 
@@ -52,6 +54,8 @@ void update_debug_state(Cpu& cpu) {
   for (unsigned i = 0; i < 4; ++i) {
     if (enabled(dr7, i) && kind(dr7, i) == BpKind::kExec) exec |= uint8_t(1u << i);
   }
+  const HostBreakpoints* hb = cpu.host_breakpoints;
+  if (hb && !hb->linear.empty()) exec |= kDbgExecHost;
   cpu.s.dbg_exec = exec;
   program_data_watches(cpu);
 }
@@ -133,6 +137,44 @@ void set_trap_dr6(Cpu& cpu, bool single_step) {
   s.dr[6] = (s.dr[6] & ~uint64_t{0xf}) | (s.dbg_hits & 0xf) | kDr6Fixed1;
   if (single_step) s.dr[6] |= kDr6Bs;
   s.dbg_hits = 0;
+}
+
+void refresh_host_breakpoints(Cpu& cpu) {
+  const HostBreakpoints* hb = cpu.host_breakpoints;
+  if (hb && !hb->linear.empty()) cpu.s.dbg_exec |= kDbgExecHost;
+  else cpu.s.dbg_exec &= uint8_t(~kDbgExecHost);
+}
+
+void add_host_breakpoint(Cpu& cpu, uint64_t lin) {
+  if (!cpu.host_breakpoints) return;
+  std::vector<uint64_t>& v = cpu.host_breakpoints->linear;
+  if (std::find(v.begin(), v.end(), lin) == v.end()) v.push_back(lin);
+  refresh_host_breakpoints(cpu);
+}
+
+bool remove_host_breakpoint(Cpu& cpu, uint64_t lin) {
+  if (!cpu.host_breakpoints) return false;
+  std::vector<uint64_t>& v = cpu.host_breakpoints->linear;
+  const auto it = std::find(v.begin(), v.end(), lin);
+  if (it == v.end()) return false;
+  v.erase(it);
+  refresh_host_breakpoints(cpu);
+  return true;
+}
+
+bool check_host_breakpoint(Cpu& cpu) {
+  HostBreakpoints* hb = cpu.host_breakpoints;
+  if (!hb || !(cpu.s.dbg_exec & kDbgExecHost)) return false;
+  uint64_t lin = cpu.s.seg[kCs].base + cpu.s.rip;
+  if (!cpu.long_mode64()) lin = uint32_t(lin);
+  const bool skip = hb->skip_armed && hb->skip_linear == lin;
+  hb->skip_armed = false;
+  if (skip || std::find(hb->linear.begin(), hb->linear.end(), lin) == hb->linear.end()) {
+    return false;
+  }
+  hb->stopped = true;
+  cpu.s.pending |= kPendingStop;
+  return true;
 }
 
 }  // namespace kestrel::cpu

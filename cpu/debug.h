@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "cpu/cpu.h"
 
@@ -55,5 +56,38 @@ bool data_breakpoints_armed(const Cpu& cpu);
 /// Sets DR6 for a #DB trap after an instruction: B0-B3 from the breakpoint
 /// hits recorded, BS for a single-step trap; then clears the hits.
 void set_trap_dr6(Cpu& cpu, bool single_step);
+
+// ---- a host debugger's breakpoints (the gdbstub's), invisible to the guest ----
+
+/// CpuState::dbg_exec bit saying host execution breakpoints are set (bits
+/// 0-3 are DR0-DR3's), so the engines' one instruction-start test covers both.
+inline constexpr uint8_t kDbgExecHost = 1u << 4;
+
+/// Execution breakpoints at linear addresses that stop the engine before
+/// the instruction runs (StopReason::kDebug) instead of raising #DB. The
+/// debugger owns this and points Cpu::host_breakpoints at it.
+struct HostBreakpoints {
+  std::vector<uint64_t> linear;  ///< a handful; searched linearly
+  /// Lets the next instruction checked run even if it is at `skip_linear`:
+  /// resuming from a breakpoint steps over it once.
+  bool skip_armed = false;
+  uint64_t skip_linear = 0;
+  /// Set when a host breakpoint or watchpoint stopped the engine; the
+  /// engine reports StopReason::kDebug while it is set, the debugger clears it.
+  bool stopped = false;
+};
+
+/// Adds or removes a host breakpoint and refreshes dbg_exec; false when
+/// there was nothing to remove.
+void add_host_breakpoint(Cpu& cpu, uint64_t lin);
+bool remove_host_breakpoint(Cpu& cpu, uint64_t lin);
+/// Re-derives dbg_exec's host bit (after a reset replaced CpuState).
+void refresh_host_breakpoints(Cpu& cpu);
+
+/// The instruction-start check for host breakpoints, called by an engine
+/// when dbg_exec is set, before check_code_breakpoint: true means stop
+/// before this instruction (HostBreakpoints::stopped is then set and
+/// CpuState::pending has kPendingStop). Consumes a pending skip.
+bool check_host_breakpoint(Cpu& cpu);
 
 }  // namespace kestrel::cpu

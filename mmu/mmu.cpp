@@ -130,6 +130,14 @@ void Mmu::load_phys(uint64_t pa, std::span<const uint8_t> bytes) {
   }
 }
 
+bool Mmu::is_mmio(uint64_t pa) {
+  const uint64_t a = pa & addr_mask_;
+  const uint8_t route = shadow(a);
+  if (route != kNotShadowed && (route & kShadowReadRam)) return false;
+  const Region* r = find_region(a);
+  return r && r->mmio;
+}
+
 void Mmu::copy_from_phys(uint64_t pa, std::span<uint8_t> out) {
   for (size_t i = 0; i < out.size(); ++i) out[i] = uint8_t(read_phys(pa + i, 1));
 }

@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -64,6 +65,19 @@ class Mmu {
   /// Byte-block copies for loaders and DMA; ROM is writable here (loading).
   void load_phys(uint64_t pa, std::span<const uint8_t> bytes);
   void copy_from_phys(uint64_t pa, std::span<uint8_t> out);
+  /// Whether a read of `pa` would reach device registers, which a debugger
+  /// must not read (a read may change the device's state).
+  bool is_mmio(uint64_t pa);
+  /// A mapped ROM or MMIO region, as the monitor's `info mtree` lists it.
+  struct RegionInfo {
+    uint64_t base, size;
+    bool rom;  ///< false: device registers
+  };
+  std::vector<RegionInfo> regions() const {
+    std::vector<RegionInfo> out;
+    for (const Region& r : regions_) out.push_back({r.base, r.size, r.mmio == nullptr});
+    return out;
+  }
 
   // ---- shadowed windows (a chipset's PAM registers, 0xC0000-0xFFFFF) ----
   /// Routes of a shadowed page, as bits: reads and writes each go either to
@@ -115,6 +129,10 @@ class Mmu {
   /// gate and the bus width.
   uint64_t translate(uint64_t lin, Access kind) { return translate(lin, kind, priv_); }
   uint64_t translate(uint64_t lin, Access kind, Priv p);
+  /// Linear to physical for a debugger: the walk a supervisor read would
+  /// make, but without setting A/D bits, filling the TLB or reporting a
+  /// fault; nothing when the page is not mapped.
+  std::optional<uint64_t> debug_translate(uint64_t lin);
 
   // ---- paging state (told by the CPU) ----
   /// Loads the paging configuration. A change of any mode bit drops every
@@ -203,7 +221,7 @@ class Mmu {
   void slow_write(uint64_t lin, uint64_t value, unsigned size, Priv p);
   void fill_tlb(Priv p, uint64_t lin, const TlbMeta& m);
   void flush_non_global();
-  bool walk(uint64_t lin, Access kind, Priv p, Walk& out, uint32_t& error);
+  bool walk(uint64_t lin, Access kind, Priv p, Walk& out, uint32_t& error, bool set_ad = true);
   uint64_t walk_entry(uint64_t lin, unsigned level, uint64_t table, uint64_t& addr);
   uint64_t reserved_bits(unsigned level, uint64_t e) const;
   bool load_pdptes(const PagingConfig& cfg, uint64_t (&out)[4]);

@@ -72,11 +72,12 @@ uint64_t Mmu::reserved_bits(unsigned level, uint64_t e) const {
 }
 
 /// Walks the tables for `lin` (already cut to the linear width). On
-/// success fills `out` and updates the accessed and dirty bits; on a fault
+/// success fills `out` and updates the accessed and dirty bits (unless
+/// !set_ad: a debugger's walk); on a fault
 /// sets `error` and writes nothing: Kestrel sets A/D bits only for an
 /// access that completes its translation (SDM 3A §4.8 leaves open whether
 /// a faulting access may set them).
-bool Mmu::walk(uint64_t lin, Access kind, Priv p, Walk& out, uint32_t& error) {
+bool Mmu::walk(uint64_t lin, Access kind, Priv p, Walk& out, uint32_t& error, bool set_ad) {
   const bool wide = paging_.pae || paging_.lma;
   const bool user = p == Priv::kUser;
   // 5-level paging adds the PML5 above the PML4 (SDM 3A §4.5.1).
@@ -116,7 +117,7 @@ bool Mmu::walk(uint64_t lin, Access kind, Priv p, Walk& out, uint32_t& error) {
   if (kind == Access::kWrite && !rw && (user || paging_.wp)) return false;
   if (kind == Access::kExec && nx) return false;
 
-  for (unsigned i = 0; i < n; ++i) {
+  for (unsigned i = 0; set_ad && i < n; ++i) {
     const uint64_t set = kA | (i == n - 1 && kind == Access::kWrite ? kD : 0);
     if ((ents[i] & set) != set) write_phys(addrs[i], uint32_t(ents[i] | set), 4);
   }
@@ -156,6 +157,15 @@ uint64_t Mmu::translate(uint64_t lin, Access kind, Priv p) {
   }
   fill_tlb(p, lin, nm);
   return nm.phys | (lin & (kPageSize - 1));
+}
+
+std::optional<uint64_t> Mmu::debug_translate(uint64_t lin) {
+  lin &= lin_mask();
+  if (!paging_.enabled) return lin & bus_mask();
+  Walk w;
+  uint32_t error;
+  if (!walk(lin, Access::kRead, Priv::kSupervisor, w, error, false)) return std::nullopt;
+  return (w.phys & bus_mask()) | (lin & (kPageSize - 1));
 }
 
 bool Mmu::load_pdptes(const PagingConfig& cfg, uint64_t (&out)[4]) {
