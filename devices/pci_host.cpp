@@ -34,6 +34,10 @@ I440fx::I440fx(PciBus& bus, mmu::Mmu& memory)
   for (unsigned i = 1; i < kPamCount; ++i) set_wmask(kI440fxPam0 + i, 1, 0xff);
   init_config(kI440fxSmram, 1, 0x02);
   set_wmask(kI440fxSmram, 1, 0x78);
+  // QEMU's subsystem IDs (Red Hat, "QEMU virtual machine"): SeaBIOS takes
+  // them on the host bridge as the sign that fw_cfg is there.
+  init_config(kPciSubsystemVendor, 2, 0x1af4);
+  init_config(kPciSubsystemVendor + 2, 2, 0x1100);
   bus.attach(0, 0, *this);
 }
 

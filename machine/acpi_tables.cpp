@@ -4,6 +4,7 @@
 // ACPI 2.0 (FADT 3), which every Linux since 2.6 reads.
 #include "machine/acpi_tables.h"
 
+#include <algorithm>
 #include <cstring>
 #include <string_view>
 
@@ -17,6 +18,7 @@ constexpr uint8_t kDsdtAml[] = {
 constexpr std::string_view kOemId = "KESTRL";
 constexpr std::string_view kOemTableId = "KESTREL ";
 constexpr size_t kHeaderSize = 36;
+constexpr uint32_t kRsdpSize = 36;
 
 /// One growing image; tables are appended and patched in place.
 class Image {
@@ -33,7 +35,23 @@ class Image {
   }
   void append(std::span<const uint8_t> b) { bytes_.insert(bytes_.end(), b.begin(), b.end()); }
   std::span<const uint8_t> range(size_t off, size_t n) const { return {bytes_.data() + off, n}; }
+  /// A `size`-byte field holding the offset `target` into the tables blob;
+  /// it becomes an address once the blob is placed.
+  void put_pointer(size_t off, uint8_t size, uint64_t target) {
+    if (size == 4) put<uint32_t>(off, uint32_t(target));
+    else put<uint64_t>(off, target);
+    pointers.push_back({uint32_t(off), size});
+  }
+  /// The byte at `off` makes [start, start + length) sum to zero.
+  void put_checksum(size_t off, size_t start, size_t length) {
+    put<uint8_t>(off, 0);
+    put<uint8_t>(off, uint8_t(-acpi_checksum(range(start, length))));
+    checksums.push_back({uint32_t(off), uint32_t(start), uint32_t(length)});
+  }
   std::vector<uint8_t> take() { return std::move(bytes_); }
+
+  std::vector<AcpiPointer> pointers;
+  std::vector<AcpiChecksum> checksums;
 
  private:
   std::vector<uint8_t> bytes_;
@@ -58,8 +76,7 @@ size_t begin_table(Image& img, std::string_view signature, uint8_t revision) {
 void end_table(Image& img, size_t t) {
   const uint32_t length = uint32_t(img.size() - t);
   img.put<uint32_t>(t + 4, length);
-  img.put<uint8_t>(t + 9, 0);
-  img.put<uint8_t>(t + 9, uint8_t(-acpi_checksum(img.range(t, length))));
+  img.put_checksum(t + 9, t, length);
 }
 
 /// A Generic Address Structure (§5.2.3.2) in system I/O space.
@@ -83,8 +100,8 @@ size_t add_facs(Image& img) {
 
 size_t add_fadt(Image& img, const AcpiConfig& c, uint64_t facs, uint64_t dsdt) {
   const size_t t = begin_table(img, "FACP", 3);
-  img.put<uint32_t>(t + 36, uint32_t(facs));
-  img.put<uint32_t>(t + 40, uint32_t(dsdt));
+  img.put_pointer(t + 36, 4, facs);
+  img.put_pointer(t + 40, 4, dsdt);
   img.put<uint16_t>(t + 46, c.sci_irq);
   // SMI_CMD (48) stays 0: no SMM handoff, the board is in ACPI mode from
   // reset and SCI_EN is set (§5.2.9, table 5.9).
@@ -106,7 +123,7 @@ size_t add_fadt(Image& img, const AcpiConfig& c, uint64_t facs, uint64_t dsdt) {
   img.put<uint8_t>(t + 128, c.reset_value);
   // X_FIRMWARE_CTRL (132) stays 0: FIRMWARE_CTRL already gives the FACS,
   // and only one of the two may be set (§5.2.9, table 5.9).
-  img.put<uint64_t>(t + 140, dsdt);          // X_DSDT
+  img.put_pointer(t + 140, 8, dsdt);         // X_DSDT
   put_gas_io(img, t + 148, 32, c.pm_base);
   put_gas_io(img, t + 172, 16, c.pm_base + 4);
   put_gas_io(img, t + 208, 32, c.pm_base + 8);
@@ -175,15 +192,36 @@ size_t add_hpet(Image& img, const AcpiConfig& c) {
   return t;
 }
 
+/// The RSDP (§5.2.5.3): the first checksum covers the ACPI 1.0 part, the
+/// extended one all 36 bytes, so it is computed second.
 void add_rsdp(Image& img, uint64_t rsdt, uint64_t xsdt) {
+  img.put<uint8_t>(kRsdpSize - 1, 0);  // the reserved bytes end it
   img.put_text(0, "RSD PTR ");
   img.put_text(9, kOemId);
   img.put<uint8_t>(15, 2);  // ACPI 2.0 and later
-  img.put<uint32_t>(16, uint32_t(rsdt));
-  img.put<uint32_t>(20, 36);
-  img.put<uint64_t>(24, xsdt);
-  img.put<uint8_t>(8, uint8_t(-acpi_checksum(img.range(0, 20))));
-  img.put<uint8_t>(32, uint8_t(-acpi_checksum(img.range(0, 36))));
+  img.put_pointer(16, 4, rsdt);
+  img.put<uint32_t>(20, kRsdpSize);
+  img.put_pointer(24, 8, xsdt);
+  img.put_checksum(8, 0, 20);
+  img.put_checksum(32, 0, kRsdpSize);
+}
+
+/// Adds `base` to every pointer field and recomputes the checksums, in
+/// their order, over the relocated bytes.
+void relocate(std::vector<uint8_t>& bytes, size_t at, uint64_t base,
+              const std::vector<AcpiPointer>& pointers,
+              const std::vector<AcpiChecksum>& checksums) {
+  for (const AcpiPointer& p : pointers) {
+    uint64_t v = 0;
+    std::memcpy(&v, bytes.data() + at + p.offset, p.size);
+    v += base;
+    std::memcpy(bytes.data() + at + p.offset, &v, p.size);
+  }
+  for (const AcpiChecksum& c : checksums) {
+    bytes[at + c.offset] = 0;
+    bytes[at + c.offset] =
+        uint8_t(-acpi_checksum(std::span(bytes).subspan(at + c.start, c.length)));
+  }
 }
 
 }  // namespace
@@ -196,30 +234,51 @@ uint8_t acpi_checksum(std::span<const uint8_t> bytes) {
   return sum;
 }
 
-std::vector<uint8_t> build_acpi_tables(const AcpiConfig& config, uint64_t base) {
+// Every address is first an offset into the tables blob (which starts
+// with the FACS, 64-byte aligned); placing the blob adds its address.
+AcpiBlobs build_acpi_blobs(const AcpiConfig& config) {
   Image img;
-  img.put<uint8_t>(63, 0);  // room for the RSDP, filled last
-  const uint64_t facs = base + add_facs(img);
+  const uint64_t facs = add_facs(img);
   img.align(16);
-  const uint64_t dsdt = base + img.size();
+  const uint64_t dsdt = img.size();
   img.append(dsdt_aml());
-  std::vector<uint64_t> tables = {base + add_fadt(img, config, facs, dsdt)};
+  std::vector<uint64_t> tables = {add_fadt(img, config, facs, dsdt)};
   if (config.apic) {
-    tables.push_back(base + add_madt(img, config));
-    tables.push_back(base + add_hpet(img, config));
+    tables.push_back(add_madt(img, config));
+    tables.push_back(add_hpet(img, config));
   }
   const size_t rsdt = begin_table(img, "RSDT", 1);
   for (size_t i = 0; i < tables.size(); ++i) {
-    img.put<uint32_t>(rsdt + kHeaderSize + 4 * i, uint32_t(tables[i]));
+    img.put_pointer(rsdt + kHeaderSize + 4 * i, 4, tables[i]);
   }
   end_table(img, rsdt);
   const size_t xsdt = begin_table(img, "XSDT", 1);
   for (size_t i = 0; i < tables.size(); ++i) {
-    img.put<uint64_t>(xsdt + kHeaderSize + 8 * i, tables[i]);
+    img.put_pointer(xsdt + kHeaderSize + 8 * i, 8, tables[i]);
   }
   end_table(img, xsdt);
-  add_rsdp(img, base + rsdt, base + xsdt);
-  return img.take();
+  Image rsdp;
+  add_rsdp(rsdp, rsdt, xsdt);
+  AcpiBlobs out;
+  out.table_pointers = std::move(img.pointers);
+  out.table_checksums = std::move(img.checksums);
+  out.tables = img.take();
+  out.rsdp_pointers = std::move(rsdp.pointers);
+  out.rsdp_checksums = std::move(rsdp.checksums);
+  out.rsdp = rsdp.take();
+  return out;
+}
+
+// The RSDP first (in the 64 bytes kept for it), the blob after it.
+std::vector<uint8_t> build_acpi_tables(const AcpiConfig& config, uint64_t base) {
+  constexpr size_t kTablesAt = 64;
+  const AcpiBlobs blobs = build_acpi_blobs(config);
+  std::vector<uint8_t> img(kTablesAt, 0);
+  std::copy(blobs.rsdp.begin(), blobs.rsdp.end(), img.begin());
+  img.insert(img.end(), blobs.tables.begin(), blobs.tables.end());
+  relocate(img, kTablesAt, base + kTablesAt, blobs.table_pointers, blobs.table_checksums);
+  relocate(img, 0, base + kTablesAt, blobs.rsdp_pointers, blobs.rsdp_checksums);
+  return img;
 }
 
 }  // namespace kestrel::machine

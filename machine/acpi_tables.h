@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
-// The ACPI tables of a direct boot (no firmware builds them): RSDP (2.0,
-// with XSDT), RSDT, XSDT, FADT with FACS, MADT, HPET, and the DSDT compiled
-// from machine/dsdt.asl. They are written to the BIOS area, where an OS
-// looks for the RSDP (ACPI 6.4 §5.2.5.1), and describe the board's fixed
-// addresses below.
+// The board's ACPI tables: RSDP (2.0, with XSDT), RSDT, XSDT, FADT with
+// FACS, MADT, HPET, and the DSDT compiled from machine/dsdt.asl. A direct
+// boot writes them to the BIOS area, where an OS looks for the RSDP (ACPI
+// 6.4 §5.2.5.1); firmware gets them as relocatable blobs (QEMU's table
+// loader, machine/table_loader.h) and places them itself.
 #pragma once
 
 #include <cstdint>
@@ -25,6 +25,28 @@ struct AcpiConfig {
   uint8_t rtc_century = 0x32;  ///< CMOS index of the century byte
   bool apic = true;  ///< local APIC and IOAPIC present: a MADT describes them
 };
+
+/// A pointer field in a blob: `size` (4 or 8) little-endian bytes at
+/// `offset` holding an offset into AcpiBlobs::tables.
+struct AcpiPointer {
+  uint32_t offset;
+  uint8_t size;
+};
+/// A checksum byte at `offset` that makes [start, start + length) sum to 0.
+struct AcpiChecksum {
+  uint32_t offset, start, length;
+};
+
+/// The tables before they have an address: every pointer holds an offset
+/// into `tables`, and the fields to relocate and the checksums to redo
+/// (in this order) are listed.
+struct AcpiBlobs {
+  std::vector<uint8_t> tables;  ///< FACS (at 0, 64-byte aligned), DSDT, FADT, ...
+  std::vector<uint8_t> rsdp;    ///< 36 bytes
+  std::vector<AcpiPointer> table_pointers, rsdp_pointers;
+  std::vector<AcpiChecksum> table_checksums, rsdp_checksums;
+};
+AcpiBlobs build_acpi_blobs(const AcpiConfig& config);
 
 /// The tables as one image to put at physical `base` (16-byte aligned,
 /// within 0xE0000-0xFFFFF); the RSDP is at its start.

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,17 @@ struct FirmwareConfig {
   /// The VGA BIOS option ROM (Debian's vgabios-stdvga.bin by default);
   /// empty: none.
   std::vector<uint8_t> vga_bios;
+  /// -boot menu=on: the firmware offers its boot menu.
+  bool boot_menu = false;
+  /// -boot reboot-timeout: milliseconds the firmware waits before it reboots
+  /// when nothing could boot; -1 waits for ever (QEMU's default).
+  int32_t reboot_timeout_ms = -1;
+  /// The firmware should put its screen on COM1 (no display: -nographic,
+  /// -display none); a board without a VGA adapter does so anyway.
+  bool serial_console = false;
+  /// Where the firmware's debug port 0x402 writes go (SeaBIOS's log);
+  /// nullptr: no device at 0x402. The frontend owns the file.
+  std::FILE* log = nullptr;
 };
 
 }  // namespace kestrel::machine
