@@ -146,8 +146,7 @@ TEST_CASE("errors name the input and the reason on one line") {
         "kestrel: error: -: unknown option (see kestrel --help)");
   CHECK(error_of({"---m", "64"}) ==
         "kestrel: error: ---m: unknown option (see kestrel --help)");
-  CHECK(error_of({"disk.img"}) ==
-        "kestrel: error: disk.img: unexpected argument (disk images are not supported yet)");
+  CHECK(error_of({"-hda", ""}) == "kestrel: error: -hda : missing file name");
   CHECK(error_of({"-m"}) == "kestrel: error: -m: missing argument SIZE");
   CHECK(error_of({"-nographic", "-bios"}) == "kestrel: error: -bios: missing argument FILE");
   CHECK(error_of({"-cpu", "pentium9"}) ==
