@@ -76,7 +76,9 @@ std::optional<std::string> parse_linux_header(std::span<const uint8_t> image, Li
   h.init_size = h.version >= 0x20a ? get<uint32_t>(image, 0x260) : 0;
   h.header_end = std::min<size_t>(0x202 + get<uint8_t>(image, 0x201), kSetupHeaderMax);
   const uint64_t need = h.setup_bytes() + uint64_t{h.syssize} * 16;
-  if (h.syssize == 0 || image.size() < need) {
+  // syssize counts whole paragraphs, so the last one may be partial in the
+  // file (memtest86+ 6.x images end 8 bytes short of it).
+  if (h.syssize == 0 || image.size() + 15 < need) {
     return "truncated bzImage: " + std::to_string(image.size()) + " bytes, its header says " +
            std::to_string(need);
   }

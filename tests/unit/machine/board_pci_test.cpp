@@ -36,7 +36,8 @@ TEST_CASE("the host bridge and the PIIX3 answer on the machine's configuration p
   Machine m(config());
   CHECK(config_read(m, 0, 0) == 0x12378086);
   CHECK(config_read(m, 1 << 3, 0) == 0x70008086);
-  CHECK(config_read(m, 2 << 3, 0) == 0xffffffff);
+  CHECK(config_read(m, 2 << 3, 0) == 0x11111234);  // the VGA adapter
+  CHECK(config_read(m, 9 << 3, 0) == 0xffffffff);  // an empty slot
 }
 
 TEST_CASE("the LAPIC, IOAPIC and HPET registers are in the memory map") {
