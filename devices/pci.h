@@ -79,6 +79,9 @@ class PciFunction {
   /// The address BAR `n` decodes now, or kUnmapped.
   static constexpr uint64_t kUnmapped = ~uint64_t{0};
   uint64_t bar_mapped(unsigned n) const { return bars_[n].mapped; }
+  /// The size of BAR `n` (0: not implemented) and whether it is I/O space.
+  uint64_t bar_size(unsigned n) const { return bars_[n].size; }
+  bool bar_is_io(unsigned n) const { return bars_[n].io; }
   /// Drives the function's INTx# pin (the one set_interrupt_pin chose);
   /// the command register's INTx disable keeps it from the bus.
   void set_intx(bool level);

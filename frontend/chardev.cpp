@@ -231,7 +231,11 @@ void StdioBackend::poll() {
         std::fwrite(r.message.data(), 1, r.message.size(), out_);
         std::fflush(out_);
       }
-      if (r.quit) throw QuitRequest{};
+      if (r.quit) {
+        if (!on_quit_) throw QuitRequest{};
+        on_quit_();
+        return;  // what follows the quit is not for the guest
+      }
       if (r.to_guest) pending_.push_back(*r.to_guest);
     }
   }

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -16,8 +17,9 @@
 
 namespace kestrel::frontend {
 
-/// Thrown from a backend's poll() when the user asks to quit (Ctrl-A X). It
-/// unwinds the run loop up to main, which exits with status 0.
+/// Thrown from a backend's poll() when the user asks to quit (Ctrl-A X) and
+/// no quit handler is set (StdioBackend::set_quit_handler). It unwinds the
+/// run loop up to main, which exits with status 0.
 struct QuitRequest {};
 
 /// The escape keys of QEMU's character multiplexer (-nographic): Ctrl-A
@@ -73,6 +75,10 @@ class StdioBackend final : public devices::CharBackend {
   void write(uint8_t byte) override;
   std::optional<uint8_t> read() override;
   void poll() override;
+  /// Called (from poll(), on the machine thread) for Ctrl-A X instead of
+  /// throwing QuitRequest: the UI part asks the machine to quit, so the
+  /// run ends through the loop like the monitor's quit.
+  void set_quit_handler(std::function<void()> handler) { on_quit_ = std::move(handler); }
 
  private:
   /// What the backend holds for the guest at most; beyond it host input
@@ -85,6 +91,7 @@ class StdioBackend final : public devices::CharBackend {
   std::unique_ptr<RawTerminal> terminal_;
   std::deque<uint8_t> pending_;
   bool eof_ = false;
+  std::function<void()> on_quit_;
 };
 
 /// -serial file:PATH: the guest's output goes to the file; there is no input.
