@@ -33,8 +33,9 @@ DefinitionBlock ("", "DSDT", 2, "KESTRL", "KESTREL", 1)
                     0x00000000, 0xE0000000, 0xFEBFFFFF, 0x00000000, 0x1EC00000)
             })
 
-            /* Slot s, pin p (INTA = 0) goes to link (s + p) mod 4, the PIIX3's
-             * rotation of the four PIRQ lines across the slots. */
+            /* Slot s, pin p (INTA = 0) goes to link (s + p - 1) mod 4, the
+             * PIIX3's rotation of the four PIRQ lines across the slots (as
+             * devices/pci.h's PciBus drives them and QEMU's pc wires them). */
             Method (_PRT, 0, NotSerialized)
             {
                 Local0 = Package (128) {}
@@ -42,7 +43,7 @@ DefinitionBlock ("", "DSDT", 2, "KESTRL", "KESTREL", 1)
                 While (Local1 < 128)
                 {
                     Local2 = (Local1 >> 2)
-                    Local3 = ((Local1 + Local2) & 3)
+                    Local3 = ((Local1 + Local2 + 3) & 3)
                     If (Local3 == 0) { Local4 = Package (4) { 0, 0, LNKA, 0 } }
                     If (Local3 == 1) { Local4 = Package (4) { 0, 0, LNKB, 0 } }
                     If (Local3 == 2) { Local4 = Package (4) { 0, 0, LNKC, 0 } }

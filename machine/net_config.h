@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: MIT
 // What the board's network section is configured with: the NICs and the
-// host backends (owned by the frontend) they are connected to.
+// host backends (owned by the frontend) they are connected to, and the
+// host-side services (libslirp instances) the run loop polls.
 #pragma once
+
+#include <poll.h>
 
 #include <array>
 #include <cstdint>
@@ -18,8 +21,21 @@ struct NicConfig {
   devices::NetBackend* backend = nullptr;  ///< nullptr: link down, frames dropped
 };
 
+/// A host backend with sockets and timers of its own, serviced on the
+/// machine thread between slices and waited on while the guest CPU halts.
+class NetService {
+ public:
+  virtual ~NetService() = default;
+  /// Handles ready sockets and due timers without blocking, and hands
+  /// held frames to the NIC while it can receive.
+  virtual void poll() = 0;
+  /// Appends the descriptors whose readiness should wake a halted CPU.
+  virtual void wait_fds(std::vector<pollfd>& fds) = 0;
+};
+
 struct NetConfig {
   std::vector<NicConfig> nics;
+  std::vector<NetService*> services;  ///< owned by the frontend, like the backends
 };
 
 }  // namespace kestrel::machine
