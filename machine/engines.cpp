@@ -1,19 +1,47 @@
 // SPDX-License-Identifier: MIT
-// The engine choice behind -accel.
+// The engine choice behind -accel, and the KESTREL_ACCEL environment
+// variable the test suites use to run a whole suite under one engine.
 #include "machine/engines.h"
 
+#include <cstdlib>
+#include <string_view>
+
 #include "cpu/interp/interpreter.h"
+#if defined(__x86_64__)
+#include "jit/engine.h"
+#endif
 
 namespace kestrel::machine {
 
 std::optional<std::string> accel_problem(Accel accel) {
-  if (accel == Accel::kJit) return "the JIT is not built into this Kestrel (use -accel interp)";
+  if (accel == Accel::kInterp) return std::nullopt;
+#if defined(__x86_64__)
   return std::nullopt;
+#else
+  return "the JIT has no backend for this host (use -accel interp)";
+#endif
 }
 
-Accel default_accel() { return Accel::kInterp; }
+Accel default_accel() {
+  // KESTREL_ACCEL=interp|jit|lockstep picks the default for a test run
+  // (meson test --setup jit / --setup interp, docs/architecture.md "The JIT").
+  if (const char* env = std::getenv("KESTREL_ACCEL")) {
+    const std::string_view v = env;
+    if (v == "interp") return Accel::kInterp;
+    if (v == "jit" && !accel_problem(Accel::kJit)) return Accel::kJit;
+    if (v == "lockstep" && !accel_problem(Accel::kJit)) return Accel::kJitLockstep;
+  }
+  return Accel::kInterp;
+}
 
 std::unique_ptr<cpu::ExecEngine> make_engine(Accel accel, cpu::Cpu& cpu) {
+#if defined(__x86_64__)
+  if (accel != Accel::kInterp) {
+    jit::JitOptions options;
+    options.lockstep = accel == Accel::kJitLockstep;
+    return std::make_unique<jit::JitEngine>(cpu, options);
+  }
+#endif
   (void)accel;
   return std::make_unique<cpu::Interpreter>(cpu);
 }

@@ -282,6 +282,7 @@ bool Interpreter::Impl::execute(const DecodedInsn& insn, uint64_t ip_mask) {
   cpu.insn_rip = s.rip;
   // Instruction breakpoints and RF (cpu/debug.h): one test when neither is in use.
   if (s.dbg_exec | (s.rflags & kRf)) [[unlikely]] {
+    if (check_host_breakpoint(cpu)) return false;  // a debugger's: stop before it
     if (check_code_breakpoint(cpu)) {
       deliver_code_breakpoint();
       return false;
@@ -328,6 +329,7 @@ bool deliverable(const CpuState& s) {
 }  // namespace
 
 StopReason Interpreter::Impl::boundary_stop() const {
+  if (cpu.host_breakpoints && cpu.host_breakpoints->stopped) return StopReason::kDebug;
   if (cpu.s.pending & kPendingReset) return StopReason::kShutdown;
   if (cpu.s.halted) return StopReason::kHalted;
   if (deliverable(cpu.s) && !cpu.s.inhibit_irq) return StopReason::kPending;
@@ -389,5 +391,13 @@ void Interpreter::flush() {
 }
 
 const Interpreter::Stats& Interpreter::stats() const { return impl_->stats; }
+
+bool Interpreter::execute_one(const DecodedInsn& insn) noexcept {
+  return impl_->execute(insn, impl_->ip_mask());
+}
+
+void Interpreter::deliver_fault(const GuestFault& f) noexcept { impl_->deliver_fault(f); }
+
+StopReason Interpreter::boundary_stop() const { return impl_->boundary_stop(); }
 
 }  // namespace kestrel::cpu

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <memory>
 
+#include "cpu/decode.h"
 #include "cpu/engine.h"
 
 namespace kestrel::cpu {
@@ -26,6 +27,16 @@ class Interpreter final : public ExecEngine {
     uint64_t blocks_invalidated = 0;
   };
   const Stats& stats() const;
+
+  // ---- for the JIT (jit/), which runs the interpreter beside its code ----
+  /// Runs one decoded instruction at CS:rIP exactly as run() does (debug
+  /// checks, handler, icount, a fault or trap delivered). Returns false when
+  /// it delivered an event. Never lets a GuestFault escape.
+  bool execute_one(const DecodedInsn& insn) noexcept;
+  /// Delivers `f`, raised by the instruction at cpu.insn_rip, as run() does.
+  void deliver_fault(const GuestFault& f) noexcept;
+  /// Why run() would stop at this instruction boundary; kBudget: it would go on.
+  StopReason boundary_stop() const;
 
  private:
   struct Impl;

@@ -74,6 +74,7 @@ def main():
     ap.add_argument("--machine", required=True, help="expected `uname -m`")
     ap.add_argument("--log", required=True)
     ap.add_argument("--timeout", type=float, default=1500)
+    ap.add_argument("--accel", help="-accel for Kestrel (default: Kestrel's default engine)")
     ap.add_argument("--require", action="append", default=[],
                     help="a regex the kernel log must contain")
     args = ap.parse_args()
@@ -87,6 +88,8 @@ def main():
 
     cmd = [args.kestrel, "-kernel", kernel, "-initrd", initrd, "-append", "console=ttyS0",
            "-nographic", "-m", "512"]
+    if args.accel:
+        cmd += ["-accel", args.accel]
     print("running:", " ".join(cmd), flush=True)
     start = time.monotonic()
     con = Console(cmd, args.log)

@@ -1,0 +1,254 @@
+// SPDX-License-Identifier: MIT
+// Translation and block bookkeeping: keys, lookup, compile (discover ->
+// lift -> passes -> x86-64), the code-page invalidation that drops
+// translations and unlinks the jumps into them, direct chaining, and the
+// whole-cache flush.
+#include <algorithm>
+#include <cstring>
+
+#include "cpu/flags.h"
+#include "jit/engine_impl.h"
+#include "jit/frontend/discover.h"
+#include "jit/frontend/lift.h"
+#include "jit/passes/passes.h"
+#include "jit/x64/backend.h"
+
+namespace kestrel::jit {
+namespace {
+
+constexpr size_t kMaxBlockCode = 64 * 1024;
+
+int call_insn(JitCtx* ctx, const void* p) noexcept {
+  const auto& insn = *static_cast<const cpu::DecodedInsn*>(p);
+  cpu::CpuState& s = ctx->cpu->s;
+  const uint64_t next = (s.rip + insn.len) & frontend::ip_mask(*ctx->cpu);
+  if (!ctx->interp->execute_one(insn)) return 1;
+  // Leave unless control simply falls through in the same conditions.
+  // An interrupt shadow (STI, MOV/POP SS) covers the next instruction,
+  // which the interpreter runs (JitEngine::Impl::needs_interpreter).
+  if (s.rip != next || !ctx->running_valid || s.halted || s.pending || s.inhibit_irq) return 1;
+  if (s.dbg_exec || (s.rflags & (cpu::kTf | cpu::kRf))) return 1;
+  return 0;
+}
+bool test_cc(const cpu::CpuState* s, unsigned cc) noexcept { return cpu::test_cc(*s, cc); }
+bool carry_flag(const cpu::CpuState* s) noexcept { return cpu::carry_flag(*s); }
+
+/// After an access: leave after this instruction when the running block's
+/// code was written or a device raised a pending bit (as the interpreter
+/// checks after every instruction).
+void note_stop(JitCtx* ctx) {
+  if (!ctx->running_valid || ctx->cpu->s.pending) ctx->stop = true;
+}
+
+/// Cpu::read/write with the interpreter's checks (segment limits and
+/// rights, alignment, the 8086 wrap, paging); a fault is recorded, never thrown.
+uint64_t load(JitCtx* ctx, uint64_t off, uint32_t seg_size, uint64_t rip) noexcept {
+  cpu::Cpu& c = *ctx->cpu;
+  c.insn_rip = rip;
+  const uint8_t seg = uint8_t(seg_size);
+  uint64_t v = 0;
+  try {
+    switch (seg_size >> 8) {
+      case 1: v = c.read<uint8_t>(seg, off); break;
+      case 2: v = c.read<uint16_t>(seg, off); break;
+      case 4: v = c.read<uint32_t>(seg, off); break;
+      default: v = c.read<uint64_t>(seg, off); break;
+    }
+  } catch (const cpu::GuestFault& f) {
+    ctx->fault = f;
+    ctx->faulted = true;
+    return 0;
+  }
+  note_stop(ctx);
+  return v;
+}
+
+void store(JitCtx* ctx, uint64_t off, uint64_t v, uint32_t seg_size, uint64_t rip) noexcept {
+  cpu::Cpu& c = *ctx->cpu;
+  c.insn_rip = rip;
+  const uint8_t seg = uint8_t(seg_size);
+  try {
+    switch (seg_size >> 8) {
+      case 1: c.write<uint8_t>(seg, off, uint8_t(v)); break;
+      case 2: c.write<uint16_t>(seg, off, uint16_t(v)); break;
+      case 4: c.write<uint32_t>(seg, off, uint32_t(v)); break;
+      default: c.write<uint64_t>(seg, off, v); break;
+    }
+  } catch (const cpu::GuestFault& f) {
+    ctx->fault = f;
+    ctx->faulted = true;
+    return;
+  }
+  note_stop(ctx);
+}
+
+constexpr x64::Helpers kHelpers{call_insn, test_cc, carry_flag, load, store};
+
+bool is_port_io(const cpu::isa::Row& r) {
+  return r.mnemonic == "in" || r.mnemonic == "out" || r.mnemonic == "ins" || r.mnemonic == "outs" ||
+         r.mnemonic.starts_with("ins") || r.mnemonic.starts_with("outs");
+}
+
+}  // namespace
+
+BlockKey JitEngine::Impl::key_here(uint64_t phys) const {
+  const cpu::DecodeContext dc = frontend::decode_context(cpu);
+  const cpu::SegmentCache& cs = cpu.s.seg[cpu::kCs];
+  return BlockKey{phys, cpu.s.rip, cs.base, cs.limit,
+                  uint32_t(dc.code) | uint32_t(dc.protected_mode) << 4 | uint32_t(dc.v86) << 5 |
+                      uint32_t((cpu.s.seg[cpu::kSs].attr & cpu::kAttrDb) != 0) << 6};
+}
+
+/// The block at CS:rIP, translated now if needed; nullptr when the
+/// instruction there must run uncached. May throw cpu::GuestFault (fetch).
+CompiledBlock* JitEngine::Impl::lookup() {
+  const uint64_t lin = cpu.s.seg[cpu::kCs].base + cpu.s.rip;
+  const uint64_t phys = cpu.mem.translate(lin, mmu::Access::kExec, cpu.priv());
+  const BlockKey key = key_here(phys);
+  auto it = blocks.find(key);
+  return it != blocks.end() ? it->second.get() : compile(key);
+}
+
+CompiledBlock* JitEngine::Impl::compile(const BlockKey& key) {
+  frontend::Discovered d = frontend::discover(cpu, key.phys);
+  if (d.insns.empty()) return nullptr;
+  auto blk = std::make_unique<CompiledBlock>();
+  blk->key = key;
+  blk->insns = std::move(d.insns);
+  blk->guest_bytes = d.bytes;
+  for (const cpu::DecodedInsn& i : blk->insns) {
+    if (i.form != cpu::isa::Form::kInvalid && is_port_io(i.row())) blk->has_port_io = true;
+  }
+  frontend::Facts facts;
+  facts.ip_mask = frontend::ip_mask(cpu);
+  facts.cs_limit = key.cs_limit;
+  facts.long64 = cpu.long_mode64();
+  facts.seg_wrap = cpu.model->quirk(cpu::kQuirkSegWrap);
+  facts.ss_big = cpu.s.seg[cpu::kSs].attr & cpu::kAttrDb;
+  facts.push_sp_new = cpu.model->quirk(cpu::kQuirkPushSpNew);
+  ir::Block irb;
+  frontend::lift_block(irb, facts, key.rip, blk->insns);
+#ifndef NDEBUG
+  if (!passes::run_all(irb, true).empty()) return nullptr;
+#else
+  passes::run_all(irb, false);
+#endif
+  std::vector<ExitSlot*> slots;
+  for (const ir::Inst& in : irb.insts) {
+    if (in.dead || (in.op != ir::Op::kExit && in.op != ir::Op::kExitIf)) continue;
+    blk->exits.push_back(std::make_unique<ExitSlot>());
+    slots.push_back(blk->exits.back().get());
+  }
+  uint8_t* at = cache.reserve(kMaxBlockCode);
+  if (!at) {
+    flush_all();
+    at = cache.reserve(kMaxBlockCode);
+    if (!at) return nullptr;
+  }
+  x64::Emitted em;
+  if (!x64::emit_block(irb, uint64_t(at), epilogue, kHelpers, slots, blk.get(), em)) return nullptr;
+  if (em.bytes.size() > kMaxBlockCode) return nullptr;
+  cache.commit(at, em.bytes);
+  blk->check_entry = at + em.check_entry;
+  blk->body_entry = at + em.body_entry;
+  for (size_t k = 0; k < slots.size(); ++k) {
+    slots[k]->jump = at + em.exits[k].jump;
+    slots[k]->stub = at + em.exits[k].stub;
+    slots[k]->target_rip = em.exits[k].target_rip;
+    slots[k]->owner = blk.get();
+  }
+  blk->first_page = key.phys >> mmu::kPageBits;
+  blk->last_page = (key.phys + blk->guest_bytes - 1) >> mmu::kPageBits;
+  for (uint64_t p = blk->first_page; p <= blk->last_page; ++p) {
+    cpu.mem.mark_code_page(p);
+    page_blocks[p].push_back(key);
+  }
+  ++stats.blocks_compiled;
+  CompiledBlock* raw = blk.get();
+  blocks[key] = std::move(blk);
+  return raw;
+}
+
+void JitEngine::Impl::set_jump(uint8_t* jump, const uint8_t* to) {
+  uint8_t bytes[5] = {0xe9};
+  const int32_t rel = int32_t(to - (jump + 5));
+  std::memcpy(bytes + 1, &rel, 4);
+  cache.patch(jump, bytes);
+}
+
+/// Drops a translation: jumps into it go back to their stubs, its own
+/// links leave their targets' lists, and it stays alive (graveyard) until
+/// no code of it can be running.
+void JitEngine::Impl::invalidate(CompiledBlock* b) {
+  b->valid = false;
+  if (ctx.running == b) ctx.running_valid = false;
+  for (ExitSlot* in : b->incoming) {
+    if (in->linked != b) continue;
+    set_jump(in->jump, in->stub);
+    in->linked = nullptr;
+  }
+  b->incoming.clear();
+  for (auto& out : b->exits) {
+    if (!out->linked) continue;
+    auto& list = static_cast<CompiledBlock*>(out->linked)->incoming;
+    list.erase(std::remove(list.begin(), list.end(), out.get()), list.end());
+    out->linked = nullptr;
+  }
+  ++stats.blocks_invalidated;
+}
+
+void JitEngine::Impl::code_page_written(uint64_t page) {
+  if (options.lockstep) remark.push_back(page);
+  if (capturing && !preimages.contains(page)) {
+    std::vector<uint8_t>& img = preimages[page];
+    img.resize(mmu::kPageSize);
+    cpu.mem.copy_from_phys(page << mmu::kPageBits, img);
+  }
+  auto it = page_blocks.find(page);
+  if (it == page_blocks.end()) return;
+  for (const BlockKey& key : it->second) {
+    auto b = blocks.find(key);
+    if (b == blocks.end()) continue;
+    invalidate(b->second.get());
+    graveyard.push_back(std::move(b->second));
+    blocks.erase(b);
+  }
+  page_blocks.erase(it);
+}
+
+/// Only from the dispatcher, when no generated code runs.
+void JitEngine::Impl::flush_all() {
+  for (auto& [key, b] : blocks) {
+    b->valid = false;
+    graveyard.push_back(std::move(b));
+  }
+  blocks.clear();
+  page_blocks.clear();
+  cache.reset(trampoline_size);
+  ++stats.cache_flushes;
+}
+
+/// Patches a direct exit to jump straight to its target's chained entry.
+/// Only targets on the source's own linear page: that page's mapping is
+/// the one the source was entered through, so the target is the block a
+/// lookup would find (same physical page, same mode).
+void JitEngine::Impl::link(ExitSlot* slot) {
+  auto* src = static_cast<CompiledBlock*>(slot->owner);
+  if (!src->valid || slot->linked || cpu.s.rip != slot->target_rip) return;
+  const uint64_t page = (src->key.cs_base + src->key.rip) & mmu::kPageMask;
+  if (((cpu.s.seg[cpu::kCs].base + slot->target_rip) & mmu::kPageMask) != page) return;
+  if (cpu.s.seg[cpu::kCs].base != src->key.cs_base) return;
+  CompiledBlock* t = nullptr;
+  try {
+    t = lookup();
+  } catch (const cpu::GuestFault&) {
+    return;
+  }
+  if (!t || !t->valid || !src->valid) return;
+  set_jump(slot->jump, t->check_entry);
+  slot->linked = t;
+  t->incoming.push_back(slot);
+  ++stats.links;
+}
+
+}  // namespace kestrel::jit

@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: MIT
+// The JIT's dispatcher: the same boundary rules as the interpreter's run
+// loop (cpu/interp/interpreter.cpp), translated blocks where they can run
+// whole within the budget, the interpreter for single instructions where
+// they cannot (debug checks, TF, the budget's tail, uncached code), and the
+// exits of generated code (dispatch, link a direct exit, re-check).
+#include "jit/engine.h"
+
+#include "jit/engine_impl.h"
+#include "jit/x64/backend.h"
+
+namespace kestrel::jit {
+namespace {
+constexpr size_t kCacheBytes = size_t{64} << 20;
+}
+
+bool host_supported() {
+#if defined(__x86_64__)
+  return true;
+#else
+  return false;
+#endif
+}
+
+JitEngine::Impl::Impl(cpu::Cpu& c, const JitOptions& o)
+    : cpu(c), options(o), interp(c), cache(kCacheBytes) {
+  // The interpreter only single-steps here and caches nothing; the JIT
+  // listens for code-page writes itself.
+  cpu.mem.set_code_listener(this);
+  ctx.cpu = &cpu;
+  ctx.interp = &interp;
+  if (!cache.ok()) return;
+  const x64::Trampoline t = x64::emit_trampoline(uint64_t(cache.base()));
+  cache.commit(cache.base(), t.bytes);
+  trampoline_size = t.bytes.size();
+  enter = reinterpret_cast<EnterFn>(cache.base());
+  epilogue = uint64_t(cache.base()) + t.epilogue;
+}
+
+JitEngine::Impl::~Impl() { cpu.mem.set_code_listener(nullptr); }
+
+/// Instruction-level conditions the interpreter handles around every
+/// instruction: breakpoints, RF, single-step, and an interrupt shadow
+/// (which the next instruction clears).
+bool JitEngine::Impl::needs_interpreter() const {
+  const cpu::CpuState& s = cpu.s;
+  // Watched pages (data breakpoints, debugger watchpoints) report hits
+  // the interpreter turns into traps after the instruction.
+  return !enter || s.dbg_exec || s.inhibit_irq || (s.rflags & (cpu::kTf | cpu::kRf)) ||
+         !cpu.mem.watches().empty();
+}
+
+void JitEngine::Impl::interp_step() {
+  ++stats.interp_steps;
+  interp.step();
+}
+
+void JitEngine::Impl::run_block(CompiledBlock* b) {
+  ++stats.blocks_run;
+  ctx.running = b;
+  ctx.running_valid = true;
+  ctx.exit_slot = nullptr;
+  ctx.faulted = ctx.stop = false;
+  const uint32_t rc = enter(&cpu.s, &ctx, b->body_entry);
+  if (rc == kExitChain && ctx.exit_slot && !options.lockstep) link(ctx.exit_slot);
+  if (rc == kExitFault) {
+    // As the interpreter's execute(): the faulting instruction counts, it
+    // reports no data breakpoint, and rIP goes back to it.
+    ++cpu.s.icount;
+    cpu.s.dbg_hits = 0;
+    interp.deliver_fault(ctx.fault);
+  }
+}
+
+cpu::StopReason JitEngine::Impl::run(uint64_t max_insns) {
+  cpu::CpuState& s = cpu.s;
+  const uint64_t end = s.icount + max_insns;
+  ctx.end_icount = end;
+  while (s.icount < end) {
+    if (cpu::StopReason r = interp.boundary_stop(); r != cpu::StopReason::kBudget) return r;
+    graveyard.clear();
+    if (needs_interpreter()) {
+      interp_step();
+      continue;
+    }
+    CompiledBlock* b = nullptr;
+    try {
+      b = lookup();
+    } catch (const cpu::GuestFault&) {
+      b = nullptr;  // the interpreter raises the fetch fault precisely
+    }
+    if (!b || s.icount + b->insns.size() > end) {
+      interp_step();
+      continue;
+    }
+    if (options.lockstep) run_lockstep(b);
+    else run_block(b);
+  }
+  return interp.boundary_stop();
+}
+
+JitEngine::JitEngine(cpu::Cpu& cpu, const JitOptions& options)
+    : impl_(std::make_unique<Impl>(cpu, options)) {}
+JitEngine::~JitEngine() = default;
+
+cpu::StopReason JitEngine::run(uint64_t max_insns) { return impl_->run(max_insns); }
+
+cpu::StopReason JitEngine::step() {
+  ++impl_->stats.interp_steps;
+  return impl_->interp.step();
+}
+
+void JitEngine::flush() {
+  impl_->flush_all();
+  impl_->graveyard.clear();
+}
+
+const JitEngine::Stats& JitEngine::stats() const { return impl_->stats; }
+
+}  // namespace kestrel::jit

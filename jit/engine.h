@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: MIT
+// The JIT engine (-accel jit): translates guest blocks to host code through
+// the IR (jit/ir), the lifters (jit/frontend), the passes (jit/passes) and
+// the x86-64 backend (jit/x64), runs them from a dispatcher that chains
+// direct exits, and leaves what it does not translate to the interpreter.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include "cpu/engine.h"
+
+namespace kestrel::jit {
+
+struct JitOptions {
+  /// Checks every block against the interpreter (jit/lockstep.h).
+  bool lockstep = false;
+};
+
+/// Whether this host has a JIT backend (x86-64 only).
+bool host_supported();
+
+class JitEngine final : public cpu::ExecEngine {
+ public:
+  JitEngine(cpu::Cpu& cpu, const JitOptions& options);
+  ~JitEngine() override;
+
+  cpu::StopReason run(uint64_t max_insns) override;
+  cpu::StopReason step() override;
+  void flush() override;
+
+  struct Stats {
+    uint64_t blocks_compiled = 0;
+    uint64_t blocks_invalidated = 0;
+    uint64_t blocks_run = 0;          ///< entries from the dispatcher
+    uint64_t links = 0;               ///< direct exits patched
+    uint64_t interp_steps = 0;        ///< instructions left to the interpreter
+    uint64_t cache_flushes = 0;
+    uint64_t lockstep_blocks = 0;     ///< blocks compared in lockstep
+    uint64_t lockstep_unchecked = 0;  ///< blocks with port I/O, not compared
+  };
+  const Stats& stats() const;
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace kestrel::jit

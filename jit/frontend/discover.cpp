@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: MIT
+// Block discovery (discover.h), with the interpreter's fetch rules: up to
+// the CS limit, up to the end of the linear page, the 8086's 64 KiB wrap.
+#include "jit/frontend/discover.h"
+
+#include "cpu/interp/handlers.h"
+#include "mmu/tlb.h"
+
+namespace kestrel::jit::frontend {
+namespace {
+
+constexpr unsigned kMaxBlockInsns = 64;
+constexpr unsigned kFetchMax = 15;
+
+size_t fetch(cpu::Cpu& cpu, uint64_t ip, uint8_t* buf, bool& wrapped) {
+  const cpu::SegmentCache& cs = cpu.s.seg[cpu::kCs];
+  const bool wrap16 = cpu.model->quirk(cpu::kQuirkSegWrap);
+  const bool flat64 = cpu.long_mode64();
+  wrapped = false;
+  size_t n = 0;
+  for (; n < kFetchMax; ++n) {
+    uint64_t off = ip + n;
+    if (wrap16 && off > 0xffff) {
+      off &= 0xffff;
+      wrapped = true;
+    } else if (!flat64 && off > cs.limit) {
+      break;
+    }
+    const uint64_t lin = cs.base + off;
+    if (n && !(lin & (mmu::kPageSize - 1))) break;
+    buf[n] = cpu.mem.fetch<uint8_t>(lin, cpu.priv());
+  }
+  return n;
+}
+
+}  // namespace
+
+cpu::DecodeContext decode_context(const cpu::Cpu& cpu) {
+  cpu::DecodeContext ctx;
+  ctx.model = cpu.model;
+  ctx.protected_mode = !cpu.real_mode();
+  ctx.v86 = cpu.v86();
+  if (cpu.long_mode64()) ctx.code = cpu::CodeSize::k64;
+  else ctx.code = cpu.s.seg[cpu::kCs].attr & cpu::kAttrDb ? cpu::CodeSize::k32 : cpu::CodeSize::k16;
+  return ctx;
+}
+
+uint64_t ip_mask(const cpu::Cpu& cpu) {
+  if (cpu.long_mode64()) return ~uint64_t{0};
+  return cpu.s.seg[cpu::kCs].attr & cpu::kAttrDb ? 0xffffffff : 0xffff;
+}
+
+Discovered discover(cpu::Cpu& cpu, uint64_t phys) {
+  Discovered d;
+  const cpu::DecodeContext ctx = decode_context(cpu);
+  const uint64_t mask = ip_mask(cpu);
+  uint64_t ip = cpu.s.rip;
+  while (d.insns.size() < kMaxBlockInsns) {
+    uint8_t buf[kFetchMax];
+    bool wrapped;
+    const size_t n = fetch(cpu, ip, buf, wrapped);
+    cpu::DecodedInsn insn;
+    const cpu::DecodeStatus st = cpu::decode({buf, n}, ctx, insn);
+    if (st == cpu::DecodeStatus::kNeedMore || st == cpu::DecodeStatus::kTooLong || wrapped) break;
+    if (insn.len > n) break;
+    insn.handler = cpu::exec::handler_for(insn.form);
+    d.insns.push_back(insn);
+    d.bytes += insn.len;
+    const uint16_t attrs = insn.form == cpu::isa::Form::kInvalid ? uint16_t{cpu::isa::a_stop} : insn.row().attrs;
+    ip = (ip + insn.len) & mask;
+    if (ip == 0 && ctx.code != cpu::CodeSize::k64) break;
+    if (attrs & (cpu::isa::a_branch | cpu::isa::a_stop | cpu::isa::a_serial)) break;
+    if (((phys + d.bytes) & mmu::kPageMask) != (phys & mmu::kPageMask)) break;
+  }
+  return d;
+}
+
+}  // namespace kestrel::jit::frontend

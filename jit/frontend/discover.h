@@ -1,0 +1,30 @@
+// SPDX-License-Identifier: MIT
+// Block discovery: decodes the guest block at CS:rIP with the interpreter's
+// decoder and block rules (cpu/interp/interpreter.cpp): at most 64
+// instructions, one linear page, ending at a branch, a mode change, the IP
+// wrap; instructions that cross a page or fault at decode are left to the
+// interpreter's uncached path.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "cpu/cpu.h"
+#include "cpu/decode.h"
+
+namespace kestrel::jit::frontend {
+
+struct Discovered {
+  std::vector<cpu::DecodedInsn> insns;
+  uint32_t bytes = 0;  ///< guest code bytes
+};
+
+/// The decoding context of the current mode.
+cpu::DecodeContext decode_context(const cpu::Cpu& cpu);
+/// rIP's width in the current mode.
+uint64_t ip_mask(const cpu::Cpu& cpu);
+/// Decodes the block at CS:rIP (its first byte at `phys`); empty when the
+/// first instruction must run uncached. May throw cpu::GuestFault (fetch).
+Discovered discover(cpu::Cpu& cpu, uint64_t phys);
+
+}  // namespace kestrel::jit::frontend

@@ -1,0 +1,218 @@
+// SPDX-License-Identifier: MIT
+// Native lowerings of MOV, MOVZX/MOVSX, LEA, NOPs, PUSH/POP of a register,
+// and the direct near branches (JMP rel, Jcc rel, CALL rel) with their
+// conditions computed inline when the block itself set the flags
+// (cpu/interp/data.cpp, stack.cpp and control.cpp are the reference).
+#include "jit/frontend/lift_forms.h"
+
+#include <bit>
+
+#include "cpu/state.h"
+
+namespace kestrel::jit::frontend::lift {
+namespace {
+
+using cpu::CcOp;
+using ir::Cond;
+using ir::Op;
+using ir::Value;
+
+bool mov(Lifter& l, const cpu::DecodedInsn& i, bool to_g, unsigned size) {
+  const bool rex = i.rex != 0;
+  if (i.is_mem()) l.begin_mem();
+  const Value addr = i.is_mem() ? l.ea(i) : ir::kNone;
+  if (to_g) {
+    l.write_reg(size, i.reg, rex, l.read_e(size, i, addr));
+  } else {
+    l.write_e(size, i, addr, l.read_reg(size, i.reg, rex));
+  }
+  if (i.is_mem()) l.end_mem();
+  return true;
+}
+
+bool mov_imm(Lifter& l, const cpu::DecodedInsn& i, unsigned size, uint64_t v) {
+  if (i.is_mem()) l.begin_mem();
+  const Value addr = i.is_mem() ? l.ea(i) : ir::kNone;
+  l.write_e(size, i, addr, l.b.konst(v));
+  if (i.is_mem()) l.end_mem();
+  return true;
+}
+
+bool extend(Lifter& l, const cpu::DecodedInsn& i, unsigned from, bool sign) {
+  if (i.is_mem()) l.begin_mem();
+  const Value addr = i.is_mem() ? l.ea(i) : ir::kNone;
+  Value v = l.read_e(from, i, addr);
+  if (sign) v = l.sext(v, from);
+  l.write_reg(i.osize, i.reg, i.rex != 0, l.zext(v, i.osize));
+  if (i.is_mem()) l.end_mem();
+  return true;
+}
+
+/// SP = `sp` at the stack's width, keeping the bits above it.
+void write_sp(Lifter& l, Value sp) {
+  const unsigned ss = l.stack_size();
+  if (ss == 8) {
+    l.b.emit(Op::kStGpr, sp, ir::kNone, cpu::kRsp);
+    return;
+  }
+  l.write_reg(ss, cpu::kRsp, true, sp);
+}
+
+/// Pushes `v` (size bytes): the write first, SP only once it landed.
+void push(Lifter& l, unsigned size, Value v) {
+  ir::Block& b = l.b;
+  const Value sp = b.emit(Op::kLdGpr, ir::kNone, ir::kNone, cpu::kRsp);
+  const Value nsp = l.zext(b.emit(Op::kSub, sp, b.konst(size)), l.stack_size());
+  l.store(size, cpu::kSs, nsp, v);
+  write_sp(l, nsp);
+}
+
+/// The sign bit of a `size`-byte value, as 0/1.
+Value sign_of(Lifter& l, Value v, unsigned size) {
+  return l.b.emit(Op::kZext, l.b.emit(Op::kShr, v, ir::kNone, 8 * size - 1), ir::kNone, 1);
+}
+
+/// Condition `cc` from the flags record the block wrote, or kNone when it
+/// needs the general decoder (cpu::test_cc).
+Value inline_cc(Lifter& l, unsigned cc) {
+  if (!l.flags.known) return ir::kNone;
+  ir::Block& b = l.b;
+  const auto& f = l.flags;
+  const unsigned base = cc & ~1u;
+  Value r = ir::kNone;
+  const Value zero = b.konst(0);
+  if (f.op == CcOp::kSub) {
+    // dst = a - src: a = dst + src (the CMP operands).
+    const Value a = l.zext(b.emit(Op::kAdd, f.dst, f.src), f.size);
+    switch (base) {
+      case 0x2: r = b.emit(Op::kCmp, a, f.src, unsigned(Cond::kUlt)); break;
+      case 0x4: r = b.emit(Op::kCmp, f.dst, zero, unsigned(Cond::kEq)); break;
+      case 0x6: r = b.emit(Op::kCmp, a, f.src, unsigned(Cond::kUle)); break;
+      case 0x8: r = sign_of(l, f.dst, f.size); break;
+      case 0xc: r = b.emit(Op::kCmp, l.sext(a, f.size), l.sext(f.src, f.size), unsigned(Cond::kSlt)); break;
+      case 0xe: r = b.emit(Op::kCmp, l.sext(a, f.size), l.sext(f.src, f.size), unsigned(Cond::kSle)); break;
+      default: return ir::kNone;
+    }
+  } else if (f.op == CcOp::kLogic) {
+    // CF = OF = 0.
+    switch (base) {
+      case 0x0: case 0x2: r = zero; break;
+      case 0x4: case 0x6: r = b.emit(Op::kCmp, f.dst, zero, unsigned(Cond::kEq)); break;
+      case 0x8: case 0xc: r = sign_of(l, f.dst, f.size); break;
+      case 0xe: r = b.emit(Op::kOr, b.emit(Op::kCmp, f.dst, zero, unsigned(Cond::kEq)), sign_of(l, f.dst, f.size)); break;
+      default: return ir::kNone;
+    }
+  } else {
+    return ir::kNone;
+  }
+  return cc & 1 ? b.emit(Op::kXor, r, b.konst(1)) : r;
+}
+
+bool jcc(Lifter& l, const cpu::DecodedInsn& i, unsigned cc) {
+  const uint64_t target = (l.next + i.imm) & (i.osize == 8 ? ~uint64_t{0} : (uint64_t{1} << (8 * i.osize)) - 1);
+  if (!l.target_ok(target)) return false;
+  Value c = inline_cc(l, cc);
+  if (c == ir::kNone) c = l.b.emit(Op::kTestCc, ir::kNone, ir::kNone, cc);
+  l.sync_icount(1);
+  l.b.emit(Op::kExitIf, c, ir::kNone, target);
+  l.b.emit(Op::kExit, ir::kNone, ir::kNone, l.next);
+  l.uncounted = uint32_t(-1);  // the driver's increment brings it back to 0
+  return true;
+}
+
+bool jmp(Lifter& l, const cpu::DecodedInsn& i) {
+  const uint64_t target = (l.next + i.imm) & (i.osize == 8 ? ~uint64_t{0} : (uint64_t{1} << (8 * i.osize)) - 1);
+  if (!l.target_ok(target)) return false;
+  l.sync_icount(1);
+  l.b.emit(Op::kExit, ir::kNone, ir::kNone, target);
+  l.uncounted = uint32_t(-1);
+  return true;
+}
+
+}  // namespace
+
+bool MOV_Eb_Gb(Lifter& l, const cpu::DecodedInsn& i) { return mov(l, i, false, 1); }
+bool MOV_Ev_Gv(Lifter& l, const cpu::DecodedInsn& i) { return mov(l, i, false, i.osize); }
+bool MOV_Gb_Eb(Lifter& l, const cpu::DecodedInsn& i) { return mov(l, i, true, 1); }
+bool MOV_Gv_Ev(Lifter& l, const cpu::DecodedInsn& i) { return mov(l, i, true, i.osize); }
+bool MOV_Zb_Ib(Lifter& l, const cpu::DecodedInsn& i) {
+  l.write_reg(1, i.reg, i.rex != 0, l.b.konst(uint8_t(i.imm)));
+  return true;
+}
+bool MOV_Zv_Iv(Lifter& l, const cpu::DecodedInsn& i) {
+  l.write_reg(i.osize, i.reg, i.rex != 0, l.b.konst(i.imm & cpu::size_mask(std::countr_zero(unsigned(i.osize)))));
+  return true;
+}
+bool MOV_Eb_Ib(Lifter& l, const cpu::DecodedInsn& i) { return mov_imm(l, i, 1, uint8_t(i.imm)); }
+bool MOV_Ev_Iz(Lifter& l, const cpu::DecodedInsn& i) {
+  const uint64_t v = uint64_t(int64_t(int32_t(uint32_t(i.imm)))) & cpu::size_mask(std::countr_zero(unsigned(i.osize)));
+  return mov_imm(l, i, i.osize, v);
+}
+
+bool PUSH_Zv(Lifter& l, const cpu::DecodedInsn& i) {
+  if (i.reg == cpu::kRsp && l.facts.push_sp_new) return false;
+  l.begin_mem();
+  push(l, i.osize, l.read_reg(i.osize, i.reg, true));
+  l.end_mem();
+  return true;
+}
+
+/// POP: the read, then SP, then the register (POP SP keeps the value read).
+bool POP_Zv(Lifter& l, const cpu::DecodedInsn& i) {
+  ir::Block& b = l.b;
+  l.begin_mem();
+  const Value sp = l.zext(b.emit(Op::kLdGpr, ir::kNone, ir::kNone, cpu::kRsp), l.stack_size());
+  const Value v = l.load(i.osize, cpu::kSs, sp);
+  write_sp(l, l.zext(b.emit(Op::kAdd, sp, b.konst(i.osize)), l.stack_size()));
+  l.write_reg(i.osize, i.reg, true, v);
+  l.end_mem();
+  return true;
+}
+
+/// CALL rel: the target is checked first (known now), then the return
+/// address is pushed; the block ends at the target.
+bool CALL_Jz(Lifter& l, const cpu::DecodedInsn& i) {
+  const uint64_t target = (l.next + i.imm) & (i.osize == 8 ? ~uint64_t{0} : (uint64_t{1} << (8 * i.osize)) - 1);
+  if (!l.target_ok(target)) return false;
+  l.begin_mem();
+  push(l, i.osize, l.b.konst(l.next & (i.osize == 8 ? ~uint64_t{0} : (uint64_t{1} << (8 * i.osize)) - 1)));
+  l.sync_icount(1);
+  l.b.emit(Op::kExit, ir::kNone, ir::kNone, target);
+  l.uncounted = uint32_t(-1);
+  return true;
+}
+bool MOVZX_Gv_Eb(Lifter& l, const cpu::DecodedInsn& i) { return extend(l, i, 1, false); }
+bool MOVZX_Gv_Ew(Lifter& l, const cpu::DecodedInsn& i) { return extend(l, i, 2, false); }
+bool MOVSX_Gv_Eb(Lifter& l, const cpu::DecodedInsn& i) { return extend(l, i, 1, true); }
+bool MOVSX_Gv_Ew(Lifter& l, const cpu::DecodedInsn& i) { return extend(l, i, 2, true); }
+
+/// LEA: the address at the address size, then cut to the operand size.
+bool LEA_Gv_M(Lifter& l, const cpu::DecodedInsn& i) {
+  ir::Block& b = l.b;
+  Value ea = b.konst(uint64_t(i.disp));
+  if (i.base == cpu::kRipReg) ea = b.emit(Op::kAdd, ea, b.konst(l.next));
+  else if (i.base != cpu::kNoReg) ea = b.emit(Op::kAdd, ea, b.emit(Op::kLdGpr, ir::kNone, ir::kNone, i.base));
+  if (i.index != cpu::kNoReg) {
+    const Value idx = b.emit(Op::kLdGpr, ir::kNone, ir::kNone, i.index);
+    ea = b.emit(Op::kAdd, ea, i.scale ? b.emit(Op::kShl, idx, ir::kNone, i.scale) : idx);
+  }
+  ea = l.zext(ea, i.asize);
+  l.write_reg(i.osize, i.reg, true, l.zext(ea, i.osize));
+  return true;
+}
+bool NOP(Lifter&, const cpu::DecodedInsn&) { return true; }
+bool NOP_Ev(Lifter&, const cpu::DecodedInsn&) { return true; }
+
+bool JMP_Jb(Lifter& l, const cpu::DecodedInsn& i) { return jmp(l, i); }
+bool JMP_Jz(Lifter& l, const cpu::DecodedInsn& i) { return jmp(l, i); }
+
+// Jcc: the condition is the low nibble of the opcode (SDM 2 Jcc).
+#define KESTREL_JCC(MN)                                                                    \
+  bool MN##_Jb(Lifter& l, const cpu::DecodedInsn& i) { return jcc(l, i, i.opcode & 0xf); } \
+  bool MN##_Jz(Lifter& l, const cpu::DecodedInsn& i) { return jcc(l, i, i.opcode & 0xf); }
+KESTREL_JCC(JO) KESTREL_JCC(JNO) KESTREL_JCC(JB) KESTREL_JCC(JAE) KESTREL_JCC(JE) KESTREL_JCC(JNE)
+KESTREL_JCC(JBE) KESTREL_JCC(JA) KESTREL_JCC(JS) KESTREL_JCC(JNS) KESTREL_JCC(JP) KESTREL_JCC(JNP)
+KESTREL_JCC(JL) KESTREL_JCC(JGE) KESTREL_JCC(JLE) KESTREL_JCC(JG)
+#undef KESTREL_JCC
+
+}  // namespace kestrel::jit::frontend::lift

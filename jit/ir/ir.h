@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: MIT
+// The JIT's linear IR: a block is a vector of instructions in SSA form (a
+// value is the index of the instruction that defines it). The ops and
+// their types and side effects come from jit/ir/opcodes.inc alone.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace kestrel::jit::ir {
+
+enum class Type : uint8_t { kVoid, kI64 };
+enum class Effect : uint8_t { kPure, kReadState, kWriteState, kMemory, kCall, kExit };
+
+enum class Op : uint8_t {
+#define OP(name, ...) k##name,
+#include "jit/ir/opcodes.inc"
+#undef OP
+  kCount
+};
+
+struct OpInfo {
+  const char* name;
+  Type result;
+  Type args[3];
+  Effect effect;
+};
+
+inline constexpr OpInfo kOpInfo[] = {
+#define OP(name, res, a, b, c, eff) \
+  {#name, Type::res, {Type::a, Type::b, Type::c}, Effect::eff},
+#include "jit/ir/opcodes.inc"
+#undef OP
+};
+
+constexpr const OpInfo& info(Op op) { return kOpInfo[unsigned(op)]; }
+
+/// Conditions of Op::kCmp (operands are 64-bit; the lifter extends them).
+enum class Cond : uint8_t { kEq, kNe, kUlt, kUle, kSlt, kSle };
+
+using Value = uint32_t;
+inline constexpr Value kNone = ~Value{0};
+
+struct Inst {
+  Op op;
+  Value a = kNone, b = kNone, c = kNone;
+  uint64_t imm = 0;
+  uint64_t imm2 = 0;
+  bool dead = false;  ///< removed by a pass; the backend skips it
+};
+
+/// One translated guest block.
+struct Block {
+  std::vector<Inst> insts;
+  uint64_t guest_rip = 0;   ///< rIP of the first instruction
+  uint32_t guest_insns = 0; ///< instructions the block retires when it runs through
+
+  Value emit(Op op, Value a = kNone, Value b = kNone, uint64_t imm = 0, uint64_t imm2 = 0) {
+    insts.push_back(Inst{op, a, b, kNone, imm, imm2});
+    return Value(insts.size() - 1);
+  }
+  Value konst(uint64_t v) { return emit(Op::kConst, kNone, kNone, v); }
+};
+
+/// Checks the block's SSA form and argument types; returns an empty string
+/// or the first problem found (debug builds run it after every pass).
+std::string verify(const Block& b);
+/// One line per live instruction, for tests and debugging.
+std::string dump(const Block& b);
+
+}  // namespace kestrel::jit::ir

@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: MIT
+// Dead-flag elimination. The lifters write the lazy-flags record exactly
+// for the rows whose flags-written column covers it (cpu/isa/
+// instructions.inc), and read it (TestCc, CarryFlag) for the rows whose
+// flags-read column asks; a record is observable only through those
+// reads, a handler call or an exit. Walking backwards, a store to a
+// cc_* field that a later store overwrites first is dead.
+#include <cstddef>
+
+#include "cpu/state.h"
+#include "jit/passes/passes.h"
+
+namespace kestrel::jit::passes {
+
+namespace {
+int flag_field(const ir::Inst& in) {
+  if (in.op != ir::Op::kStField && in.op != ir::Op::kStField32) return -1;
+  switch (in.imm) {
+    case offsetof(cpu::CpuState, cc_op): return 0;
+    case offsetof(cpu::CpuState, cc_dst): return 1;
+    case offsetof(cpu::CpuState, cc_src): return 2;
+    case offsetof(cpu::CpuState, cc_src2): return 3;
+    default: return -1;
+  }
+}
+bool observes_flags(ir::Op op) {
+  const ir::Effect e = ir::info(op).effect;
+  return op == ir::Op::kTestCc || op == ir::Op::kCarryFlag || op == ir::Op::kLdField ||
+         e == ir::Effect::kCall || e == ir::Effect::kExit || e == ir::Effect::kMemory;
+}
+}  // namespace
+
+void dead_flags(ir::Block& b) {
+  bool overwritten[4] = {false, false, false, false};
+  for (size_t i = b.insts.size(); i-- > 0;) {
+    ir::Inst& in = b.insts[i];
+    if (in.dead) continue;
+    if (observes_flags(in.op)) {
+      for (bool& o : overwritten) o = false;
+      continue;
+    }
+    const int f = flag_field(in);
+    if (f < 0) continue;
+    if (overwritten[f]) in.dead = true;
+    overwritten[f] = true;
+  }
+}
+
+}  // namespace kestrel::jit::passes

@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: MIT
+// Guest-register load/store elimination. Between two barriers (a handler
+// call reads and writes CpuState; an exit publishes it) a guest register
+// lives in an IR value: loads reuse it, and only the last store before the
+// barrier is kept. A memory access may leave the block too (a fault), so
+// stores before it stay, but it changes no register.
+#include "jit/passes/passes.h"
+
+namespace kestrel::jit::passes {
+
+namespace {
+bool barrier(ir::Op op) {
+  const ir::Effect e = ir::info(op).effect;
+  return e == ir::Effect::kCall || e == ir::Effect::kExit;
+}
+}  // namespace
+
+void reg_cache(ir::Block& b) {
+  constexpr unsigned kRegs = 16;
+  ir::Value known[kRegs];
+  size_t last_store[kRegs];
+  const auto reset = [&] {
+    for (unsigned r = 0; r < kRegs; ++r) {
+      known[r] = ir::kNone;
+      last_store[r] = SIZE_MAX;
+    }
+  };
+  reset();
+  for (size_t i = 0; i < b.insts.size(); ++i) {
+    ir::Inst& in = b.insts[i];
+    if (in.dead) continue;
+    if (barrier(in.op)) {
+      reset();
+      continue;
+    }
+    if (ir::info(in.op).effect == ir::Effect::kMemory) {
+      // It may leave the block: the stores so far must happen.
+      for (size_t& s : last_store) s = SIZE_MAX;
+      continue;
+    }
+    if (in.op == ir::Op::kLdGpr && in.imm < kRegs) {
+      if (known[in.imm] != ir::kNone) {
+        in.dead = true;
+        replace_uses(b, ir::Value(i), known[in.imm]);
+      } else {
+        known[in.imm] = ir::Value(i);
+      }
+    } else if (in.op == ir::Op::kStGpr && in.imm < kRegs) {
+      if (last_store[in.imm] != SIZE_MAX) b.insts[last_store[in.imm]].dead = true;
+      last_store[in.imm] = i;
+      known[in.imm] = in.a;
+    }
+  }
+}
+
+}  // namespace kestrel::jit::passes

@@ -1,0 +1,306 @@
+// SPDX-License-Identifier: MIT
+// Code emission for x86-64 hosts through asmjit's x86::Assembler. Each IR op
+// has one emit<Op> specialisation (a missing one fails to link, STYLE.md
+// A2). Values come from their register or stack slot into rax/rcx, results
+// go back; CpuState is [rbx + offsetof], JitCtx is [rbp + offsetof].
+#include <asmjit/x86.h>
+
+#include <cstddef>
+#include <cstring>
+
+#include "cpu/state.h"
+#include "jit/x64/backend.h"
+
+namespace kestrel::jit::x64 {
+namespace {
+
+namespace x86 = asmjit::x86;
+using ir::Op;
+
+/// Stack frame below the saved registers: the spill slots (+8 keeps the
+/// stack 16-byte aligned at calls: six pushes and the return address).
+constexpr int32_t kFrame = int32_t(kSpillSlots) * 8 + 8;
+
+struct Emitter {
+  x86::Assembler& a;
+  const ir::Block& b;
+  const std::vector<Location>& loc;
+  const Helpers& h;
+  uint64_t epilogue;
+  const std::vector<ExitSlot*>& slots;
+  Emitted& out;
+  asmjit::Label leave;  ///< kExitDispatch to the epilogue
+  asmjit::Label fault;  ///< kExitFault to the epilogue
+  size_t next_exit = 0;
+
+  x86::Mem slot(int16_t s) const { return x86::qword_ptr(x86::rsp, int32_t(s) * 8); }
+  x86::Mem state(uint64_t off) const { return x86::qword_ptr(x86::rbx, int32_t(off)); }
+
+  void load(const x86::Gp& dst, ir::Value v) {
+    const ir::Inst& d = b.insts[v];
+    if (d.op == Op::kConst) {
+      a.mov(dst, d.imm);
+    } else if (loc[v].reg >= 0) {
+      a.mov(dst, x86::gpq(loc[v].reg));
+    } else {
+      a.mov(dst, slot(loc[v].slot));
+    }
+  }
+  void store(size_t i, const x86::Gp& src) {
+    if (loc[i].reg >= 0) a.mov(x86::gpq(loc[i].reg), src);
+    else if (loc[i].slot >= 0) a.mov(slot(loc[i].slot), src);
+  }
+  void call(const void* fn) {
+    a.mov(x86::rax, reinterpret_cast<uint64_t>(fn));
+    a.call(x86::rax);
+  }
+  /// rIP = target, then the patchable jump (E9 rel32) to its stub.
+  void direct_exit(uint64_t target) {
+    a.mov(x86::rax, target);
+    a.mov(state(offsetof(cpu::CpuState, rip)), x86::rax);
+    Emitted::Exit e{};
+    e.jump = uint32_t(a.offset());
+    e.target_rip = target;
+    a.embedUInt8(0xe9);
+    a.embedUInt32(0);
+    out.exits.push_back(e);
+  }
+  void emit_stubs() {
+    for (size_t k = 0; k < out.exits.size(); ++k) {
+      out.exits[k].stub = uint32_t(a.offset());
+      a.mov(x86::rcx, reinterpret_cast<uint64_t>(slots[k]));
+      a.mov(x86::qword_ptr(x86::rbp, int32_t(offsetof(JitCtx, exit_slot))), x86::rcx);
+      a.mov(x86::eax, uint32_t(kExitChain));
+      a.jmp(asmjit::Imm(epilogue));
+    }
+  }
+
+  template <Op kOp> void emit(size_t i, const ir::Inst& in);
+};
+
+template <> void Emitter::emit<Op::kConst>(size_t, const ir::Inst&) {}
+template <> void Emitter::emit<Op::kLdGpr>(size_t i, const ir::Inst& in) {
+  a.mov(x86::rax, state(offsetof(cpu::CpuState, gpr) + 8 * in.imm));
+  store(i, x86::rax);
+}
+template <> void Emitter::emit<Op::kStGpr>(size_t, const ir::Inst& in) {
+  load(x86::rax, in.a);
+  a.mov(state(offsetof(cpu::CpuState, gpr) + 8 * in.imm), x86::rax);
+}
+template <> void Emitter::emit<Op::kLdField>(size_t i, const ir::Inst& in) {
+  a.mov(x86::rax, state(in.imm));
+  store(i, x86::rax);
+}
+template <> void Emitter::emit<Op::kStField>(size_t, const ir::Inst& in) {
+  load(x86::rax, in.a);
+  a.mov(state(in.imm), x86::rax);
+}
+template <> void Emitter::emit<Op::kStField32>(size_t, const ir::Inst& in) {
+  load(x86::rax, in.a);
+  a.mov(x86::dword_ptr(x86::rbx, int32_t(in.imm)), x86::eax);
+}
+
+#define KESTREL_BINOP(OP, INSN)                                  \
+  template <> void Emitter::emit<Op::OP>(size_t i, const ir::Inst& in) { \
+    load(x86::rax, in.a);                                        \
+    load(x86::rcx, in.b);                                        \
+    a.INSN(x86::rax, x86::rcx);                                  \
+    store(i, x86::rax);                                          \
+  }
+KESTREL_BINOP(kAdd, add)
+KESTREL_BINOP(kSub, sub)
+KESTREL_BINOP(kAnd, and_)
+KESTREL_BINOP(kOr, or_)
+KESTREL_BINOP(kXor, xor_)
+#undef KESTREL_BINOP
+
+template <> void Emitter::emit<Op::kShl>(size_t i, const ir::Inst& in) {
+  load(x86::rax, in.a);
+  if (in.imm >= 64) a.xor_(x86::eax, x86::eax);
+  else if (in.imm) a.shl(x86::rax, unsigned(in.imm));
+  store(i, x86::rax);
+}
+template <> void Emitter::emit<Op::kShr>(size_t i, const ir::Inst& in) {
+  load(x86::rax, in.a);
+  if (in.imm >= 64) a.xor_(x86::eax, x86::eax);
+  else if (in.imm) a.shr(x86::rax, unsigned(in.imm));
+  store(i, x86::rax);
+}
+template <> void Emitter::emit<Op::kZext>(size_t i, const ir::Inst& in) {
+  load(x86::rax, in.a);
+  switch (in.imm) {
+    case 1: a.movzx(x86::eax, x86::al); break;
+    case 2: a.movzx(x86::eax, x86::ax); break;
+    case 4: a.mov(x86::eax, x86::eax); break;
+    default: break;
+  }
+  store(i, x86::rax);
+}
+template <> void Emitter::emit<Op::kSext>(size_t i, const ir::Inst& in) {
+  load(x86::rax, in.a);
+  switch (in.imm) {
+    case 1: a.movsx(x86::rax, x86::al); break;
+    case 2: a.movsx(x86::rax, x86::ax); break;
+    case 4: a.movsxd(x86::rax, x86::eax); break;
+    default: break;
+  }
+  store(i, x86::rax);
+}
+template <> void Emitter::emit<Op::kCmp>(size_t i, const ir::Inst& in) {
+  load(x86::rax, in.a);
+  load(x86::rcx, in.b);
+  a.cmp(x86::rax, x86::rcx);
+  switch (ir::Cond(in.imm)) {
+    case ir::Cond::kEq: a.sete(x86::al); break;
+    case ir::Cond::kNe: a.setne(x86::al); break;
+    case ir::Cond::kUlt: a.setb(x86::al); break;
+    case ir::Cond::kUle: a.setbe(x86::al); break;
+    case ir::Cond::kSlt: a.setl(x86::al); break;
+    case ir::Cond::kSle: a.setle(x86::al); break;
+  }
+  a.movzx(x86::eax, x86::al);
+  store(i, x86::rax);
+}
+template <> void Emitter::emit<Op::kTestCc>(size_t i, const ir::Inst& in) {
+  a.mov(x86::rdi, x86::rbx);
+  a.mov(x86::esi, uint32_t(in.imm));
+  call(reinterpret_cast<const void*>(h.test_cc));
+  a.movzx(x86::eax, x86::al);
+  store(i, x86::rax);
+}
+template <> void Emitter::emit<Op::kCarryFlag>(size_t i, const ir::Inst&) {
+  a.mov(x86::rdi, x86::rbx);
+  call(reinterpret_cast<const void*>(h.carry_flag));
+  a.movzx(x86::eax, x86::al);
+  store(i, x86::rax);
+}
+template <> void Emitter::emit<Op::kAddIcount>(size_t, const ir::Inst& in) {
+  a.add(state(offsetof(cpu::CpuState, icount)), uint32_t(in.imm));
+}
+template <> void Emitter::emit<Op::kLoad>(size_t i, const ir::Inst& in) {
+  load(x86::rsi, in.a);
+  a.mov(x86::rdi, x86::rbp);
+  a.mov(x86::edx, uint32_t(in.imm));
+  a.mov(x86::rcx, in.imm2);
+  call(reinterpret_cast<const void*>(h.load));
+  a.cmp(x86::byte_ptr(x86::rbp, int32_t(offsetof(JitCtx, faulted))), 0);
+  a.jne(fault);
+  store(i, x86::rax);
+}
+template <> void Emitter::emit<Op::kStore>(size_t, const ir::Inst& in) {
+  load(x86::rsi, in.a);
+  load(x86::rdx, in.b);
+  a.mov(x86::rdi, x86::rbp);
+  a.mov(x86::ecx, uint32_t(in.imm));
+  a.mov(x86::r8, in.imm2);
+  call(reinterpret_cast<const void*>(h.store));
+  a.cmp(x86::byte_ptr(x86::rbp, int32_t(offsetof(JitCtx, faulted))), 0);
+  a.jne(fault);
+}
+template <> void Emitter::emit<Op::kCheckStop>(size_t, const ir::Inst& in) {
+  asmjit::Label go_on = a.newLabel();
+  a.cmp(x86::byte_ptr(x86::rbp, int32_t(offsetof(JitCtx, stop))), 0);
+  a.je(go_on);
+  a.mov(x86::rax, in.imm);
+  a.mov(state(offsetof(cpu::CpuState, rip)), x86::rax);
+  a.jmp(leave);
+  a.bind(go_on);
+}
+template <> void Emitter::emit<Op::kCallInsn>(size_t, const ir::Inst& in) {
+  a.mov(x86::rdi, x86::rbp);
+  a.mov(x86::rsi, in.imm);
+  call(reinterpret_cast<const void*>(h.call_insn));
+  a.test(x86::eax, x86::eax);
+  a.jnz(leave);
+}
+template <> void Emitter::emit<Op::kExit>(size_t, const ir::Inst& in) { direct_exit(in.imm); }
+template <> void Emitter::emit<Op::kExitIf>(size_t, const ir::Inst& in) {
+  asmjit::Label skip = a.newLabel();
+  load(x86::rax, in.a);
+  a.test(x86::rax, x86::rax);
+  a.jz(skip);
+  direct_exit(in.imm);
+  a.bind(skip);
+}
+template <> void Emitter::emit<Op::kExitRip>(size_t, const ir::Inst&) { a.jmp(leave); }
+
+using EmitFn = void (Emitter::*)(size_t, const ir::Inst&);
+constexpr EmitFn kEmit[] = {
+#define OP(name, ...) &Emitter::emit<Op::k##name>,
+#include "jit/ir/opcodes.inc"
+#undef OP
+};
+
+}  // namespace
+
+bool emit_block(const ir::Block& b, uint64_t base, uint64_t epilogue, const Helpers& h,
+                const std::vector<ExitSlot*>& slots, const void* owner, Emitted& out) {
+  std::vector<Location> loc;
+  if (!allocate(b, loc)) return false;
+  asmjit::CodeHolder code;
+  code.init(asmjit::Environment::host(), base);
+  x86::Assembler a(&code);
+  Emitter e{a, b, loc, h, epilogue, slots, out, a.newLabel(), a.newLabel()};
+  asmjit::Label check = a.newLabel();
+  // Chained entry: leave for the dispatcher when a pending bit is set or
+  // the block would run past the budget (JitCtx::end_icount).
+  out.check_entry = uint32_t(a.offset());
+  a.mov(x86::rax, reinterpret_cast<uint64_t>(owner));
+  a.mov(x86::qword_ptr(x86::rbp, int32_t(offsetof(JitCtx, running))), x86::rax);
+  a.cmp(x86::dword_ptr(x86::rbx, int32_t(offsetof(cpu::CpuState, pending))), 0);
+  a.jne(check);
+  a.mov(x86::rax, e.state(offsetof(cpu::CpuState, icount)));
+  a.add(x86::rax, b.guest_insns);
+  a.cmp(x86::rax, x86::qword_ptr(x86::rbp, int32_t(offsetof(JitCtx, end_icount))));
+  a.ja(check);
+  out.body_entry = uint32_t(a.offset());
+  for (size_t i = 0; i < b.insts.size(); ++i) {
+    const ir::Inst& in = b.insts[i];
+    if (in.dead) continue;
+    (e.*kEmit[unsigned(in.op)])(i, in);
+  }
+  a.bind(check);
+  a.mov(x86::eax, uint32_t(kExitCheck));
+  a.jmp(asmjit::Imm(epilogue));
+  a.bind(e.leave);
+  a.mov(x86::eax, uint32_t(kExitDispatch));
+  a.jmp(asmjit::Imm(epilogue));
+  a.bind(e.fault);
+  a.mov(x86::eax, uint32_t(kExitFault));
+  a.jmp(asmjit::Imm(epilogue));
+  if (out.exits.size() != slots.size()) return false;
+  e.emit_stubs();
+  if (code.flatten() || code.resolveUnresolvedLinks() || code.relocateToBase(base)) return false;
+  const asmjit::CodeBuffer& buf = code.textSection()->buffer();
+  out.bytes.assign(buf.data(), buf.data() + buf.size());
+  // The patchable jumps start out at their stubs.
+  for (const Emitted::Exit& x : out.exits) {
+    const int32_t rel = int32_t(x.stub) - int32_t(x.jump + 5);
+    std::memcpy(out.bytes.data() + x.jump + 1, &rel, 4);
+  }
+  return true;
+}
+
+Trampoline emit_trampoline(uint64_t base) {
+  asmjit::CodeHolder code;
+  code.init(asmjit::Environment::host(), base);
+  x86::Assembler a(&code);
+  // enter(rdi = CpuState*, rsi = JitCtx*, rdx = entry): System V.
+  for (const x86::Gp& r : {x86::rbx, x86::rbp, x86::r12, x86::r13, x86::r14, x86::r15}) a.push(r);
+  a.sub(x86::rsp, kFrame);
+  a.mov(x86::rbx, x86::rdi);
+  a.mov(x86::rbp, x86::rsi);
+  a.jmp(x86::rdx);
+  Trampoline t;
+  t.epilogue = uint32_t(a.offset());
+  a.add(x86::rsp, kFrame);
+  for (const x86::Gp& r : {x86::r15, x86::r14, x86::r13, x86::r12, x86::rbp, x86::rbx}) a.pop(r);
+  a.ret();
+  code.flatten();
+  code.relocateToBase(base);
+  const asmjit::CodeBuffer& buf = code.textSection()->buffer();
+  t.bytes.assign(buf.data(), buf.data() + buf.size());
+  return t;
+}
+
+}  // namespace kestrel::jit::x64

@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: MIT
+// Linear-scan register allocation over the IR's live ranges. Values live
+// from their definition to their last use; four callee-saved registers
+// (r12-r15, which survive helper calls) are handed out first, stack slots
+// after. Constants get neither: the emitter materialises them in place.
+#include <vector>
+
+#include "jit/x64/backend.h"
+
+namespace kestrel::jit::x64 {
+
+bool allocate(const ir::Block& b, std::vector<Location>& out) {
+  const size_t n = b.insts.size();
+  out.assign(n, Location{});
+  std::vector<size_t> last_use(n, 0);
+  for (size_t i = 0; i < n; ++i) {
+    const ir::Inst& in = b.insts[i];
+    if (in.dead) continue;
+    for (ir::Value v : {in.a, in.b, in.c}) {
+      if (v != ir::kNone) last_use[v] = i;
+    }
+  }
+  std::vector<int8_t> free_regs = {15, 14, 13, 12};
+  std::vector<int16_t> free_slots;
+  int16_t next_slot = 0;
+  std::vector<ir::Value> active;  // values holding a register or slot
+  for (size_t i = 0; i < n; ++i) {
+    const ir::Inst& in = b.insts[i];
+    if (in.dead) continue;
+    // Values whose last use is this instruction are read before its result
+    // is written, so their homes can be reused for it.
+    for (size_t k = 0; k < active.size();) {
+      const ir::Value v = active[k];
+      if (last_use[v] <= i) {
+        if (out[v].reg >= 0) free_regs.push_back(out[v].reg);
+        else free_slots.push_back(out[v].slot);
+        active[k] = active.back();
+        active.pop_back();
+      } else {
+        ++k;
+      }
+    }
+    if (ir::info(in.op).result == ir::Type::kVoid || in.op == ir::Op::kConst) continue;
+    if (last_use[i] == 0) continue;  // unused: the emitter writes it nowhere
+    if (!free_regs.empty()) {
+      out[i].reg = free_regs.back();
+      free_regs.pop_back();
+    } else if (!free_slots.empty()) {
+      out[i].slot = free_slots.back();
+      free_slots.pop_back();
+    } else {
+      if (next_slot >= int16_t(kSpillSlots)) return false;
+      out[i].slot = next_slot++;
+    }
+    active.push_back(ir::Value(i));
+  }
+  return true;
+}
+
+}  // namespace kestrel::jit::x64
