@@ -98,6 +98,7 @@ Problem apply_accel(Options& o, std::string_view arg) {
   // QEMU's names for the software engines are accepted as the JIT.
   if (arg == "interp") o.accel = machine::Accel::kInterp;
   else if (arg == "jit" || arg == "tcg") o.accel = machine::Accel::kJit;
+  else if (arg == "jit,lockstep=on") o.accel = machine::Accel::kJitLockstep;
   else return "unknown accelerator (use jit or interp)";
   return machine::accel_problem(*o.accel);
 }

@@ -45,7 +45,8 @@ namespace kestrel::machine {
 inline constexpr unsigned kSerialPorts = 4;
 
 /// The execution engine (-accel).
-enum class Accel : uint8_t { kInterp, kJit };
+/// kJitLockstep: the JIT checked block by block against the interpreter.
+enum class Accel : uint8_t { kInterp, kJit, kJitLockstep };
 
 struct MachineConfig {
   uint64_t ram_bytes = uint64_t{128} << 20;
@@ -113,6 +114,9 @@ class Board {
   void reset();
   /// Pulls host input (serial ports) into the devices; the run loop calls it.
   void poll_input();
+  /// Sleeps up to `timeout` ns while the CPU halts, returning early when a
+  /// host network socket becomes ready (board_net.cpp).
+  void wait_input(devices::Nanos timeout);
   /// The controller that answers the CPU's interrupt acknowledge.
   devices::InterruptSource& interrupt_source() { return *interrupt_source_; }
   /// x87 FERR# was asserted (CpuState::kPendingFerr): IRQ 13, as on the PC/AT.

@@ -91,6 +91,7 @@ Machine::Machine(const MachineConfig& config)
       pins_(cpu_.s),
       debug_console_(config.debug_console),
       debug_exit_([this](uint32_t value) { request_exit(value); }) {
+  cpu_.time = &clock_;
   io_.claim(devices::kDebugConsolePort, 1, debug_console_);
   io_.claim(devices::kDebugExitPort, 1, debug_exit_);
   devices_ = {&debug_console_, &debug_exit_};
@@ -252,8 +253,8 @@ bool Machine::idle() {
   Nanos wait = deadline ? clock_.idle_until(*deadline) : kIdlePoll;
   if (wait == 0) return true;
   // Host time (or host input without timers under -icount): sleep in short
-  // steps so host input is seen promptly.
-  std::this_thread::sleep_for(std::chrono::nanoseconds(std::min(wait, kIdlePoll)));
+  // steps so host input is seen promptly; a ready network socket ends it at once.
+  board_->wait_input(std::min(wait, kIdlePoll));
   return true;
 }
 

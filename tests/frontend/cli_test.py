@@ -86,8 +86,9 @@ CASES = {
                            stderr=ERR + "-frobnicate: unknown option (see kestrel --help)"),
     "unknown-long-option": Case(lambda c: ["--frobnicate", "-m", "64"],
                                 stderr=ERR + "--frobnicate: unknown option (see kestrel --help)"),
-    "stray-argument": Case(lambda c: ["disk.img"],
-                           stderr=ERR + "disk.img: unexpected argument (disk images are not supported yet)"),
+    # a bare word is -hda, as in QEMU
+    "stray-argument": Case(lambda c: ["no-such-disk.img"],
+                           stderr=ERR + "-hda no-such-disk.img: No such file or directory"),
     # missing option arguments
     "missing-m": Case(lambda c: ["-m"], stderr=ERR + "-m: missing argument SIZE"),
     "missing-bios": Case(lambda c: ["-m", "64", "-bios"], stderr=ERR + "-bios: missing argument FILE"),
@@ -118,8 +119,10 @@ CASES = {
     "serial-file-bad-dir": Case(with_rom("-serial", "file:/nonexistent/dir/serial.log"),
                                 stderr=ERR + "-serial file:/nonexistent/dir/serial.log: No such file or directory"),
     # firmware images
-    "no-firmware": Case(lambda c: ["-m", "64"], stderr=re.compile(
-        re.escape(ERR + "no firmware: give a ROM image with -bios FILE") + r".*\n")),
+    # SeaBIOS is the default firmware; -L points its lookup at an empty directory.
+    "no-firmware": Case(lambda c: ["-L", c.tmp, "-m", "64"], stderr=re.compile(
+        re.escape(ERR + "no firmware: ") + r".*/bios-256k\.bin: No such file or directory "
+        r"\(install Debian's seabios package, or give -bios FILE or -kernel FILE\)\n")),
     "bios-missing-file": Case(lambda c: ["-bios", "/nonexistent/kestrel.bin"],
                               stderr=ERR + "-bios /nonexistent/kestrel.bin: No such file or directory"),
     "bios-directory": Case(lambda c: ["-bios", c.tmp],
