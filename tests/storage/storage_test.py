@@ -197,7 +197,7 @@ def case_linux(a, work):
     open(os.path.join(tree, "cd.txt"), "w").write(f"from-the-cd-{token}\n")
     iso = os.path.join(work, "cd.iso")
     run(["xorriso", "-as", "mkisofs", "-quiet", "-o", iso, tree])
-    modules = "ata_piix,sd_mod,sr_mod,isofs,ext4,virtio_pci,virtio_blk"
+    modules = "ata_piix,sd_mod,sr_mod,isofs,crc32c_generic,ext4,virtio_pci,virtio_blk"
     cmd = [a.kestrel, "-kernel", kernel, "-initrd", initrd, "-nographic", "-m", "512",
            "-append", f"console=ttyS0 kestrel.modules={modules}",
            "-hda", ide, "-drive", f"file={snap},if=ide,index=1,snapshot=on", "-cdrom", iso,
@@ -221,7 +221,8 @@ def case_linux(a, work):
         ("umount /mnt/c; echo snapshot-data > $S; sync; echo 3 > /proc/sys/vm/drop_caches;"
          " head -c 13 $S | tr a-z A-Z", r"SNAPSHOT-DATA"),
         ("dmesg | grep -i -E 'ata[0-9].*(error|failed)|I/O error|EXT4-fs error'; echo end-$((5+5))",
-         r"dmesg[^\n]*\n\r?end-10"),
+         # nothing between the (possibly wrapped) command's echo and the marker
+         r"echo end-\$\(\(5\+5\)\)\r*\n\r?end-10"),
     ]
     for command, pattern in steps:
         if why := g.check(command, pattern):
