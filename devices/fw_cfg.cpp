@@ -171,7 +171,7 @@ void FwCfg::run_dma(uint64_t descriptor) {
   const bool ok = dma_transfer(control, length, address);
   if (!ok) ++dma_errors_;
   // Completion: control reads 0, or just the error bit.
-  const uint32_t status = ok ? 0 : kFwCfgDmaError;
+  const uint32_t status = ok ? 0u : uint32_t{kFwCfgDmaError};
   for (unsigned i = 0; i < 4; ++i) {
     memory_.write_phys(descriptor + i, (status >> (8 * (3 - i))) & 0xff, 1);
   }

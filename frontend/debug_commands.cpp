@@ -303,7 +303,8 @@ std::string examine(machine::Machine& m, std::string_view args, bool physical) {
     if (i % per_line == 0) out += format("%016" PRIx64 ":", *addr + uint64_t(i) * f.size);
     uint64_t v = 0;
     for (unsigned b = 0; b < f.size; ++b) v |= uint64_t(bytes[i * f.size + b]) << (8 * b);
-    out += " " + unit_text(v, f);
+    out += ' ';
+    out += unit_text(v, f);
     if (i % per_line == per_line - 1 || i + 1 == f.count) out += "\n";
   }
   return out;

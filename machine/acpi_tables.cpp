@@ -273,9 +273,9 @@ AcpiBlobs build_acpi_blobs(const AcpiConfig& config) {
 std::vector<uint8_t> build_acpi_tables(const AcpiConfig& config, uint64_t base) {
   constexpr size_t kTablesAt = 64;
   const AcpiBlobs blobs = build_acpi_blobs(config);
-  std::vector<uint8_t> img(kTablesAt, 0);
+  std::vector<uint8_t> img(kTablesAt + blobs.tables.size(), 0);
   std::copy(blobs.rsdp.begin(), blobs.rsdp.end(), img.begin());
-  img.insert(img.end(), blobs.tables.begin(), blobs.tables.end());
+  std::copy(blobs.tables.begin(), blobs.tables.end(), img.begin() + kTablesAt);
   relocate(img, kTablesAt, base + kTablesAt, blobs.table_pointers, blobs.table_checksums);
   relocate(img, 0, base + kTablesAt, blobs.rsdp_pointers, blobs.rsdp_checksums);
   return img;

@@ -176,7 +176,9 @@ std::string Session::stop_reply() {
   sig[0] = kHex[signal_ >> 4];
   sig[1] = kHex[signal_ & 15];
   sig[2] = 0;
-  std::string r = "T" + std::string(sig) + "thread:01;";
+  std::string r = "T";
+  r += sig;
+  r += "thread:01;";
   if (hit_) {
     static constexpr std::string_view kKind[3] = {"watch", "rwatch", "awatch"};
     char buf[17];
@@ -247,7 +249,9 @@ void Session::debug_stopped() {
 }
 
 void Session::exited(unsigned status) {
-  send_packet("W" + to_hex(std::span<const uint8_t>(std::vector<uint8_t>{uint8_t(status)})));
+  std::string reply = "W";
+  reply += to_hex(std::span<const uint8_t>(std::vector<uint8_t>{uint8_t(status)}));
+  send_packet(reply);
   running_ = false;
 }
 

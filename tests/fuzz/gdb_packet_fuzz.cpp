@@ -66,7 +66,12 @@ std::string stream(std::mt19937_64& rng) {
       f.back() = f.back() == '0' ? '1' : '0';
       return f;
     }
-    case 3: return "$" + std::string(kestrel::frontend::gdbstub::kMaxPacket + rng() % 100, 'm') + "#00";
+    case 3: {  // longer than the stub accepts
+      std::string f = "$";
+      f.append(kestrel::frontend::gdbstub::kMaxPacket + rng() % 100, 'm');
+      f += "#00";
+      return f;
+    }
     default: return frame_packet(p);
   }
 }
