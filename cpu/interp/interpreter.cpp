@@ -18,7 +18,6 @@ namespace kestrel::cpu {
 namespace {
 
 constexpr unsigned kMaxBlockInsns = 64;
-constexpr unsigned kFetchMax = 15;
 
 struct Block {
   std::vector<DecodedInsn> insns;
@@ -44,7 +43,6 @@ struct Interpreter::Impl final : mmu::CodeWriteListener {
   void code_page_written(uint64_t page) override;
   DecodeContext context() const;
   uint64_t mode_key() const;
-  size_t fetch(uint64_t ip, uint8_t* buf, bool& wrapped, bool page_only);
   void decode_one(DecodedInsn& insn);
   Block* lookup();
   Block* build(uint64_t key, uint64_t phys);
@@ -86,11 +84,7 @@ uint64_t Interpreter::Impl::mode_key() const {
   return uint64_t(ctx.code) | uint64_t(ctx.protected_mode) << 4 | uint64_t(ctx.v86) << 5;
 }
 
-/// Gathers up to kFetchMax code bytes at CS:ip, stopping at the CS limit
-/// and, with `page_only`, at the end of the linear page (a byte beyond it
-/// may fault, and must only when the instruction really reaches it).
-/// On the 8086 the offset wraps at 64 KiB instead (`wrapped` reports it).
-size_t Interpreter::Impl::fetch(uint64_t ip, uint8_t* buf, bool& wrapped, bool page_only) {
+size_t fetch_code(Cpu& cpu, uint64_t ip, uint8_t* buf, bool& wrapped, bool page_only) {
   const SegmentCache& cs = cpu.s.seg[kCs];
   const bool wrap16 = cpu.model->quirk(kQuirkSegWrap);
   const bool flat64 = cpu.long_mode64();
@@ -116,11 +110,11 @@ size_t Interpreter::Impl::fetch(uint64_t ip, uint8_t* buf, bool& wrapped, bool p
 void Interpreter::Impl::decode_one(DecodedInsn& insn) {
   uint8_t buf[kFetchMax];
   bool wrapped;
-  size_t n = fetch(cpu.s.rip, buf, wrapped, true);
+  size_t n = fetch_code(cpu, cpu.s.rip, buf, wrapped, true);
   DecodeStatus st = decode({buf, n}, context(), insn);
   if (st == DecodeStatus::kNeedMore) {
     // The instruction continues on the next page: fetch it all, faulting there.
-    n = fetch(cpu.s.rip, buf, wrapped, false);
+    n = fetch_code(cpu, cpu.s.rip, buf, wrapped, false);
     st = decode({buf, n}, context(), insn);
   }
   if (st == DecodeStatus::kNeedMore || st == DecodeStatus::kTooLong) raise(kVecGp, 0);
@@ -151,7 +145,7 @@ Block* Interpreter::Impl::build(uint64_t key, uint64_t phys) {
     bool wrapped;
     // Blocks stay on one page: an instruction that crosses into the next
     // one (which may map anywhere) runs uncached.
-    const size_t n = fetch(ip, buf, wrapped, true);
+    const size_t n = fetch_code(cpu, ip, buf, wrapped, true);
     DecodedInsn insn;
     const DecodeStatus st = decode({buf, n}, ctx, insn);
     // Instructions that fault at decode, run past the limit or wrap are left

@@ -12,6 +12,16 @@
 
 namespace kestrel::cpu {
 
+/// The longest instruction any model decodes (SDM 2 §2.3.11).
+inline constexpr unsigned kFetchMax = 15;
+
+/// Gathers up to kFetchMax code bytes at CS:ip for the decoder, stopping at
+/// the CS limit and, with `page_only`, at the end of the linear page (a
+/// byte beyond it may fault, and must only when the instruction really
+/// reaches it). On the 8086 the offset wraps at 64 KiB (`wrapped` says so).
+/// Both engines discover their blocks with it.
+size_t fetch_code(Cpu& cpu, uint64_t ip, uint8_t* buf, bool& wrapped, bool page_only);
+
 class Interpreter final : public ExecEngine {
  public:
   explicit Interpreter(Cpu& cpu);

@@ -4,34 +4,14 @@
 #include "jit/frontend/discover.h"
 
 #include "cpu/interp/handlers.h"
+#include "cpu/interp/interpreter.h"
 #include "mmu/tlb.h"
 
 namespace kestrel::jit::frontend {
 namespace {
 
 constexpr unsigned kMaxBlockInsns = 64;
-constexpr unsigned kFetchMax = 15;
 
-size_t fetch(cpu::Cpu& cpu, uint64_t ip, uint8_t* buf, bool& wrapped) {
-  const cpu::SegmentCache& cs = cpu.s.seg[cpu::kCs];
-  const bool wrap16 = cpu.model->quirk(cpu::kQuirkSegWrap);
-  const bool flat64 = cpu.long_mode64();
-  wrapped = false;
-  size_t n = 0;
-  for (; n < kFetchMax; ++n) {
-    uint64_t off = ip + n;
-    if (wrap16 && off > 0xffff) {
-      off &= 0xffff;
-      wrapped = true;
-    } else if (!flat64 && off > cs.limit) {
-      break;
-    }
-    const uint64_t lin = cs.base + off;
-    if (n && !(lin & (mmu::kPageSize - 1))) break;
-    buf[n] = cpu.mem.fetch<uint8_t>(lin, cpu.priv());
-  }
-  return n;
-}
 
 }  // namespace
 
@@ -56,9 +36,9 @@ Discovered discover(cpu::Cpu& cpu, uint64_t phys) {
   const uint64_t mask = ip_mask(cpu);
   uint64_t ip = cpu.s.rip;
   while (d.insns.size() < kMaxBlockInsns) {
-    uint8_t buf[kFetchMax];
+    uint8_t buf[cpu::kFetchMax];
     bool wrapped;
-    const size_t n = fetch(cpu, ip, buf, wrapped);
+    const size_t n = cpu::fetch_code(cpu, ip, buf, wrapped, true);
     cpu::DecodedInsn insn;
     const cpu::DecodeStatus st = cpu::decode({buf, n}, ctx, insn);
     if (st == cpu::DecodeStatus::kNeedMore || st == cpu::DecodeStatus::kTooLong || wrapped) break;
