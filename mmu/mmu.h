@@ -153,6 +153,10 @@ class Mmu {
   bool a20() const { return a20_; }
   /// Drops every TLB entry, global ones included.
   void flush_tlb();
+  /// Changes whenever a translation may have gone (a flush, INVLPG, a new
+  /// paging mode or memory map): caches keyed by linear address (the
+  /// engines' block lookup caches) drop their entries when it moves.
+  uint64_t tlb_generation() const { return tlb_generation_; }
 
   /// Counters for tests and profiling.
   struct Stats {
@@ -246,6 +250,7 @@ class Mmu {
   uint64_t addr_mask_;
   bool a20_ = true;
   Priv priv_ = Priv::kSupervisor;
+  uint64_t tlb_generation_ = 0;
   PagingConfig paging_;
   uint64_t pdptes_[4] = {};
   FaultSink* fault_sink_ = nullptr;

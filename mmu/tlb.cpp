@@ -59,6 +59,7 @@ void Mmu::drop_phys_pages(uint64_t first, uint64_t last) {
 }
 
 void Mmu::flush_tlb() {
+  ++tlb_generation_;
   for (unsigned p = 0; p < kPrivCount; ++p) {
     std::fill(std::begin(tlb_[p]), std::end(tlb_[p]),
               TlbEntry{kInvalidTag, kInvalidTag, kInvalidTag, 0});
@@ -67,6 +68,7 @@ void Mmu::flush_tlb() {
 }
 
 void Mmu::flush_non_global() {
+  ++tlb_generation_;
   for (unsigned p = 0; p < kPrivCount; ++p) {
     for (unsigned i = 0; i < kTlbSize; ++i) {
       if (meta_[p][i].global) continue;
@@ -81,6 +83,7 @@ void Mmu::flush_non_global() {
 // page, whatever its size). Paging-structure caches are not modelled, so
 // there is nothing else to drop.
 void Mmu::invlpg(uint64_t lin) {
+  ++tlb_generation_;
   for (unsigned p = 0; p < kPrivCount; ++p) {
     for (unsigned i = 0; i < kTlbSize; ++i) {
       const TlbMeta& m = meta_[p][i];
