@@ -71,7 +71,28 @@ Mmu::Region* Mmu::find_region(uint64_t pa) {
 // A shadowed page routed to RAM ignores the regions mapped over it. One
 // routed to the bus reaches the ROM or MMIO there, and where nothing is
 // mapped, the RAM beneath, as QEMU's pc keeps its option-ROM area memory.
+uint8_t* Mmu::ram_span(uint64_t pa, uint64_t len, uint8_t route) {
+  const uint8_t r = shadow(pa);
+  if (r == kNotShadowed || !(r & route)) {
+    for (const Region& region : regions_) {
+      if (pa < region.base + region.size && region.base < pa + len) return nullptr;
+    }
+  }
+  const uint64_t o = ram_offset(pa);
+  if (o == kNoPhys || ram_offset(pa + len - 1) != o + len - 1) return nullptr;
+  return ram_.get() + o;
+}
+
+// Accesses within one page of plain RAM are copied whole; the rest go
+// byte by byte through the routing below. Hosts are little-endian.
 uint64_t Mmu::read_phys(uint64_t pa, unsigned size) {
+  if (const uint64_t a = pa & addr_mask_; (a & (kPageSize - 1)) + size <= kPageSize) {
+    if (const uint8_t* host = ram_span(a, size, kShadowReadRam)) {
+      uint64_t v = 0;
+      std::memcpy(&v, host, size);
+      return v;
+    }
+  }
   uint64_t v = 0;
   for (unsigned i = 0; i < size; ++i) {
     const uint64_t a = (pa + i) & addr_mask_;
@@ -100,6 +121,13 @@ void Mmu::note_code_write(uint64_t pa, unsigned size) {
 }
 
 void Mmu::write_phys(uint64_t pa, uint64_t value, unsigned size) {
+  if (const uint64_t a = pa & addr_mask_; (a & (kPageSize - 1)) + size <= kPageSize) {
+    if (uint8_t* host = ram_span(a, size, kShadowWriteRam)) {
+      note_code_write(a, size);
+      std::memcpy(host, &value, size);
+      return;
+    }
+  }
   for (unsigned i = 0; i < size; ++i) {
     const uint64_t a = (pa + i) & addr_mask_;
     const uint8_t route = shadow(a);
@@ -118,14 +146,26 @@ void Mmu::write_phys(uint64_t pa, uint64_t value, unsigned size) {
   }
 }
 
+// Both copies go a page at a time: whole when the page is plain RAM
+// (load_phys ignores shadow routes: loaders write the ROM images too).
 void Mmu::load_phys(uint64_t pa, std::span<const uint8_t> bytes) {
-  for (size_t i = 0; i < bytes.size(); ++i) {
+  for (size_t i = 0; i < bytes.size();) {
     const uint64_t a = (pa + i) & addr_mask_;
-    if (Region* r = find_region(a)) {
-      if (!r->mmio) r->rom[a - r->base] = bytes[i];
-    } else if (const uint64_t o = ram_offset(a); o != kNoPhys) {
-      note_code_write(a, 1);
-      ram_.get()[o] = bytes[i];
+    const size_t n = std::min<uint64_t>(bytes.size() - i, kPageSize - (a & (kPageSize - 1)));
+    if (uint8_t* host = ram_span(a, n, 0)) {
+      note_code_write(a, unsigned(n));
+      std::memcpy(host, bytes.data() + i, n);
+      i += n;
+      continue;
+    }
+    for (const size_t end = i + n; i < end; ++i) {
+      const uint64_t b = (pa + i) & addr_mask_;
+      if (Region* r = find_region(b)) {
+        if (!r->mmio) r->rom[b - r->base] = bytes[i];
+      } else if (const uint64_t o = ram_offset(b); o != kNoPhys) {
+        note_code_write(b, 1);
+        ram_.get()[o] = bytes[i];
+      }
     }
   }
 }
@@ -139,7 +179,16 @@ bool Mmu::is_mmio(uint64_t pa) {
 }
 
 void Mmu::copy_from_phys(uint64_t pa, std::span<uint8_t> out) {
-  for (size_t i = 0; i < out.size(); ++i) out[i] = uint8_t(read_phys(pa + i, 1));
+  for (size_t i = 0; i < out.size();) {
+    const uint64_t a = (pa + i) & addr_mask_;
+    const size_t n = std::min<uint64_t>(out.size() - i, kPageSize - (a & (kPageSize - 1)));
+    if (const uint8_t* host = ram_span(a, n, kShadowReadRam)) {
+      std::memcpy(out.data() + i, host, n);
+      i += n;
+      continue;
+    }
+    for (const size_t end = i + n; i < end; ++i) out[i] = uint8_t(read_phys(pa + i, 1));
+  }
 }
 
 // A page-crossing access translates both pages before touching either, so

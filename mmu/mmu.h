@@ -231,6 +231,11 @@ class Mmu {
   bool load_pdptes(const PagingConfig& cfg, uint64_t (&out)[4]);
   unsigned phys_bits() const;
   Region* find_region(uint64_t pa);
+  /// The host address of [pa, pa + len), which must lie in one page, when
+  /// all of it is RAM as a bus access sees it: routed to RAM by the page's
+  /// shadow bits `route`, or with no ROM or device registers mapped over
+  /// it. nullptr otherwise (the byte-wise paths handle those).
+  uint8_t* ram_span(uint64_t pa, uint64_t len, uint8_t route);
   /// Drops the TLB entries whose physical page is in [first, last].
   void drop_phys_pages(uint64_t first, uint64_t last);
   void note_code_write(uint64_t pa, unsigned size);

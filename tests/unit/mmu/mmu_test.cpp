@@ -189,5 +189,29 @@ TEST_CASE("code-page writes are seen through every path") {
   CHECK(!m.is_code_page(0x1000));
 }
 
+TEST_CASE("block copies take RAM a page at a time and respect a ROM inside the range") {
+  Mmu m(kMiB, 32);
+  const std::vector<uint8_t> rom(0x800, 0xa5);
+  m.add_rom(0x5400, rom);  // half a page of ROM in the middle of the copy
+  const std::vector<uint8_t> data = pattern(0x3000, 3);
+  m.load_phys(0x3800, data);  // loaders write through to the ROM image as well
+  std::vector<uint8_t> back(data.size());
+  m.copy_from_phys(0x3800, back);
+  CHECK(back == data);
+  m.write_phys(0x5400, 0, 4);  // a guest write to the ROM is dropped
+  const uint64_t rom_word = uint64_t(data[0x1c00]) | uint64_t(data[0x1c01]) << 8 |
+                            uint64_t(data[0x1c02]) << 16 | uint64_t(data[0x1c03]) << 24;
+  CHECK(m.read_phys(0x5400, 4) == rom_word);
+  // A word straddling the ROM's end reads ROM then RAM.
+  const uint64_t straddle = uint64_t(data[0x23ff]) | uint64_t(data[0x2400]) << 8;
+  CHECK(m.read_phys(0x5bff, 2) == straddle);
+  // Past the end of RAM a copy reads all ones and a load drops the bytes.
+  std::vector<uint8_t> edge(0x20);
+  m.load_phys(kMiB - 0x10, pattern(0x20, 9));
+  m.copy_from_phys(kMiB - 0x10, edge);
+  CHECK(edge[0x0f] == pattern(0x20, 9)[0x0f]);
+  CHECK(edge[0x10] == 0xff);
+}
+
 }  // namespace
 }  // namespace kestrel::mmu
