@@ -126,15 +126,27 @@ struct Cpu : mmu::FaultSink, mmu::WatchSink {
     return lin;
   }
 
+  // 64-bit mode is tested first: no model that wraps at FFFF has it, and
+  // it is where most instructions run.
   template <class T> T read(uint8_t seg, uint64_t offset) {
-    if (wraps<T>(offset)) [[unlikely]] return T(read_wrapped(seg, offset, sizeof(T)));
-    const uint64_t lin = linear(seg, offset, sizeof(T));
+    uint64_t lin;
+    if (long_mode64()) {
+      lin = linear64(seg, offset, sizeof(T));
+    } else {
+      if (wraps<T>(offset)) [[unlikely]] return T(read_wrapped(seg, offset, sizeof(T)));
+      lin = linear(seg, offset, sizeof(T));
+    }
     if (lin & (sizeof(T) - 1)) [[unlikely]] check_alignment();
     return mem.read<T>(lin, priv());
   }
   template <class T> void write(uint8_t seg, uint64_t offset, T value) {
-    if (wraps<T>(offset)) [[unlikely]] return write_wrapped(seg, offset, value, sizeof(T));
-    const uint64_t lin = linear(seg, offset, sizeof(T), kSegWritable);
+    uint64_t lin;
+    if (long_mode64()) {
+      lin = linear64(seg, offset, sizeof(T));
+    } else {
+      if (wraps<T>(offset)) [[unlikely]] return write_wrapped(seg, offset, value, sizeof(T));
+      lin = linear(seg, offset, sizeof(T), kSegWritable);
+    }
     if (lin & (sizeof(T) - 1)) [[unlikely]] check_alignment();
     mem.write<T>(lin, value, priv());
   }

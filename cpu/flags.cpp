@@ -92,23 +92,68 @@ bool carry_flag(const CpuState& s) {
   return false;
 }
 
-bool test_cc(const CpuState& s, unsigned cc) {
+namespace {
+
+/// test_cc's general case: decode all six flags.
+bool test_cc_slow(const CpuState& s, unsigned cc) {
+  const uint32_t f = arith_flags(s);
   bool r;
-  if ((cc >> 1) == 1) {
-    r = carry_flag(s);
-  } else {
-    const uint32_t f = arith_flags(s);
-    switch (cc >> 1) {
-      case 0: r = f & kOf; break;
-      case 2: r = f & kZf; break;
-      case 3: r = f & (kCf | kZf); break;
-      case 4: r = f & kSf; break;
-      case 5: r = f & kPf; break;
-      case 6: r = bool(f & kSf) != bool(f & kOf); break;
-      default: r = (f & kZf) || bool(f & kSf) != bool(f & kOf); break;
-    }
+  switch (cc >> 1) {
+    case 0: r = f & kOf; break;
+    case 1: r = f & kCf; break;
+    case 2: r = f & kZf; break;
+    case 3: r = f & (kCf | kZf); break;
+    case 4: r = f & kSf; break;
+    case 5: r = f & kPf; break;
+    case 6: r = bool(f & kSf) != bool(f & kOf); break;
+    default: r = (f & kZf) || bool(f & kSf) != bool(f & kOf); break;
   }
   return r != bool(cc & 1);
+}
+
+/// Whether a recorded SUB/CMP result is "less" (SF != OF) when compared
+/// as signed numbers: the operands a = dst + src and b = src, sign-extended.
+bool sub_less(const CpuState& s, unsigned lg) {
+  const unsigned shift = 64 - (8u << lg);
+  const int64_t a = int64_t((s.cc_dst + s.cc_src) << shift);
+  const int64_t b = int64_t(s.cc_src << shift);
+  return a < b;
+}
+
+}  // namespace
+
+// ZF, SF and PF come straight from the result in every lazy form, CF from
+// carry_flag; OF-based conditions have shortcuts for SUB/CMP and the
+// logical operations (OF = 0), the forms compares and TEST leave.
+bool test_cc(const CpuState& s, unsigned cc) {
+  const auto op = CcOp(s.cc_op >> 2);
+  if (op == CcOp::kEflags) return test_cc_slow(s, cc);
+  const unsigned lg = s.cc_op & 3;
+  const uint64_t r = s.cc_dst & size_mask(lg);
+  const bool sf = (r >> ((8u << lg) - 1)) & 1;
+  bool v;
+  switch (cc >> 1) {
+    case 1: v = carry_flag(s); break;
+    case 2: v = r == 0; break;
+    case 3: v = r == 0 || carry_flag(s); break;
+    case 4: v = sf; break;
+    case 5: v = parity_even(r); break;
+    case 6:
+    case 7:
+      if (op == CcOp::kSub) {
+        v = sub_less(s, lg) || (cc >> 1 == 7 && r == 0);
+      } else if (op == CcOp::kLogic) {
+        v = sf || (cc >> 1 == 7 && r == 0);
+      } else {
+        return test_cc_slow(s, cc);
+      }
+      break;
+    default:
+      if (op != CcOp::kLogic) return test_cc_slow(s, cc);
+      v = false;
+      break;
+  }
+  return v != bool(cc & 1);
 }
 
 }  // namespace kestrel::cpu

@@ -154,4 +154,13 @@ struct CpuState {
   uint8_t dbg_hits = 0;
 };
 
+/// Whether a pending bit needs the machine at the next boundary: any bit
+/// but the interrupt request, or the request with IF set. With IF = 0 the
+/// request stays pending and the CPU runs on (SDM 3A §6.8.1); only an
+/// instruction can set IF, and the engines look again after those.
+inline bool event_deliverable(const CpuState& s) {
+  if (s.pending & ~uint32_t{kPendingIrq}) return true;
+  return (s.pending & kPendingIrq) && (s.rflags & kIf);
+}
+
 }  // namespace kestrel::cpu

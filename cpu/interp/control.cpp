@@ -78,22 +78,32 @@ uint64_t read_target(Cpu& cpu, const DecodedInsn& insn) {
   return with_osize(insn, [&](auto t) { return uint64_t(read_e<decltype(t)>(cpu, insn)); });
 }
 
-void near_call(Cpu& cpu, const DecodedInsn& insn, uint64_t target) {
+// Near CALL and RET are among the most frequent instructions: one
+// instantiation per operand size keeps the stack access inline.
+template <class T> void near_call_sized(Cpu& cpu, uint64_t target) {
   const uint64_t ret = cpu.s.rip;
   // The target is checked before anything is pushed; if the push faults the
   // engine restores rIP.
-  near_jump(cpu, target, insn.osize);
+  near_jump(cpu, target, sizeof(T));
   StackCursor st(cpu);
-  st.push_sized(insn.osize, ret);
+  st.push<T>(T(ret));
+  st.commit();
+}
+
+void near_call(Cpu& cpu, const DecodedInsn& insn, uint64_t target) {
+  with_osize(insn, [&]<class T>(T) { near_call_sized<T>(cpu, target); });
+}
+
+template <class T> void near_return_sized(Cpu& cpu, uint64_t release) {
+  StackCursor st(cpu);
+  const uint64_t target = st.pop<T>();
+  st.release(release);
+  near_jump(cpu, target, sizeof(T));
   st.commit();
 }
 
 void near_return(Cpu& cpu, const DecodedInsn& insn, uint64_t release) {
-  StackCursor st(cpu);
-  const uint64_t target = st.pop_sized(insn.osize);
-  st.release(release);
-  near_jump(cpu, target, insn.osize);
-  st.commit();
+  with_osize(insn, [&]<class T>(T) { near_return_sized<T>(cpu, release); });
 }
 
 // ---- far transfers ----

@@ -5,6 +5,7 @@
 // MMU reports a write to that page.
 #include "cpu/interp/interpreter.h"
 
+#include <algorithm>
 #include <unordered_map>
 #include <vector>
 
@@ -20,12 +21,35 @@ namespace {
 constexpr unsigned kMaxBlockInsns = 64;
 
 struct Block {
+  /// A block that ran after this one, under the key it was looked up by.
+  /// Only trusted while the engine's link epoch is `epoch`: any dropped
+  /// block moves the epoch on, so a link never reaches a freed block.
+  struct Link {
+    uint64_t key = ~uint64_t{0};
+    uint64_t epoch = 0;
+    Block* to = nullptr;
+  };
   std::vector<DecodedInsn> insns;
   uint32_t bytes = 0;       ///< length of the block's code
   uint64_t first_page = 0;  ///< physical pages the code spans
   uint64_t last_page = 0;
   bool valid = true;
+  Link links[2];  ///< fall-through and branch target, in practice
 };
+
+/// One slot of the direct-mapped cache in front of the block map: most
+/// lookups hit here and skip the hash table.
+struct CacheSlot {
+  uint64_t key = ~uint64_t{0};
+  Block* block = nullptr;
+};
+constexpr unsigned kCacheBits = 12;
+constexpr unsigned kCacheSlots = 1u << kCacheBits;
+
+/// Keys are phys << 8 | mode: mix the page number into the offset bits.
+unsigned cache_slot(uint64_t key) {
+  return unsigned((key >> 8) ^ (key >> (8 + kCacheBits)) ^ key) & (kCacheSlots - 1);
+}
 
 }  // namespace
 
@@ -37,17 +61,27 @@ struct Interpreter::Impl final : mmu::CodeWriteListener {
   Stats stats;
   std::unordered_map<uint64_t, std::unique_ptr<Block>> blocks;
   std::unordered_map<uint64_t, std::vector<uint64_t>> page_blocks;
+  /// Holds only live blocks: a dropped block's slot is cleared with it.
+  std::vector<CacheSlot> cache = std::vector<CacheSlot>(kCacheSlots);
   /// Invalidated blocks, kept alive until no instruction of theirs can be running.
   std::vector<std::unique_ptr<Block>> graveyard;
+  /// Moves on whenever a block is dropped: Block::links of older epochs are stale.
+  uint64_t link_epoch = 1;
 
   void code_page_written(uint64_t page) override;
   DecodeContext context() const;
   uint64_t mode_key() const;
   void decode_one(DecodedInsn& insn);
-  Block* lookup();
+  Block* lookup(Block* prev);
+  Block* within_limit(Block* b) const;
   Block* build(uint64_t key, uint64_t phys);
   uint64_t ip_mask() const;
   bool execute(const DecodedInsn& insn, uint64_t ip_mask);
+  void run_block(const Block& b, uint64_t end);
+  void drop_cached(uint64_t key) {
+    CacheSlot& slot = cache[cache_slot(key)];
+    if (slot.key == key) slot = CacheSlot{};
+  }
   void deliver_fault(const GuestFault& f);
   void deliver_code_breakpoint();
   void deliver_fetch_fault(const GuestFault& f);
@@ -62,6 +96,8 @@ void Interpreter::Impl::code_page_written(uint64_t page) {
     auto b = blocks.find(key);
     if (b == blocks.end()) continue;
     b->second->valid = false;
+    drop_cached(key);
+    ++link_epoch;
     graveyard.push_back(std::move(b->second));
     blocks.erase(b);
     ++stats.blocks_invalidated;
@@ -69,7 +105,7 @@ void Interpreter::Impl::code_page_written(uint64_t page) {
   page_blocks.erase(it);
 }
 
-DecodeContext Interpreter::Impl::context() const {
+inline DecodeContext Interpreter::Impl::context() const {
   DecodeContext ctx;
   ctx.model = cpu.model;
   ctx.protected_mode = !cpu.real_mode();
@@ -79,7 +115,7 @@ DecodeContext Interpreter::Impl::context() const {
   return ctx;
 }
 
-uint64_t Interpreter::Impl::mode_key() const {
+inline uint64_t Interpreter::Impl::mode_key() const {
   const DecodeContext ctx = context();
   return uint64_t(ctx.code) | uint64_t(ctx.protected_mode) << 4 | uint64_t(ctx.v86) << 5;
 }
@@ -121,13 +157,36 @@ void Interpreter::Impl::decode_one(DecodedInsn& insn) {
   insn.handler = exec::handler_for(insn.form);
 }
 
-Block* Interpreter::Impl::lookup() {
+/// The block at CS:rIP. `prev`, the block that ran just before (or
+/// nullptr), remembers its successors: following its links touches memory
+/// that is already in the host's cache, unlike the lookup table.
+Block* Interpreter::Impl::lookup(Block* prev) {
   const uint64_t lin = cpu.s.seg[kCs].base + cpu.s.rip;
   const uint64_t phys = cpu.mem.translate(lin, mmu::Access::kExec, cpu.priv());
   const uint64_t key = phys << 8 | mode_key();
-  auto it = blocks.find(key);
-  Block* b = it != blocks.end() ? it->second.get() : build(key, phys);
-  if (!b) return nullptr;
+  if (prev) {
+    for (const Block::Link& l : prev->links) {
+      if (l.key == key && l.epoch == link_epoch) return within_limit(l.to);
+    }
+  }
+  CacheSlot& slot = cache[cache_slot(key)];
+  Block* b = slot.block;
+  if (slot.key != key) [[unlikely]] {
+    auto it = blocks.find(key);
+    b = it != blocks.end() ? it->second.get() : build(key, phys);
+    if (!b) return nullptr;
+    slot = CacheSlot{key, b};
+  }
+  if (prev) {
+    // The older link makes way; build() may have dropped blocks, so the
+    // link is made under the epoch as it is now.
+    prev->links[1] = prev->links[0];
+    prev->links[0] = Block::Link{key, link_epoch, b};
+  }
+  return within_limit(b);
+}
+
+inline Block* Interpreter::Impl::within_limit(Block* b) const {
   // A block decoded for another CS:IP that reaches this one's limit (or, on
   // the 8086, its 64 KiB wrap) cannot run here as one piece.
   const uint64_t limit = cpu.model->quirk(kQuirkSegWrap) ? 0xffff : cpu.s.seg[kCs].limit;
@@ -264,12 +323,13 @@ void Interpreter::Impl::deliver_fetch_fault(const GuestFault& f) {
 
 /// Runs one decoded instruction with the engine's contract: insn_rip is the
 /// instruction, s.rip the next one. Returns false when it raised a fault.
-uint64_t Interpreter::Impl::ip_mask() const {
+inline uint64_t Interpreter::Impl::ip_mask() const {
   if (cpu.long_mode64()) return ~uint64_t{0};
   return cpu.s.seg[kCs].attr & kAttrDb ? 0xffffffff : 0xffff;
 }
 
-bool Interpreter::Impl::execute(const DecodedInsn& insn, uint64_t ip_mask) {
+[[gnu::always_inline]] inline bool Interpreter::Impl::execute(const DecodedInsn& insn,
+                                                             uint64_t ip_mask) {
   CpuState& s = cpu.s;
   const bool trap = s.rflags & kTf;
   s.inhibit_irq = 0;
@@ -310,34 +370,27 @@ bool Interpreter::Impl::execute(const DecodedInsn& insn, uint64_t ip_mask) {
   return true;
 }
 
-namespace {
-
-/// Whether a pending bit needs the machine now. A maskable interrupt
-/// request only does when IF lets the CPU take it: with IF = 0 the request
-/// stays pending and the CPU runs on (SDM 3A §6.8.1).
-bool deliverable(const CpuState& s) {
-  if (s.pending & ~uint32_t{kPendingIrq}) return true;
-  return (s.pending & kPendingIrq) && (s.rflags & kIf);
-}
-
-}  // namespace
 
 StopReason Interpreter::Impl::boundary_stop() const {
   if (cpu.host_breakpoints && cpu.host_breakpoints->stopped) return StopReason::kDebug;
   if (cpu.s.pending & kPendingReset) return StopReason::kShutdown;
   if (cpu.s.halted) return StopReason::kHalted;
-  if (deliverable(cpu.s) && !cpu.s.inhibit_irq) return StopReason::kPending;
+  if (event_deliverable(cpu.s) && !cpu.s.inhibit_irq) return StopReason::kPending;
   return StopReason::kBudget;
 }
 
 StopReason Interpreter::Impl::run(uint64_t max_insns) {
   const uint64_t end = cpu.s.icount + max_insns;
+  Block* prev = nullptr;
   while (cpu.s.icount < end) {
     if (StopReason r = boundary_stop(); r != StopReason::kBudget) return r;
+    // A dropped block may be freed just below: it can no longer be linked from.
+    if (prev && !prev->valid) prev = nullptr;
     graveyard.clear();
     Block* b = nullptr;
     try {
-      if (!(cpu.s.rflags & kTf)) b = lookup();
+      if (!(cpu.s.rflags & kTf)) b = lookup(prev);
+      prev = b;
       if (!b) {
         DecodedInsn insn;
         decode_one(insn);
@@ -348,14 +401,24 @@ StopReason Interpreter::Impl::run(uint64_t max_insns) {
       deliver_fetch_fault(f);
       continue;
     }
-    const uint64_t mask = ip_mask();
-    for (const DecodedInsn& insn : b->insns) {
-      const uint64_t next = cpu.s.rip + insn.len;
-      if (!execute(insn, mask) || !b->valid || cpu.s.rip != next) break;
-      if (cpu.s.halted || deliverable(cpu.s) || cpu.s.icount >= end) break;
-    }
+    run_block(*b, end);
   }
   return boundary_stop();
+}
+
+/// Runs `b` from its first instruction until it ends, an instruction
+/// leaves it (a taken branch, a fault), it is dropped (self-modifying
+/// code), the CPU halts or has something to deliver, or the budget ends.
+void Interpreter::Impl::run_block(const Block& b, uint64_t end) {
+  CpuState& s = cpu.s;
+  const uint64_t mask = ip_mask();
+  for (const DecodedInsn& insn : b.insns) {
+    const uint64_t next = s.rip + insn.len;
+    if (!execute(insn, mask) || !b.valid || s.rip != next) return;
+    // halted and pending are rarely set: one test for both on the way.
+    if ((s.halted | (s.pending != 0)) && (s.halted || event_deliverable(s))) [[unlikely]] return;
+    if (s.icount >= end) return;
+  }
 }
 
 Interpreter::Interpreter(Cpu& cpu) : impl_(std::make_unique<Impl>(cpu)) {}
@@ -382,6 +445,8 @@ void Interpreter::flush() {
   }
   impl_->blocks.clear();
   impl_->page_blocks.clear();
+  ++impl_->link_epoch;
+  std::fill(impl_->cache.begin(), impl_->cache.end(), CacheSlot{});
 }
 
 const Interpreter::Stats& Interpreter::stats() const { return impl_->stats; }

@@ -117,21 +117,24 @@ template <class T> void count_zero(Cpu& cpu, const DecodedInsn& i) {
   if (sizeof(T) == 4 && !i.is_mem()) write_e<T>(cpu, i, v);
 }
 
-/// Applies `op` to the E operand.
-template <class T> void group2(Cpu& cpu, const DecodedInsn& i, Rot op, unsigned raw) {
+/// Applies `kOp` to the E operand. Shifts set every arithmetic flag from
+/// their result, so only rotates (which keep S, Z, A and P) read the old ones.
+template <Rot kOp, class T> void group2(Cpu& cpu, const DecodedInsn& i, unsigned raw) {
+  constexpr bool kRotate = kOp <= Rot::kRcr;
   const unsigned count = effective_count<T>(cpu, raw);
   if (count == 0) {
     count_zero<T>(cpu, i);
     return;
   }
-  const uint32_t old = arith_flags(cpu.s);
+  const uint32_t old = kRotate ? arith_flags(cpu.s) : 0;
   Shifted out{};
   modify_e<T>(cpu, i, [&](T a) {
-    out = op <= Rot::kRcr ? rotate<T>(op, a, count, old & kCf) : shift<T>(op, a, count);
+    if constexpr (kRotate) out = rotate<T>(kOp, a, count, old & kCf);
+    else out = shift<T>(kOp, a, count);
     return T(out.value);
   });
   uint32_t f;
-  if (op <= Rot::kRcr) {
+  if constexpr (kRotate) {
     f = old & ~(kCf | kOf);  // rotates keep S, Z, A, P
   } else {
     f = szp(T(out.value));  // AF is undefined; left clear
@@ -187,63 +190,65 @@ template <class T> void double_shift(Cpu& cpu, const DecodedInsn& i, unsigned ra
 
 uint8_t cl(const Cpu& cpu) { return uint8_t(cpu.s.gpr[kRcx]); }
 
-void eb(Cpu& c, const DecodedInsn& i, Rot op, unsigned n) { group2<uint8_t>(c, i, op, n); }
-void ev(Cpu& c, const DecodedInsn& i, Rot op, unsigned n) {
-  with_osize(i, [&]<class T>(T) { group2<T>(c, i, op, n); });
+template <Rot kOp> void eb(Cpu& c, const DecodedInsn& i, unsigned n) {
+  group2<kOp, uint8_t>(c, i, n);
+}
+template <Rot kOp> void ev(Cpu& c, const DecodedInsn& i, unsigned n) {
+  with_osize(i, [&]<class T>(T) { group2<kOp, T>(c, i, n); });
 }
 
 }  // namespace
 
-void ROL_Eb_1(Cpu& c, const DecodedInsn& i) { eb(c, i, Rot::kRol, 1); }
-void ROR_Eb_1(Cpu& c, const DecodedInsn& i) { eb(c, i, Rot::kRor, 1); }
-void RCL_Eb_1(Cpu& c, const DecodedInsn& i) { eb(c, i, Rot::kRcl, 1); }
-void RCR_Eb_1(Cpu& c, const DecodedInsn& i) { eb(c, i, Rot::kRcr, 1); }
-void SHL_Eb_1(Cpu& c, const DecodedInsn& i) { eb(c, i, Rot::kShl, 1); }
-void SHR_Eb_1(Cpu& c, const DecodedInsn& i) { eb(c, i, Rot::kShr, 1); }
-void SAL_Eb_1(Cpu& c, const DecodedInsn& i) { eb(c, i, Rot::kSal, 1); }
-void SAR_Eb_1(Cpu& c, const DecodedInsn& i) { eb(c, i, Rot::kSar, 1); }
-void ROL_Ev_1(Cpu& c, const DecodedInsn& i) { ev(c, i, Rot::kRol, 1); }
-void ROR_Ev_1(Cpu& c, const DecodedInsn& i) { ev(c, i, Rot::kRor, 1); }
-void RCL_Ev_1(Cpu& c, const DecodedInsn& i) { ev(c, i, Rot::kRcl, 1); }
-void RCR_Ev_1(Cpu& c, const DecodedInsn& i) { ev(c, i, Rot::kRcr, 1); }
-void SHL_Ev_1(Cpu& c, const DecodedInsn& i) { ev(c, i, Rot::kShl, 1); }
-void SHR_Ev_1(Cpu& c, const DecodedInsn& i) { ev(c, i, Rot::kShr, 1); }
-void SAL_Ev_1(Cpu& c, const DecodedInsn& i) { ev(c, i, Rot::kSal, 1); }
-void SAR_Ev_1(Cpu& c, const DecodedInsn& i) { ev(c, i, Rot::kSar, 1); }
+void ROL_Eb_1(Cpu& c, const DecodedInsn& i) { eb<Rot::kRol>(c, i, 1); }
+void ROR_Eb_1(Cpu& c, const DecodedInsn& i) { eb<Rot::kRor>(c, i, 1); }
+void RCL_Eb_1(Cpu& c, const DecodedInsn& i) { eb<Rot::kRcl>(c, i, 1); }
+void RCR_Eb_1(Cpu& c, const DecodedInsn& i) { eb<Rot::kRcr>(c, i, 1); }
+void SHL_Eb_1(Cpu& c, const DecodedInsn& i) { eb<Rot::kShl>(c, i, 1); }
+void SHR_Eb_1(Cpu& c, const DecodedInsn& i) { eb<Rot::kShr>(c, i, 1); }
+void SAL_Eb_1(Cpu& c, const DecodedInsn& i) { eb<Rot::kSal>(c, i, 1); }
+void SAR_Eb_1(Cpu& c, const DecodedInsn& i) { eb<Rot::kSar>(c, i, 1); }
+void ROL_Ev_1(Cpu& c, const DecodedInsn& i) { ev<Rot::kRol>(c, i, 1); }
+void ROR_Ev_1(Cpu& c, const DecodedInsn& i) { ev<Rot::kRor>(c, i, 1); }
+void RCL_Ev_1(Cpu& c, const DecodedInsn& i) { ev<Rot::kRcl>(c, i, 1); }
+void RCR_Ev_1(Cpu& c, const DecodedInsn& i) { ev<Rot::kRcr>(c, i, 1); }
+void SHL_Ev_1(Cpu& c, const DecodedInsn& i) { ev<Rot::kShl>(c, i, 1); }
+void SHR_Ev_1(Cpu& c, const DecodedInsn& i) { ev<Rot::kShr>(c, i, 1); }
+void SAL_Ev_1(Cpu& c, const DecodedInsn& i) { ev<Rot::kSal>(c, i, 1); }
+void SAR_Ev_1(Cpu& c, const DecodedInsn& i) { ev<Rot::kSar>(c, i, 1); }
 
-void ROL_Eb_CL(Cpu& c, const DecodedInsn& i) { eb(c, i, Rot::kRol, cl(c)); }
-void ROR_Eb_CL(Cpu& c, const DecodedInsn& i) { eb(c, i, Rot::kRor, cl(c)); }
-void RCL_Eb_CL(Cpu& c, const DecodedInsn& i) { eb(c, i, Rot::kRcl, cl(c)); }
-void RCR_Eb_CL(Cpu& c, const DecodedInsn& i) { eb(c, i, Rot::kRcr, cl(c)); }
-void SHL_Eb_CL(Cpu& c, const DecodedInsn& i) { eb(c, i, Rot::kShl, cl(c)); }
-void SHR_Eb_CL(Cpu& c, const DecodedInsn& i) { eb(c, i, Rot::kShr, cl(c)); }
-void SAL_Eb_CL(Cpu& c, const DecodedInsn& i) { eb(c, i, Rot::kSal, cl(c)); }
-void SAR_Eb_CL(Cpu& c, const DecodedInsn& i) { eb(c, i, Rot::kSar, cl(c)); }
-void ROL_Ev_CL(Cpu& c, const DecodedInsn& i) { ev(c, i, Rot::kRol, cl(c)); }
-void ROR_Ev_CL(Cpu& c, const DecodedInsn& i) { ev(c, i, Rot::kRor, cl(c)); }
-void RCL_Ev_CL(Cpu& c, const DecodedInsn& i) { ev(c, i, Rot::kRcl, cl(c)); }
-void RCR_Ev_CL(Cpu& c, const DecodedInsn& i) { ev(c, i, Rot::kRcr, cl(c)); }
-void SHL_Ev_CL(Cpu& c, const DecodedInsn& i) { ev(c, i, Rot::kShl, cl(c)); }
-void SHR_Ev_CL(Cpu& c, const DecodedInsn& i) { ev(c, i, Rot::kShr, cl(c)); }
-void SAL_Ev_CL(Cpu& c, const DecodedInsn& i) { ev(c, i, Rot::kSal, cl(c)); }
-void SAR_Ev_CL(Cpu& c, const DecodedInsn& i) { ev(c, i, Rot::kSar, cl(c)); }
+void ROL_Eb_CL(Cpu& c, const DecodedInsn& i) { eb<Rot::kRol>(c, i, cl(c)); }
+void ROR_Eb_CL(Cpu& c, const DecodedInsn& i) { eb<Rot::kRor>(c, i, cl(c)); }
+void RCL_Eb_CL(Cpu& c, const DecodedInsn& i) { eb<Rot::kRcl>(c, i, cl(c)); }
+void RCR_Eb_CL(Cpu& c, const DecodedInsn& i) { eb<Rot::kRcr>(c, i, cl(c)); }
+void SHL_Eb_CL(Cpu& c, const DecodedInsn& i) { eb<Rot::kShl>(c, i, cl(c)); }
+void SHR_Eb_CL(Cpu& c, const DecodedInsn& i) { eb<Rot::kShr>(c, i, cl(c)); }
+void SAL_Eb_CL(Cpu& c, const DecodedInsn& i) { eb<Rot::kSal>(c, i, cl(c)); }
+void SAR_Eb_CL(Cpu& c, const DecodedInsn& i) { eb<Rot::kSar>(c, i, cl(c)); }
+void ROL_Ev_CL(Cpu& c, const DecodedInsn& i) { ev<Rot::kRol>(c, i, cl(c)); }
+void ROR_Ev_CL(Cpu& c, const DecodedInsn& i) { ev<Rot::kRor>(c, i, cl(c)); }
+void RCL_Ev_CL(Cpu& c, const DecodedInsn& i) { ev<Rot::kRcl>(c, i, cl(c)); }
+void RCR_Ev_CL(Cpu& c, const DecodedInsn& i) { ev<Rot::kRcr>(c, i, cl(c)); }
+void SHL_Ev_CL(Cpu& c, const DecodedInsn& i) { ev<Rot::kShl>(c, i, cl(c)); }
+void SHR_Ev_CL(Cpu& c, const DecodedInsn& i) { ev<Rot::kShr>(c, i, cl(c)); }
+void SAL_Ev_CL(Cpu& c, const DecodedInsn& i) { ev<Rot::kSal>(c, i, cl(c)); }
+void SAR_Ev_CL(Cpu& c, const DecodedInsn& i) { ev<Rot::kSar>(c, i, cl(c)); }
 
-void ROL_Eb_Ib(Cpu& c, const DecodedInsn& i) { eb(c, i, Rot::kRol, uint8_t(i.imm)); }
-void ROR_Eb_Ib(Cpu& c, const DecodedInsn& i) { eb(c, i, Rot::kRor, uint8_t(i.imm)); }
-void RCL_Eb_Ib(Cpu& c, const DecodedInsn& i) { eb(c, i, Rot::kRcl, uint8_t(i.imm)); }
-void RCR_Eb_Ib(Cpu& c, const DecodedInsn& i) { eb(c, i, Rot::kRcr, uint8_t(i.imm)); }
-void SHL_Eb_Ib(Cpu& c, const DecodedInsn& i) { eb(c, i, Rot::kShl, uint8_t(i.imm)); }
-void SHR_Eb_Ib(Cpu& c, const DecodedInsn& i) { eb(c, i, Rot::kShr, uint8_t(i.imm)); }
-void SAL_Eb_Ib(Cpu& c, const DecodedInsn& i) { eb(c, i, Rot::kSal, uint8_t(i.imm)); }
-void SAR_Eb_Ib(Cpu& c, const DecodedInsn& i) { eb(c, i, Rot::kSar, uint8_t(i.imm)); }
-void ROL_Ev_Ib(Cpu& c, const DecodedInsn& i) { ev(c, i, Rot::kRol, uint8_t(i.imm)); }
-void ROR_Ev_Ib(Cpu& c, const DecodedInsn& i) { ev(c, i, Rot::kRor, uint8_t(i.imm)); }
-void RCL_Ev_Ib(Cpu& c, const DecodedInsn& i) { ev(c, i, Rot::kRcl, uint8_t(i.imm)); }
-void RCR_Ev_Ib(Cpu& c, const DecodedInsn& i) { ev(c, i, Rot::kRcr, uint8_t(i.imm)); }
-void SHL_Ev_Ib(Cpu& c, const DecodedInsn& i) { ev(c, i, Rot::kShl, uint8_t(i.imm)); }
-void SHR_Ev_Ib(Cpu& c, const DecodedInsn& i) { ev(c, i, Rot::kShr, uint8_t(i.imm)); }
-void SAL_Ev_Ib(Cpu& c, const DecodedInsn& i) { ev(c, i, Rot::kSal, uint8_t(i.imm)); }
-void SAR_Ev_Ib(Cpu& c, const DecodedInsn& i) { ev(c, i, Rot::kSar, uint8_t(i.imm)); }
+void ROL_Eb_Ib(Cpu& c, const DecodedInsn& i) { eb<Rot::kRol>(c, i, uint8_t(i.imm)); }
+void ROR_Eb_Ib(Cpu& c, const DecodedInsn& i) { eb<Rot::kRor>(c, i, uint8_t(i.imm)); }
+void RCL_Eb_Ib(Cpu& c, const DecodedInsn& i) { eb<Rot::kRcl>(c, i, uint8_t(i.imm)); }
+void RCR_Eb_Ib(Cpu& c, const DecodedInsn& i) { eb<Rot::kRcr>(c, i, uint8_t(i.imm)); }
+void SHL_Eb_Ib(Cpu& c, const DecodedInsn& i) { eb<Rot::kShl>(c, i, uint8_t(i.imm)); }
+void SHR_Eb_Ib(Cpu& c, const DecodedInsn& i) { eb<Rot::kShr>(c, i, uint8_t(i.imm)); }
+void SAL_Eb_Ib(Cpu& c, const DecodedInsn& i) { eb<Rot::kSal>(c, i, uint8_t(i.imm)); }
+void SAR_Eb_Ib(Cpu& c, const DecodedInsn& i) { eb<Rot::kSar>(c, i, uint8_t(i.imm)); }
+void ROL_Ev_Ib(Cpu& c, const DecodedInsn& i) { ev<Rot::kRol>(c, i, uint8_t(i.imm)); }
+void ROR_Ev_Ib(Cpu& c, const DecodedInsn& i) { ev<Rot::kRor>(c, i, uint8_t(i.imm)); }
+void RCL_Ev_Ib(Cpu& c, const DecodedInsn& i) { ev<Rot::kRcl>(c, i, uint8_t(i.imm)); }
+void RCR_Ev_Ib(Cpu& c, const DecodedInsn& i) { ev<Rot::kRcr>(c, i, uint8_t(i.imm)); }
+void SHL_Ev_Ib(Cpu& c, const DecodedInsn& i) { ev<Rot::kShl>(c, i, uint8_t(i.imm)); }
+void SHR_Ev_Ib(Cpu& c, const DecodedInsn& i) { ev<Rot::kShr>(c, i, uint8_t(i.imm)); }
+void SAL_Ev_Ib(Cpu& c, const DecodedInsn& i) { ev<Rot::kSal>(c, i, uint8_t(i.imm)); }
+void SAR_Ev_Ib(Cpu& c, const DecodedInsn& i) { ev<Rot::kSar>(c, i, uint8_t(i.imm)); }
 
 void SETMO_Eb_1(Cpu& c, const DecodedInsn& i) { setmo<uint8_t>(c, i, 1); }
 void SETMO_Ev_1(Cpu& c, const DecodedInsn& i) {

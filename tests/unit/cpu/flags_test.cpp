@@ -166,5 +166,42 @@ TEST_CASE("test_cc evaluates all sixteen conditions") {
   }
 }
 
+/// test_cc as the SDM defines each condition on the six flags.
+bool cc_from_flags(uint32_t f, unsigned cc) {
+  const bool sf_ne_of = bool(f & kSf) != bool(f & kOf);
+  const bool r[8] = {bool(f & kOf), bool(f & kCf), bool(f & kZf), bool(f & (kCf | kZf)),
+                     bool(f & kSf), bool(f & kPf), sf_ne_of, bool(f & kZf) || sf_ne_of};
+  return r[cc >> 1] != bool(cc & 1);
+}
+
+TEST_CASE("test_cc agrees with arith_flags for every lazy form, size and condition") {
+  const uint64_t edges[] = {0, 1, 2, 0x7f, 0x80, 0xff, 0x7fff, 0x8000, 0xffff, 0x7fffffff,
+                            0x80000000, 0xffffffff, 0x7fffffffffffffff, 0x8000000000000000,
+                            ~uint64_t{0}, 0x123456789abcdef0};
+  const CcOp ops[] = {CcOp::kAdd, CcOp::kAdc, CcOp::kSub, CcOp::kSbb,
+                      CcOp::kLogic, CcOp::kInc, CcOp::kDec};
+  for (const unsigned size : {1u, 2u, 4u, 8u}) {
+    const uint64_t mask = size_mask(unsigned(std::countr_zero(size)));
+    for (const CcOp op : ops) {
+      for (const uint64_t dst : edges) {
+        for (const uint64_t src : edges) {
+          for (const uint64_t src2 : {uint64_t{0}, uint64_t{1}}) {
+            const CpuState s = lazy(op, size, dst & mask, src & mask, src2);
+            const uint32_t f = arith_flags(s);
+            for (unsigned cc = 0; cc < 16; ++cc) {
+              CAPTURE(int(op));
+              CAPTURE(size);
+              CAPTURE(dst);
+              CAPTURE(src);
+              CAPTURE(cc);
+              REQUIRE(test_cc(s, cc) == cc_from_flags(f, cc));
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace kestrel::cpu

@@ -39,6 +39,22 @@ TEST_CASE("self-modifying code: a write into the running block takes effect") {
   CHECK(f.interp.stats().blocks_invalidated >= 1);
 }
 
+TEST_CASE("a block patched between runs is decoded afresh when reached from its predecessor") {
+  RealModeFixture f;
+  f.load(0x100, {0xb9, 0x03, 0x00,          // 0100 mov cx, 3
+                 0x88, 0x0e, 0x01, 0x10,    // 0103 mov [0x1001], cl
+                 0xe9, 0xf6, 0x0e});        // 0107 jmp 0x1000
+  f.load(0x1000, {0xb0, 0x00,               // 1000 mov al, 0  (immediate patched)
+                  0x00, 0xc3,               // 1002 add bl, al
+                  0x49,                     // 1004 dec cx
+                  0x0f, 0x85, 0xfa, 0xf0,   // 1005 jnz 0x103
+                  0xf4});                   // 1009 hlt
+  f.cpu.s.gpr[kRbx] = 0;
+  CHECK(f.interp.run(1000) == StopReason::kHalted);
+  CHECK(f.reg8(kRbx) == 3 + 2 + 1);
+  CHECK(f.interp.stats().blocks_invalidated >= 2);  // the first write precedes B
+}
+
 TEST_CASE("a write from outside the CPU (DMA) drops the cached block") {
   RealModeFixture f;
   f.load(0x100, {0xb0, 0x05, 0xf4});  // mov al, 5; hlt
