@@ -26,7 +26,8 @@ int call_insn(JitCtx* ctx, const void* p) noexcept {
   // Leave unless control simply falls through in the same conditions.
   // An interrupt shadow (STI, MOV/POP SS) covers the next instruction,
   // which the interpreter runs (JitEngine::Impl::needs_interpreter).
-  if (s.rip != next || !ctx->running_valid || s.halted || s.pending || s.inhibit_irq) return 1;
+  if (s.rip != next || !ctx->running_valid || s.halted || cpu::event_deliverable(s) || s.inhibit_irq)
+    return 1;
   if (s.dbg_exec || (s.rflags & (cpu::kTf | cpu::kRf))) return 1;
   return 0;
 }
@@ -34,10 +35,10 @@ bool test_cc(const cpu::CpuState* s, unsigned cc) noexcept { return cpu::test_cc
 bool carry_flag(const cpu::CpuState* s) noexcept { return cpu::carry_flag(*s); }
 
 /// After an access: leave after this instruction when the running block's
-/// code was written or a device raised a pending bit (as the interpreter
+/// code was written or a device raised an event it can take (as the interpreter
 /// checks after every instruction).
 void note_stop(JitCtx* ctx) {
-  if (!ctx->running_valid || ctx->cpu->s.pending) ctx->stop = true;
+  if (!ctx->running_valid || cpu::event_deliverable(ctx->cpu->s)) ctx->stop = true;
 }
 
 /// Cpu::read/write with the interpreter's checks (segment limits and
@@ -82,7 +83,26 @@ void store(JitCtx* ctx, uint64_t off, uint64_t v, uint32_t seg_size, uint64_t ri
   note_stop(ctx);
 }
 
-constexpr x64::Helpers kHelpers{call_insn, test_cc, carry_flag, load, store};
+/// An indirect exit (Op::kExitIndirect, a CallInsn that left): the next
+/// block's chained entry straight from the jump cache when allowed.
+const uint8_t* chain(JitCtx* ctx) noexcept {
+  return static_cast<JitEngine::Impl*>(ctx->engine)->chain_target();
+}
+
+/// cpu::exec::near_jump's check, exactly (the inline one in generated code
+/// assumes 48-bit addresses): #GP(0) on the branch itself.
+bool branch_fault(JitCtx* ctx, uint64_t target, uint64_t rip) noexcept {
+  cpu::Cpu& c = *ctx->cpu;
+  const bool bad = c.long_mode64() ? !c.canonical(target)
+                                   : target > c.s.seg[cpu::kCs].limit && !c.model->quirk(cpu::kQuirkSegWrap);
+  if (!bad) return false;
+  c.insn_rip = rip;
+  ctx->fault = cpu::GuestFault{cpu::kVecGp, true, 0};
+  ctx->faulted = true;
+  return true;
+}
+
+constexpr x64::Helpers kHelpers{call_insn, test_cc, carry_flag, load, store, chain, branch_fault};
 
 bool is_port_io(const cpu::isa::Row& r) {
   return r.mnemonic == "in" || r.mnemonic == "out" || r.mnemonic == "ins" || r.mnemonic == "outs" ||
@@ -92,25 +112,46 @@ bool is_port_io(const cpu::isa::Row& r) {
 }  // namespace
 
 BlockKey JitEngine::Impl::key_here(uint64_t phys) const {
-  const cpu::DecodeContext dc = frontend::decode_context(cpu);
   const cpu::SegmentCache& cs = cpu.s.seg[cpu::kCs];
-  return BlockKey{phys, cpu.s.rip, cs.base, cs.limit,
-                  uint32_t(dc.code) | uint32_t(dc.protected_mode) << 4 | uint32_t(dc.v86) << 5 |
-                      uint32_t((cpu.s.seg[cpu::kSs].attr & cpu::kAttrDb) != 0) << 6};
+  return BlockKey{phys, cpu.s.rip, cs.base, cs.limit, mode_here()};
 }
 
 /// The block at CS:rIP, translated now if needed; nullptr when the
 /// instruction there must run uncached. May throw cpu::GuestFault (fetch).
+/// The jump cache answers first; a miss walks (or probes the TLB) and
+/// fills it under the generation read before the walk.
 CompiledBlock* JitEngine::Impl::lookup() {
-  const uint64_t lin = cpu.s.seg[cpu::kCs].base + cpu.s.rip;
-  const uint64_t phys = cpu.mem.translate(lin, mmu::Access::kExec, cpu.priv());
-  const BlockKey key = key_here(phys);
+  const JumpCache::Key jk = jump_key();
+  const uint64_t gen = cpu.mem.tlb_generation();
+  if (void* hit = jump_cache.find(jk, gen)) {
+    ++stats.jump_cache_hits;
+    return static_cast<CompiledBlock*>(hit);
+  }
+  const uint64_t phys = cpu.mem.translate(jk.cs_base + jk.rip, mmu::Access::kExec, cpu.priv());
+  const BlockKey key{phys, jk.rip, jk.cs_base, jk.cs_limit, jk.mode & 0xff};
   auto it = blocks.find(key);
-  return it != blocks.end() ? it->second.get() : compile(key);
+  CompiledBlock* b = it != blocks.end() ? it->second.get() : compile(key);
+  if (b) jump_cache.insert(jk, gen, b);
+  return b;
+}
+
+const uint8_t* JitEngine::Impl::chain_target() {
+  // The dispatcher's reasons not to run a block next (run()): lockstep
+  // checks each block alone, a helper asked to leave, a boundary stop, an
+  // instruction-level condition.
+  if (options.lockstep || ctx.stop || boundary_stops() || needs_interpreter()) return nullptr;
+  auto* b = static_cast<CompiledBlock*>(jump_cache.find(jump_key(), cpu.mem.tlb_generation()));
+  if (!b || cpu.s.icount + b->insns.size() > ctx.end_icount) return nullptr;
+  // The checks of the chained entry are done (a request masked by IF=0
+  // does not stop here, unlike there): on to the body, as run_block.
+  ctx.running = b;
+  ctx.running_valid = true;
+  ++stats.chained_indirect;
+  return b->body_entry;
 }
 
 CompiledBlock* JitEngine::Impl::compile(const BlockKey& key) {
-  frontend::Discovered d = frontend::discover(cpu, key.phys);
+  frontend::Discovered d = frontend::discover(cpu, key.phys, options.max_block_insns);
   if (d.insns.empty()) return nullptr;
   auto blk = std::make_unique<CompiledBlock>();
   blk->key = key;
@@ -126,6 +167,8 @@ CompiledBlock* JitEngine::Impl::compile(const BlockKey& key) {
   facts.seg_wrap = cpu.model->quirk(cpu::kQuirkSegWrap);
   facts.ss_big = cpu.s.seg[cpu::kSs].attr & cpu::kAttrDb;
   facts.push_sp_new = cpu.model->quirk(cpu::kQuirkPushSpNew);
+  facts.unmasked_shift = cpu.model->quirk(cpu::kQuirkUnmaskedShift);
+  facts.mul_8086_flags = cpu.model->quirk(cpu::kQuirkMul8086Flags);
   ir::Block irb;
   frontend::lift_block(irb, facts, key.rip, blk->insns);
 #ifndef NDEBUG
@@ -182,6 +225,7 @@ void JitEngine::Impl::set_jump(uint8_t* jump, const uint8_t* to) {
 void JitEngine::Impl::invalidate(CompiledBlock* b) {
   b->valid = false;
   if (ctx.running == b) ctx.running_valid = false;
+  jump_cache.remove({b->key.rip, b->key.cs_base, b->key.cs_limit, b->key.mode}, b);
   for (ExitSlot* in : b->incoming) {
     if (in->linked != b) continue;
     set_jump(in->jump, in->stub);
@@ -198,12 +242,6 @@ void JitEngine::Impl::invalidate(CompiledBlock* b) {
 }
 
 void JitEngine::Impl::code_page_written(uint64_t page) {
-  if (options.lockstep) remark.push_back(page);
-  if (capturing && !preimages.contains(page)) {
-    std::vector<uint8_t>& img = preimages[page];
-    img.resize(mmu::kPageSize);
-    cpu.mem.copy_from_phys(page << mmu::kPageBits, img);
-  }
   auto it = page_blocks.find(page);
   if (it == page_blocks.end()) return;
   for (const BlockKey& key : it->second) {
@@ -224,20 +262,40 @@ void JitEngine::Impl::flush_all() {
   }
   blocks.clear();
   page_blocks.clear();
+  jump_cache.clear();
   cache.reset(trampoline_size);
   ++stats.cache_flushes;
+}
+
+/// The indirect thunk, kept with the trampoline across cache resets.
+void JitEngine::Impl::emit_thunk() {
+  ir::Block tb;
+  tb.emit(ir::Op::kExitIndirect);
+  uint8_t* at = cache.reserve(kMaxBlockCode);
+  x64::Emitted em;
+  if (!at || !x64::emit_block(tb, uint64_t(at), epilogue, kHelpers, {}, nullptr, em)) return;
+  cache.commit(at, em.bytes);
+  indirect_thunk = at + em.body_entry;
+  trampoline_size = size_t(at - cache.base()) + em.bytes.size();
 }
 
 /// Patches a direct exit to jump straight to its target's chained entry.
 /// Only targets on the source's own linear page: that page's mapping is
 /// the one the source was entered through, so the target is the block a
-/// lookup would find (same physical page, same mode).
+/// lookup would find (same physical page, same mode). A target on another
+/// page goes through the indirect thunk instead, whose jump-cache lookup
+/// checks the mapping (the TLB generation) and the mode every time.
 void JitEngine::Impl::link(ExitSlot* slot) {
   auto* src = static_cast<CompiledBlock*>(slot->owner);
   if (!src->valid || slot->linked || cpu.s.rip != slot->target_rip) return;
   const uint64_t page = (src->key.cs_base + src->key.rip) & mmu::kPageMask;
-  if (((cpu.s.seg[cpu::kCs].base + slot->target_rip) & mmu::kPageMask) != page) return;
-  if (cpu.s.seg[cpu::kCs].base != src->key.cs_base) return;
+  if (((cpu.s.seg[cpu::kCs].base + slot->target_rip) & mmu::kPageMask) != page ||
+      cpu.s.seg[cpu::kCs].base != src->key.cs_base) {
+    // The jump leaves the stub for good; slot->linked stays null (no
+    // target block to unlink from).
+    if (indirect_thunk) set_jump(slot->jump, indirect_thunk);
+    return;
+  }
   CompiledBlock* t = nullptr;
   try {
     t = lookup();

@@ -29,26 +29,18 @@ JitEngine::Impl::Impl(cpu::Cpu& c, const JitOptions& o)
   cpu.mem.set_code_listener(this);
   ctx.cpu = &cpu;
   ctx.interp = &interp;
+  ctx.engine = this;
+  ctx.tlb = cpu.mem.tlb_base();
   if (!cache.ok()) return;
   const x64::Trampoline t = x64::emit_trampoline(uint64_t(cache.base()));
   cache.commit(cache.base(), t.bytes);
   trampoline_size = t.bytes.size();
   enter = reinterpret_cast<EnterFn>(cache.base());
   epilogue = uint64_t(cache.base()) + t.epilogue;
+  emit_thunk();
 }
 
 JitEngine::Impl::~Impl() { cpu.mem.set_code_listener(nullptr); }
-
-/// Instruction-level conditions the interpreter handles around every
-/// instruction: breakpoints, RF, single-step, and an interrupt shadow
-/// (which the next instruction clears).
-bool JitEngine::Impl::needs_interpreter() const {
-  const cpu::CpuState& s = cpu.s;
-  // Watched pages (data breakpoints, debugger watchpoints) report hits
-  // the interpreter turns into traps after the instruction.
-  return !enter || s.dbg_exec || s.inhibit_irq || (s.rflags & (cpu::kTf | cpu::kRf)) ||
-         !cpu.mem.watches().empty();
-}
 
 void JitEngine::Impl::interp_step() {
   ++stats.interp_steps;
@@ -77,8 +69,11 @@ cpu::StopReason JitEngine::Impl::run(uint64_t max_insns) {
   const uint64_t end = s.icount + max_insns;
   ctx.end_icount = end;
   while (s.icount < end) {
-    if (cpu::StopReason r = interp.boundary_stop(); r != cpu::StopReason::kBudget) return r;
-    graveyard.clear();
+    // boundary_stop() only when it may stop (boundary_stops).
+    if (boundary_stops()) {
+      if (cpu::StopReason r = interp.boundary_stop(); r != cpu::StopReason::kBudget) return r;
+    }
+    if (!graveyard.empty()) graveyard.clear();
     if (needs_interpreter()) {
       interp_step();
       continue;

@@ -15,6 +15,9 @@ namespace kestrel::jit {
 struct JitOptions {
   /// Checks every block against the interpreter (jit/lockstep.h).
   bool lockstep = false;
+  /// Instructions per block at most (1: every instruction its own block,
+  /// as the conformance runner's JIT mode uses).
+  unsigned max_block_insns = 64;
 };
 
 /// Whether this host has a JIT backend (x86-64 only).
@@ -37,7 +40,9 @@ class JitEngine final : public cpu::ExecEngine {
     uint64_t interp_steps = 0;        ///< instructions left to the interpreter
     uint64_t cache_flushes = 0;
     uint64_t lockstep_blocks = 0;     ///< blocks compared in lockstep
-    uint64_t lockstep_unchecked = 0;  ///< blocks with port I/O, not compared
+    uint64_t lockstep_unchecked = 0;  ///< blocks with port I/O or MMIO, not compared
+    uint64_t jump_cache_hits = 0;     ///< dispatcher lookups the jump cache answered
+    uint64_t chained_indirect = 0;    ///< indirect exits that found their block from generated code
   };
   const Stats& stats() const;
 

@@ -8,11 +8,14 @@
 #include <unordered_map>
 #include <vector>
 
+#include "cpu/debug.h"
 #include "cpu/decode.h"
 #include "cpu/interp/interpreter.h"
 #include "jit/engine.h"
+#include "jit/lockstep.h"
 #include "jit/runtime/code_cache.h"
 #include "jit/runtime/context.h"
+#include "jit/runtime/jump_cache.h"
 #include "mmu/mmu.h"
 
 namespace kestrel::jit {
@@ -60,31 +63,64 @@ struct JitEngine::Impl final : mmu::CodeWriteListener {
   size_t trampoline_size = 0;
   EnterFn enter = nullptr;
   uint64_t epilogue = 0;
+  /// Shared code after the trampoline: Op::kExitIndirect alone, the
+  /// target of direct exits to another page (link()).
+  const uint8_t* indirect_thunk = nullptr;
   std::unordered_map<BlockKey, std::unique_ptr<CompiledBlock>, BlockKeyHash> blocks;
   std::unordered_map<uint64_t, std::vector<BlockKey>> page_blocks;
   std::vector<std::unique_ptr<CompiledBlock>> graveyard;
-  /// Lockstep: pages written during the block being checked, with their
-  /// contents before it (jit/lockstep.cpp).
-  std::unordered_map<uint64_t, std::vector<uint8_t>> preimages;
-  bool capturing = false;
-  bool ram_marked = false;
-  /// Lockstep: pages whose code mark a write cleared, marked again before
-  /// the next checked block (interpreter steps and unchecked blocks write too).
-  std::vector<uint64_t> remark;
+  /// Linear PC -> block, in front of `blocks` (jit/runtime/jump_cache.h).
+  JumpCache jump_cache;
+  LockstepState lockstep;  ///< the MMU journal and replayed clock (jit/lockstep.h)
 
   // blocks.cpp
   void code_page_written(uint64_t page) override;
   BlockKey key_here(uint64_t phys) const;
+  /// What decoding and lifting depend on besides the bytes, as
+  /// frontend::decode_context and Facts see it: the code size, PE, VM, SS.B.
+  uint32_t mode_here() const {
+    const cpu::CpuState& s = cpu.s;
+    const uint32_t code = cpu.long_mode64() ? 2 : s.seg[cpu::kCs].attr & cpu::kAttrDb ? 1 : 0;
+    return code | uint32_t(!cpu.real_mode()) << 4 | uint32_t(cpu.v86()) << 5 |
+           uint32_t((s.seg[cpu::kSs].attr & cpu::kAttrDb) != 0) << 6;
+  }
+  /// The jump cache's key: the block key without phys, plus the privilege
+  /// the code page's execute permission was checked for.
+  JumpCache::Key jump_key() const {
+    const cpu::SegmentCache& cs = cpu.s.seg[cpu::kCs];
+    return {cpu.s.rip, cs.base, cs.limit, mode_here() | uint32_t(cpu.s.cpl == 3) << 8};
+  }
+  /// The body entry of the block at CS:rIP when generated code may go
+  /// straight on to it (the jump cache has it and the dispatcher would run
+  /// it next); nullptr otherwise.
+  const uint8_t* chain_target();
   CompiledBlock* lookup();
   CompiledBlock* compile(const BlockKey& key);
   void invalidate(CompiledBlock* b);
   void flush_all();
   void link(ExitSlot* slot);
   void set_jump(uint8_t* jump, const uint8_t* to);
+  void emit_thunk();
 
   // engine.cpp
   cpu::StopReason run(uint64_t max_insns);
-  bool needs_interpreter() const;
+  /// Instruction-level conditions the interpreter handles around every
+  /// instruction: breakpoints, RF, single-step, and an interrupt shadow
+  /// (which the next instruction clears). Watched pages (data breakpoints,
+  /// debugger watchpoints) report hits the interpreter turns into traps.
+  bool needs_interpreter() const {
+    const cpu::CpuState& s = cpu.s;
+    return !enter || s.dbg_exec || s.inhibit_irq || (s.rflags & (cpu::kTf | cpu::kRf)) ||
+           !cpu.mem.watches().empty();
+  }
+  /// Exactly whether Interpreter::boundary_stop would stop (a masked
+  /// interrupt request does not), or conservatively true.
+  bool boundary_stops() const {
+    const cpu::CpuState& s = cpu.s;
+    if (s.halted || (cpu.host_breakpoints && cpu.host_breakpoints->stopped)) return true;
+    if (!s.pending) return false;
+    return (s.pending & ~uint32_t{cpu::kPendingIrq}) || ((s.rflags & cpu::kIf) && !s.inhibit_irq);
+  }
   void interp_step();
   void run_block(CompiledBlock* b);
 

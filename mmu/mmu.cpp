@@ -100,7 +100,10 @@ uint64_t Mmu::read_phys(uint64_t pa, unsigned size) {
     const bool to_ram = route != kNotShadowed && (route & kShadowReadRam);
     uint8_t b = 0xff;
     if (Region* r = to_ram ? nullptr : find_region(a)) {
-      if (r->mmio) return r->mmio->mmio_read(pa - r->base, size);
+      if (r->mmio) {
+        ++stats_.mmio_accesses;
+        return r->mmio->mmio_read(pa - r->base, size);
+      }
       b = r->rom[a - r->base];
     } else if (const uint64_t o = ram_offset(a); o != kNoPhys) {
       b = ram_.get()[o];
@@ -123,6 +126,7 @@ void Mmu::note_code_write(uint64_t pa, unsigned size) {
 void Mmu::write_phys(uint64_t pa, uint64_t value, unsigned size) {
   if (const uint64_t a = pa & addr_mask_; (a & (kPageSize - 1)) + size <= kPageSize) {
     if (uint8_t* host = ram_span(a, size, kShadowWriteRam)) {
+      if (journal_) [[unlikely]] journal_ram(a, size);
       note_code_write(a, size);
       std::memcpy(host, &value, size);
       return;
@@ -134,12 +138,14 @@ void Mmu::write_phys(uint64_t pa, uint64_t value, unsigned size) {
     const bool to_ram = route != kNotShadowed && (route & kShadowWriteRam);
     if (Region* r = to_ram ? nullptr : find_region(a)) {
       if (r->mmio) {
+        ++stats_.mmio_accesses;
         r->mmio->mmio_write(pa - r->base, value, size);
         return;
       }
       continue;  // ROM: writes are ignored
     }
     if (const uint64_t o = ram_offset(a); o != kNoPhys) {
+      if (journal_) [[unlikely]] journal_ram(a, 1);
       note_code_write(a, 1);
       ram_.get()[o] = uint8_t(value >> (8 * i));
     }

@@ -157,11 +157,53 @@ class Mmu {
   /// paging mode or memory map): caches keyed by linear address (the
   /// engines' block lookup caches) drop their entries when it moves.
   uint64_t tlb_generation() const { return tlb_generation_; }
+  /// The fast-path entries, [Priv][index(lin)] contiguous: the JIT's
+  /// inlined probes read them (index = (lin >> kPageBits) & (kTlbSize - 1)).
+  const TlbEntry* tlb_base() const { return &tlb_[0][0]; }
+
+  /// What a stretch of execution changed in RAM and in the TLB, so it can
+  /// be taken back (mmu/journal.cpp). Lockstep (jit/lockstep.cpp) runs a
+  /// block twice from the same state; the TLB is part of it, since a stale
+  /// entry is guest-visible (SDM 3A §4.10.4.1: global pages survive CR3
+  /// loads, a changed PTE is not seen before INVLPG).
+  struct Journal {
+    struct Byte {
+      uint64_t pa;
+      uint8_t old;
+    };
+    struct Slot {
+      unsigned priv, index;
+      TlbEntry entry;
+      TlbMeta meta;
+    };
+    struct TlbImage {
+      TlbEntry tlb[kPrivCount][kTlbSize];
+      TlbMeta meta[kPrivCount][kTlbSize];
+    };
+    std::vector<Byte> ram;          ///< RAM bytes written, in write order
+    std::vector<Slot> slots;        ///< entries replaced by fills before `image`
+    std::unique_ptr<TlbImage> image = std::make_unique<TlbImage>();
+    bool imaged = false;            ///< `image` holds the TLB before its first bulk change
+    void clear() {
+      ram.clear();
+      slots.clear();
+      imaged = false;
+    }
+  };
+  /// While a journal is set, every RAM write through the CPU's paths
+  /// (write_phys: stores, A/D bits) records the bytes it replaces, no page
+  /// has a write fast path (so the slow path sees every store), and TLB
+  /// changes record what they replace. nullptr ends journaling.
+  void set_journal(Journal* j);
+  /// Puts back what `j` recorded since its last clear(): RAM in reverse
+  /// write order (code pages hear of it), then the TLB.
+  void undo(Journal& j);
 
   /// Counters for tests and profiling.
   struct Stats {
     uint64_t slow_accesses = 0;  ///< linear accesses that missed the fast path
     uint64_t walks = 0;          ///< page-table walks
+    uint64_t mmio_accesses = 0;  ///< reads and writes that reached device registers
   };
   const Stats& stats() const { return stats_; }
 
@@ -239,6 +281,13 @@ class Mmu {
   /// Drops the TLB entries whose physical page is in [first, last].
   void drop_phys_pages(uint64_t first, uint64_t last);
   void note_code_write(uint64_t pa, unsigned size);
+  /// Journal: keeps the TLB before a change of many entries (flushes,
+  /// INVLPG, code marks), once per journal clear.
+  void journal_bulk() {
+    if (journal_ && !journal_->imaged) [[unlikely]] journal_image();
+  }
+  void journal_image();
+  void journal_ram(uint64_t pa, unsigned size);
   /// Whether a watch of a kind in `kinds` overlaps the linear page `tag`.
   bool page_watched(uint64_t tag, WatchKind kinds) const;
   void report_watches(uint64_t lin, unsigned size, WatchKind access);
@@ -263,6 +312,7 @@ class Mmu {
   std::vector<uint8_t> code_pages_;
   std::vector<uint8_t> shadow_;  ///< ShadowRoute per page, from page 0
   CodeWriteListener* code_listener_ = nullptr;
+  Journal* journal_ = nullptr;
   std::vector<Watch> watches_;
   WatchId next_watch_id_ = 1;
   Stats stats_;

@@ -16,6 +16,9 @@ namespace kestrel::mmu {
 // every fill comes here, so refills keep that true.
 void Mmu::fill_tlb(Priv p, uint64_t lin, const TlbMeta& m) {
   TlbEntry& e = entry(p, lin);
+  if (journal_ && !journal_->imaged) [[unlikely]] {
+    journal_->slots.push_back({unsigned(p), index(lin), e, meta_[unsigned(p)][index(lin)]});
+  }
   meta_[unsigned(p)][index(lin)] = m;
   e = {kInvalidTag, kInvalidTag, kInvalidTag, 0};
   const uint64_t page = m.phys;
@@ -38,7 +41,7 @@ void Mmu::fill_tlb(Priv p, uint64_t lin, const TlbMeta& m) {
     if (m.perms & kPermExec) e.exec_tag = tag;
   }
   const bool writable = (m.perms & kPermWrite) && (route & kShadowWriteRam);
-  if (writable && !is_code_page(page >> kPageBits)) e.write_tag = tag;
+  if (writable && !is_code_page(page >> kPageBits) && !journal_) e.write_tag = tag;
   if (!watches_.empty()) [[unlikely]] {
     if (page_watched(tag, WatchKind::kRead)) e.read_tag = kInvalidTag;
     if (page_watched(tag, WatchKind::kWrite)) e.write_tag = kInvalidTag;
@@ -46,6 +49,7 @@ void Mmu::fill_tlb(Priv p, uint64_t lin, const TlbMeta& m) {
 }
 
 void Mmu::drop_phys_pages(uint64_t first, uint64_t last) {
+  journal_bulk();
   for (unsigned p = 0; p < kPrivCount; ++p) {
     for (unsigned i = 0; i < kTlbSize; ++i) {
       const TlbMeta& m = meta_[p][i];
@@ -59,6 +63,7 @@ void Mmu::drop_phys_pages(uint64_t first, uint64_t last) {
 }
 
 void Mmu::flush_tlb() {
+  journal_bulk();
   ++tlb_generation_;
   for (unsigned p = 0; p < kPrivCount; ++p) {
     std::fill(std::begin(tlb_[p]), std::end(tlb_[p]),
@@ -68,6 +73,7 @@ void Mmu::flush_tlb() {
 }
 
 void Mmu::flush_non_global() {
+  journal_bulk();
   ++tlb_generation_;
   for (unsigned p = 0; p < kPrivCount; ++p) {
     for (unsigned i = 0; i < kTlbSize; ++i) {
@@ -83,6 +89,7 @@ void Mmu::flush_non_global() {
 // page, whatever its size). Paging-structure caches are not modelled, so
 // there is nothing else to drop.
 void Mmu::invlpg(uint64_t lin) {
+  journal_bulk();
   ++tlb_generation_;
   for (unsigned p = 0; p < kPrivCount; ++p) {
     for (unsigned i = 0; i < kTlbSize; ++i) {
@@ -97,6 +104,7 @@ void Mmu::invlpg(uint64_t lin) {
 void Mmu::mark_code_page(uint64_t phys_page) {
   if (phys_page >= code_pages_.size() || code_pages_[phys_page]) return;
   code_pages_[phys_page] = 1;
+  journal_bulk();
   // Drop the write fast path of every entry that maps this page, under any
   // linear address and in both privilege arrays: code tracking is physical.
   for (unsigned p = 0; p < kPrivCount; ++p) {

@@ -3,6 +3,8 @@
 // the CS limit, up to the end of the linear page, the 8086's 64 KiB wrap.
 #include "jit/frontend/discover.h"
 
+#include <algorithm>
+
 #include "cpu/interp/handlers.h"
 #include "cpu/interp/interpreter.h"
 #include "mmu/tlb.h"
@@ -30,12 +32,12 @@ uint64_t ip_mask(const cpu::Cpu& cpu) {
   return cpu.s.seg[cpu::kCs].attr & cpu::kAttrDb ? 0xffffffff : 0xffff;
 }
 
-Discovered discover(cpu::Cpu& cpu, uint64_t phys) {
+Discovered discover(cpu::Cpu& cpu, uint64_t phys, unsigned max_insns) {
   Discovered d;
   const cpu::DecodeContext ctx = decode_context(cpu);
   const uint64_t mask = ip_mask(cpu);
   uint64_t ip = cpu.s.rip;
-  while (d.insns.size() < kMaxBlockInsns) {
+  while (d.insns.size() < std::min(max_insns, kMaxBlockInsns)) {
     uint8_t buf[cpu::kFetchMax];
     bool wrapped;
     const size_t n = cpu::fetch_code(cpu, ip, buf, wrapped, true);

@@ -25,6 +25,7 @@ cpu::DecodeContext decode_context(const cpu::Cpu& cpu);
 uint64_t ip_mask(const cpu::Cpu& cpu);
 /// Decodes the block at CS:rIP (its first byte at `phys`); empty when the
 /// first instruction must run uncached. May throw cpu::GuestFault (fetch).
-Discovered discover(cpu::Cpu& cpu, uint64_t phys);
+/// At most `max_insns` instructions (and never more than 64).
+Discovered discover(cpu::Cpu& cpu, uint64_t phys, unsigned max_insns = 64);
 
 }  // namespace kestrel::jit::frontend

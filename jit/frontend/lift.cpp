@@ -82,6 +82,15 @@ void Lifter::set_lazy(cpu::CcOp op, unsigned size, Value dst, Value src, Value s
   flags = {true, op, size, dst, src};
 }
 
+void Lifter::set_eager(Value f) {
+  constexpr uint64_t kOff = offsetof(cpu::CpuState, rflags);
+  const Value kept = b.emit(Op::kAnd, b.emit(Op::kLdField, ir::kNone, ir::kNone, kOff),
+                            b.konst(~uint64_t{cpu::kArithFlags}));
+  b.emit(Op::kStField, b.emit(Op::kOr, kept, f), ir::kNone, kOff);
+  b.emit(Op::kStField32, b.konst(0), ir::kNone, offsetof(cpu::CpuState, cc_op));
+  flags = {true, cpu::CcOp::kEflags, 8, f, ir::kNone};
+}
+
 void Lifter::sync_icount(uint32_t extra) {
   if (uncounted + extra) b.emit(Op::kAddIcount, ir::kNone, ir::kNone, uncounted + extra);
   uncounted = 0;
@@ -135,6 +144,8 @@ void lift_block(ir::Block& b, const Facts& facts, uint64_t rip,
   Lifter l{b, facts, 0, 0, 0, {}};
   b.guest_rip = rip;
   b.guest_insns = uint32_t(insns.size());
+  b.long64 = facts.long64;
+  b.inline_mem = !facts.seg_wrap;
   uint64_t ip = rip;
   bool ended = false;
   for (const cpu::DecodedInsn& insn : insns) {
@@ -155,7 +166,8 @@ void lift_block(ir::Block& b, const Facts& facts, uint64_t rip,
       l.flags.known = false;
     }
     ip = l.next;
-    if (!b.insts.empty() && (b.insts.back().op == Op::kExit || b.insts.back().op == Op::kExitRip)) {
+    if (!b.insts.empty() && (b.insts.back().op == Op::kExit || b.insts.back().op == Op::kExitRip ||
+                              b.insts.back().op == Op::kExitIndirect)) {
       ended = true;
       break;
     }
@@ -168,7 +180,9 @@ void lift_block(ir::Block& b, const Facts& facts, uint64_t rip,
   const uint16_t attrs = last.form == cpu::isa::Form::kInvalid ? uint16_t{cpu::isa::a_stop} : last.row().attrs;
   const bool called = b.insts.back().op == Op::kCallInsn;
   if (called && (attrs & (cpu::isa::a_stop | cpu::isa::a_serial))) {
-    b.emit(Op::kExitRip);
+    // The jump cache's key holds the mode, so the next block may be found
+    // without the dispatcher (Op::kExitIndirect).
+    b.emit(Op::kExitIndirect);
   } else {
     b.emit(Op::kExit, ir::kNone, ir::kNone, ip);
   }

@@ -22,6 +22,8 @@ struct Facts {
   bool seg_wrap = false;  ///< the 8086's 64 KiB IP wrap, no limit checks
   bool ss_big = false;    ///< SS.B: a 32-bit stack pointer outside 64-bit mode
   bool push_sp_new = false;  ///< the 8086 pushes SP after decrementing it
+  bool unmasked_shift = false;  ///< the 8086 uses all 8 bits of a shift count
+  bool mul_8086_flags = false;  ///< the 8086's S, Z, P, A after a multiply
 };
 
 /// The state of one block's lowering.
@@ -43,6 +45,14 @@ struct Lifter {
   ir::Value read_reg(unsigned size, unsigned n, bool rex);
   void write_reg(unsigned size, unsigned n, bool rex, ir::Value v);
   void set_lazy(cpu::CcOp op, unsigned size, ir::Value dst, ir::Value src, ir::Value src2);
+  /// Writes the six arithmetic flags eagerly (`f` holds kArithFlags bits of
+  /// rflags) with cc_op = kEflags, as cpu::write_arith_flags does.
+  void set_eager(ir::Value f);
+  /// Condition `cc` (the low nibble of Jcc/SETcc/CMOVcc) as 0/1: computed
+  /// inline from the record the block wrote, else through cpu::test_cc.
+  ir::Value cond(unsigned cc);
+  /// CF as 0/1, inline like cond() when the record is known, else cpu::carry_flag.
+  ir::Value carry();
   ir::Value zext(ir::Value v, unsigned size);
   ir::Value sext(ir::Value v, unsigned size);
   /// Adds the native instructions so far to icount (before a call or exit).

@@ -76,7 +76,7 @@ bool inc_dec(Lifter& l, const cpu::DecodedInsn& i, bool zv, unsigned size, bool 
   const bool mem = !zv && i.is_mem();
   if (mem) l.begin_mem();
   const Value addr = mem ? l.ea(i) : ir::kNone;
-  const Value cf = b.emit(Op::kCarryFlag);
+  const Value cf = l.carry();
   const Value a = zv ? l.read_reg(size, i.reg, i.rex != 0) : l.read_e(size, i, addr);
   const Value r = l.zext(b.emit(inc ? Op::kAdd : Op::kSub, a, b.konst(1)), size);
   if (zv) l.write_reg(size, i.reg, i.rex != 0, r);

@@ -72,6 +72,62 @@ Value sign_of(Lifter& l, Value v, unsigned size) {
   return l.b.emit(Op::kZext, l.b.emit(Op::kShr, v, ir::kNone, 8 * size - 1), ir::kNone, 1);
 }
 
+/// CF, ZF, SF, OF (0/1) of the ADD, INC and DEC records (cpu/flags.h) and
+/// of eagerly written flags (dst holds the arithmetic bits).
+struct FlagBits {
+  Lifter& l;
+  Value bit(Value v, unsigned n) {
+    return l.b.emit(Op::kAnd, n ? l.b.emit(Op::kShr, v, ir::kNone, n) : v, l.b.konst(1));
+  }
+  Value eq(Value x, uint64_t c) { return l.b.emit(Op::kCmp, x, l.b.konst(c), unsigned(Cond::kEq)); }
+  Value cf() {
+    const auto& f = l.flags;
+    switch (f.op) {
+      case CcOp::kAdd: return l.b.emit(Op::kCmp, f.dst, f.src, unsigned(Cond::kUlt));
+      case CcOp::kInc: case CcOp::kDec: return f.src;
+      default: return bit(f.dst, 0);
+    }
+  }
+  Value zf() { return l.flags.op == CcOp::kEflags ? bit(l.flags.dst, 6) : eq(l.flags.dst, 0); }
+  Value sf() {
+    return l.flags.op == CcOp::kEflags ? bit(l.flags.dst, 7) : sign_of(l, l.flags.dst, l.flags.size);
+  }
+  Value of() {
+    const auto& f = l.flags;
+    const uint64_t sign = uint64_t{1} << (8 * f.size - 1);
+    switch (f.op) {
+      case CcOp::kAdd: {
+        // Overflow when both operands have the sign the result lacks.
+        const Value a = l.b.emit(Op::kSub, f.dst, f.src);
+        const Value x = l.b.emit(Op::kAnd, l.b.emit(Op::kXor, a, f.dst), l.b.emit(Op::kXor, f.src, f.dst));
+        return sign_of(l, x, f.size);
+      }
+      case CcOp::kInc: return eq(f.dst, sign);
+      case CcOp::kDec: return eq(f.dst, sign - 1);
+      default: return bit(f.dst, 11);
+    }
+  }
+};
+
+/// Condition base `base` (even cc) for the records FlagBits decodes.
+Value generic_cc(Lifter& l, unsigned base) {
+  const CcOp op = l.flags.op;
+  if (op != CcOp::kAdd && op != CcOp::kInc && op != CcOp::kDec && op != CcOp::kEflags) return ir::kNone;
+  ir::Block& b = l.b;
+  FlagBits f{l};
+  switch (base) {
+    case 0x0: return f.of();
+    case 0x2: return f.cf();
+    case 0x4: return f.zf();
+    case 0x6: return b.emit(Op::kOr, f.cf(), f.zf());
+    case 0x8: return f.sf();
+    case 0xa: return op == CcOp::kEflags ? f.bit(l.flags.dst, 2) : ir::kNone;
+    case 0xc: return b.emit(Op::kXor, f.sf(), f.of());
+    case 0xe: return b.emit(Op::kOr, f.zf(), b.emit(Op::kXor, f.sf(), f.of()));
+    default: return ir::kNone;
+  }
+}
+
 /// Condition `cc` from the flags record the block wrote, or kNone when it
 /// needs the general decoder (cpu::test_cc).
 Value inline_cc(Lifter& l, unsigned cc) {
@@ -103,7 +159,8 @@ Value inline_cc(Lifter& l, unsigned cc) {
       default: return ir::kNone;
     }
   } else {
-    return ir::kNone;
+    r = generic_cc(l, base);
+    if (r == ir::kNone) return ir::kNone;
   }
   return cc & 1 ? b.emit(Op::kXor, r, b.konst(1)) : r;
 }
@@ -111,8 +168,7 @@ Value inline_cc(Lifter& l, unsigned cc) {
 bool jcc(Lifter& l, const cpu::DecodedInsn& i, unsigned cc) {
   const uint64_t target = (l.next + i.imm) & (i.osize == 8 ? ~uint64_t{0} : (uint64_t{1} << (8 * i.osize)) - 1);
   if (!l.target_ok(target)) return false;
-  Value c = inline_cc(l, cc);
-  if (c == ir::kNone) c = l.b.emit(Op::kTestCc, ir::kNone, ir::kNone, cc);
+  const Value c = l.cond(cc);
   l.sync_icount(1);
   l.b.emit(Op::kExitIf, c, ir::kNone, target);
   l.b.emit(Op::kExit, ir::kNone, ir::kNone, l.next);
@@ -216,3 +272,17 @@ KESTREL_JCC(JL) KESTREL_JCC(JGE) KESTREL_JCC(JLE) KESTREL_JCC(JG)
 #undef KESTREL_JCC
 
 }  // namespace kestrel::jit::frontend::lift
+
+namespace kestrel::jit::frontend {
+
+ir::Value Lifter::cond(unsigned cc) {
+  const ir::Value c = lift::inline_cc(*this, cc);
+  return c != ir::kNone ? c : b.emit(ir::Op::kTestCc, ir::kNone, ir::kNone, cc);
+}
+
+ir::Value Lifter::carry() {
+  const ir::Value c = lift::inline_cc(*this, 0x2);
+  return c != ir::kNone ? c : b.emit(ir::Op::kCarryFlag);
+}
+
+}  // namespace kestrel::jit::frontend

@@ -55,6 +55,11 @@ struct Block {
   std::vector<Inst> insts;
   uint64_t guest_rip = 0;   ///< rIP of the first instruction
   uint32_t guest_insns = 0; ///< instructions the block retires when it runs through
+  /// How Load/Store may be inlined (the block key fixes both): 64-bit mode
+  /// segmentation, and whether the TLB probe is inlined at all (not with
+  /// the 8086's offset wrap, which only the slow path handles).
+  bool long64 = false;
+  bool inline_mem = true;
 
   Value emit(Op op, Value a = kNone, Value b = kNone, uint64_t imm = 0, uint64_t imm2 = 0) {
     insts.push_back(Inst{op, a, b, kNone, imm, imm2});

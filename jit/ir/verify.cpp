@@ -30,7 +30,9 @@ std::string verify(const Block& b) {
   }
   for (size_t i = b.insts.size(); i-- > 0;) {
     if (b.insts[i].dead) continue;
-    if (b.insts[i].op != Op::kExit && b.insts[i].op != Op::kExitRip) return problem(i, "block does not end with an exit");
+    if (b.insts[i].op != Op::kExit && b.insts[i].op != Op::kExitRip &&
+        b.insts[i].op != Op::kExitIndirect)
+      return problem(i, "block does not end with an exit");
     return {};
   }
   return "empty block";

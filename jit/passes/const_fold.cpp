@@ -34,6 +34,8 @@ bool fold(const ir::Inst& in, uint64_t x, uint64_t y, uint64_t& out) {
     case Op::kXor: out = x ^ y; return true;
     case Op::kShl: out = in.imm >= 64 ? 0 : x << in.imm; return true;
     case Op::kShr: out = in.imm >= 64 ? 0 : x >> in.imm; return true;
+    case Op::kSar: out = uint64_t(int64_t(x) >> (in.imm >= 64 ? 63 : in.imm)); return true;
+    case Op::kMul: out = x * y; return true;
     case Op::kZext: out = x & mask_of(in.imm); return true;
     case Op::kSext: {
       const unsigned sh = 64 - 8 * unsigned(in.imm >= 8 ? 8 : in.imm);

@@ -25,7 +25,8 @@ int flag_field(const ir::Inst& in) {
 }
 bool observes_flags(ir::Op op) {
   const ir::Effect e = ir::info(op).effect;
-  return op == ir::Op::kTestCc || op == ir::Op::kCarryFlag || op == ir::Op::kLdField ||
+  return op == ir::Op::kTestCc || op == ir::Op::kCarryFlag || op == ir::Op::kArithFlags ||
+         op == ir::Op::kLdField ||
          e == ir::Effect::kCall || e == ir::Effect::kExit || e == ir::Effect::kMemory;
 }
 }  // namespace

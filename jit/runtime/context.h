@@ -34,6 +34,8 @@ struct ExitSlot {
 struct JitCtx {
   cpu::Cpu* cpu = nullptr;
   cpu::Interpreter* interp = nullptr;  ///< runs the instructions without a lowering
+  void* engine = nullptr;              ///< the JitEngine::Impl (the indirect-exit helper's)
+  const mmu::TlbEntry* tlb = nullptr;  ///< Mmu::tlb_base(), for the inlined probes
   uint64_t end_icount = 0;    ///< the budget: blocks may not retire past it
   ExitSlot* exit_slot = nullptr;
   void* running = nullptr;    ///< the CompiledBlock whose code runs

@@ -32,6 +32,12 @@ struct Helpers {
   bool (*carry_flag)(const cpu::CpuState*) noexcept;
   uint64_t (*load)(JitCtx*, uint64_t offset, uint32_t seg_size, uint64_t rip) noexcept;
   void (*store)(JitCtx*, uint64_t offset, uint64_t value, uint32_t seg_size, uint64_t rip) noexcept;
+  /// The entry of the block at the rIP just set (the jump cache; the
+  /// dispatcher's checks done), or nullptr to leave through the dispatcher.
+  const uint8_t* (*chain)(JitCtx*) noexcept;
+  /// near_jump's check failed inline: records #GP(0) at `rip` and returns
+  /// true unless the exact check (CR4.LA57, the model) lets `target` pass.
+  bool (*branch_fault)(JitCtx*, uint64_t target, uint64_t rip) noexcept;
 };
 
 /// Emitted code for one block, before it is copied into the cache.

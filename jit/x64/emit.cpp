@@ -8,7 +8,9 @@
 #include <cstddef>
 #include <cstring>
 
+#include "cpu/flags.h"
 #include "cpu/state.h"
+#include "mmu/tlb.h"
 #include "jit/x64/backend.h"
 
 namespace kestrel::jit::x64 {
@@ -21,6 +23,9 @@ using ir::Op;
 /// stack 16-byte aligned at calls: six pushes and the return address).
 constexpr int32_t kFrame = int32_t(kSpillSlots) * 8 + 8;
 
+/// cpu::arith_flags for generated code (it throws nothing).
+uint64_t arith_flags_of(const cpu::CpuState* s) noexcept { return cpu::arith_flags(*s); }
+
 struct Emitter {
   x86::Assembler& a;
   const ir::Block& b;
@@ -32,6 +37,12 @@ struct Emitter {
   asmjit::Label leave;  ///< kExitDispatch to the epilogue
   asmjit::Label fault;  ///< kExitFault to the epilogue
   size_t next_exit = 0;
+  /// Out-of-line slow paths of inlined memory accesses (emitted after the body).
+  struct Slow {
+    asmjit::Label at, back;
+    size_t i;
+  };
+  std::vector<Slow> slow;
 
   x86::Mem slot(int16_t s) const { return x86::qword_ptr(x86::rsp, int32_t(s) * 8); }
   x86::Mem state(uint64_t off) const { return x86::qword_ptr(x86::rbx, int32_t(off)); }
@@ -72,6 +83,101 @@ struct Emitter {
       a.mov(x86::qword_ptr(x86::rbp, int32_t(offsetof(JitCtx, exit_slot))), x86::rcx);
       a.mov(x86::eax, uint32_t(kExitChain));
       a.jmp(asmjit::Imm(epilogue));
+    }
+  }
+
+  /// rax = the host address of the access of `size` bytes at seg:rsi, or a
+  /// jump to `slow_at` for whatever Cpu::read/write would not do on their
+  /// fast path: cpu::Cpu::linear/linear64's checks (a failure faults there),
+  /// a page-crossing access, misalignment at CPL 3 (#AC), a TLB miss or an entry without the
+  /// fast path (MMIO, ROM, code pages, watches). rsi and rdx are kept.
+  void probe(uint8_t seg, unsigned size, bool write, asmjit::Label slow_at) {
+    static_assert(sizeof(mmu::TlbEntry) == 32);
+    if (b.long64) {
+      if (seg == cpu::kFs || seg == cpu::kGs) {
+        a.mov(x86::rax, state(seg_field(seg, offsetof(cpu::SegmentCache, base))));
+        a.add(x86::rax, x86::rsi);
+      } else {
+        a.mov(x86::rax, x86::rsi);
+      }
+      // Canonical for 48 bits (LA57's wider range goes to the slow path).
+      // The last byte is then canonical too: the access stays in its page
+      // (checked below; the boundaries of the canonical ranges are page aligned).
+      a.mov(x86::rcx, x86::rax);
+      a.shl(x86::rcx, 16);
+      a.sar(x86::rcx, 16);
+      a.cmp(x86::rcx, x86::rax);
+      a.jne(slow_at);
+    } else {
+      a.mov(x86::ecx, x86::dword_ptr(x86::rbx, seg_field(seg, offsetof(cpu::SegmentCache, lo))));
+      a.cmp(x86::rsi, x86::rcx);
+      a.jb(slow_at);
+      a.lea(x86::rax, x86::ptr(x86::rsi, int32_t(size - 1)));
+      a.mov(x86::ecx, x86::dword_ptr(x86::rbx, seg_field(seg, offsetof(cpu::SegmentCache, limit))));
+      a.cmp(x86::rax, x86::rcx);
+      a.ja(slow_at);
+      a.test(x86::byte_ptr(x86::rbx, seg_field(seg, offsetof(cpu::SegmentCache, rights))),
+             write ? cpu::kSegWritable : cpu::kSegReadable);
+      a.jz(slow_at);
+      a.mov(x86::rax, state(seg_field(seg, offsetof(cpu::SegmentCache, base))));
+      a.add(x86::rax, x86::rsi);
+      a.mov(x86::eax, x86::eax);  // linear addresses are 32 bits wide here
+    }
+    if (size > 1) {
+      // Misaligned: CPL 3 may owe #AC (Cpu::check_alignment), so it takes
+      // the slow path; otherwise only a page-crossing access does.
+      asmjit::Label aligned = a.newLabel();
+      a.test(x86::al, size - 1);
+      a.jz(aligned);
+      a.cmp(x86::byte_ptr(x86::rbx, int32_t(offsetof(cpu::CpuState, cpl))), 3);
+      a.je(slow_at);
+      a.mov(x86::ecx, x86::eax);
+      a.and_(x86::ecx, int32_t(mmu::kPageSize - 1));
+      a.cmp(x86::ecx, int32_t(mmu::kPageSize - size));
+      a.ja(slow_at);
+      a.bind(aligned);
+    }
+    // The entry: tlb[cpl == 3][(lin >> 12) & (kTlbSize - 1)] (Cpu::priv()).
+    a.mov(x86::ecx, x86::eax);
+    a.shr(x86::ecx, mmu::kPageBits - 5);
+    a.and_(x86::ecx, (mmu::kTlbSize - 1) << 5);
+    a.cmp(x86::byte_ptr(x86::rbx, int32_t(offsetof(cpu::CpuState, cpl))), 3);
+    a.sete(x86::r8b);
+    a.movzx(x86::r8d, x86::r8b);
+    a.shl(x86::r8d, mmu::kTlbBits + 5);
+    a.add(x86::ecx, x86::r8d);
+    a.add(x86::rcx, x86::qword_ptr(x86::rbp, int32_t(offsetof(JitCtx, tlb))));
+    a.mov(x86::r8, x86::rax);
+    a.and_(x86::r8, int32_t(mmu::kPageMask));
+    a.cmp(x86::r8, x86::qword_ptr(x86::rcx, write ? int32_t(offsetof(mmu::TlbEntry, write_tag))
+                                                  : int32_t(offsetof(mmu::TlbEntry, read_tag))));
+    a.jne(slow_at);
+    a.add(x86::rax, x86::qword_ptr(x86::rcx, int32_t(offsetof(mmu::TlbEntry, addend))));
+  }
+  static int32_t seg_field(uint8_t seg, size_t field) {
+    return int32_t(offsetof(cpu::CpuState, seg) + seg * sizeof(cpu::SegmentCache) + field);
+  }
+  /// The helper call of a Load (offset in rsi; result in rax) or a Store
+  /// (offset in rsi, value in rdx): Cpu::read/write with every check.
+  void slow_access(size_t, const ir::Inst& in) {
+    a.mov(x86::rdi, x86::rbp);
+    if (in.op == Op::kLoad) {
+      a.mov(x86::edx, uint32_t(in.imm));
+      a.mov(x86::rcx, in.imm2);
+      call(reinterpret_cast<const void*>(h.load));
+    } else {
+      a.mov(x86::ecx, uint32_t(in.imm));
+      a.mov(x86::r8, in.imm2);
+      call(reinterpret_cast<const void*>(h.store));
+    }
+    a.cmp(x86::byte_ptr(x86::rbp, int32_t(offsetof(JitCtx, faulted))), 0);
+    a.jne(fault);
+  }
+  void emit_slow_paths() {
+    for (const Slow& sp : slow) {
+      a.bind(sp.at);
+      slow_access(sp.i, b.insts[sp.i]);
+      a.jmp(sp.back);
     }
   }
 
@@ -161,6 +267,72 @@ template <> void Emitter::emit<Op::kCmp>(size_t i, const ir::Inst& in) {
   a.movzx(x86::eax, x86::al);
   store(i, x86::rax);
 }
+template <> void Emitter::emit<Op::kSar>(size_t i, const ir::Inst& in) {
+  load(x86::rax, in.a);
+  a.sar(x86::rax, unsigned(in.imm >= 64 ? 63 : in.imm));
+  store(i, x86::rax);
+}
+template <> void Emitter::emit<Op::kMul>(size_t i, const ir::Inst& in) {
+  load(x86::rax, in.a);
+  load(x86::rcx, in.b);
+  a.imul(x86::rax, x86::rcx);
+  store(i, x86::rax);
+}
+template <> void Emitter::emit<Op::kMulOf>(size_t i, const ir::Inst& in) {
+  load(x86::rax, in.a);
+  load(x86::rcx, in.b);
+  switch (in.imm) {
+    case 1:  // no 8-bit two-operand IMUL on the host: compare with the extension
+      a.movsx(x86::eax, x86::al);
+      a.movsx(x86::ecx, x86::cl);
+      a.imul(x86::eax, x86::ecx);
+      a.movsx(x86::ecx, x86::al);
+      a.cmp(x86::eax, x86::ecx);
+      a.setne(x86::al);
+      break;
+    case 2: a.imul(x86::ax, x86::cx); a.seto(x86::al); break;
+    case 4: a.imul(x86::eax, x86::ecx); a.seto(x86::al); break;
+    default: a.imul(x86::rax, x86::rcx); a.seto(x86::al); break;
+  }
+  a.movzx(x86::eax, x86::al);
+  store(i, x86::rax);
+}
+template <> void Emitter::emit<Op::kSelect>(size_t i, const ir::Inst& in) {
+  load(x86::rdx, in.a);
+  load(x86::rax, in.b);
+  load(x86::rcx, in.c);
+  a.test(x86::rdx, x86::rdx);
+  a.cmovz(x86::rax, x86::rcx);
+  store(i, x86::rax);
+}
+template <> void Emitter::emit<Op::kSzp>(size_t i, const ir::Inst& in) {
+  load(x86::rax, in.a);
+  switch (in.imm) {
+    case 1: a.test(x86::al, x86::al); break;
+    case 2: a.test(x86::ax, x86::ax); break;
+    case 4: a.test(x86::eax, x86::eax); break;
+    default: a.test(x86::rax, x86::rax); break;
+  }
+  // The host's PF/ZF/SF are the guest's: same definitions, same bit numbers.
+  a.setp(x86::cl);
+  a.setz(x86::dl);
+  a.sets(x86::al);
+  a.movzx(x86::ecx, x86::cl);
+  a.shl(x86::ecx, 2);
+  a.movzx(x86::edx, x86::dl);
+  a.shl(x86::edx, 6);
+  a.or_(x86::ecx, x86::edx);
+  a.movzx(x86::eax, x86::al);
+  a.shl(x86::eax, 7);
+  a.or_(x86::eax, x86::ecx);
+  store(i, x86::rax);
+}
+template <> void Emitter::emit<Op::kArithFlags>(size_t i, const ir::Inst&) {
+  a.mov(x86::rdi, x86::rbx);
+  call(reinterpret_cast<const void*>(&arith_flags_of));
+  a.mov(x86::eax, x86::eax);
+  store(i, x86::rax);
+}
 template <> void Emitter::emit<Op::kTestCc>(size_t i, const ir::Inst& in) {
   a.mov(x86::rdi, x86::rbx);
   a.mov(x86::esi, uint32_t(in.imm));
@@ -179,23 +351,42 @@ template <> void Emitter::emit<Op::kAddIcount>(size_t, const ir::Inst& in) {
 }
 template <> void Emitter::emit<Op::kLoad>(size_t i, const ir::Inst& in) {
   load(x86::rsi, in.a);
-  a.mov(x86::rdi, x86::rbp);
-  a.mov(x86::edx, uint32_t(in.imm));
-  a.mov(x86::rcx, in.imm2);
-  call(reinterpret_cast<const void*>(h.load));
-  a.cmp(x86::byte_ptr(x86::rbp, int32_t(offsetof(JitCtx, faulted))), 0);
-  a.jne(fault);
+  if (!b.inline_mem) {
+    slow_access(i, in);
+    store(i, x86::rax);
+    return;
+  }
+  const Slow sp{a.newLabel(), a.newLabel(), i};
+  const unsigned size = unsigned(in.imm >> 8) & 0xff;
+  probe(uint8_t(in.imm), size, false, sp.at);
+  switch (size) {
+    case 1: a.movzx(x86::eax, x86::byte_ptr(x86::rax)); break;
+    case 2: a.movzx(x86::eax, x86::word_ptr(x86::rax)); break;
+    case 4: a.mov(x86::eax, x86::dword_ptr(x86::rax)); break;
+    default: a.mov(x86::rax, x86::qword_ptr(x86::rax)); break;
+  }
+  a.bind(sp.back);
   store(i, x86::rax);
+  slow.push_back(sp);
 }
-template <> void Emitter::emit<Op::kStore>(size_t, const ir::Inst& in) {
+template <> void Emitter::emit<Op::kStore>(size_t i, const ir::Inst& in) {
   load(x86::rsi, in.a);
   load(x86::rdx, in.b);
-  a.mov(x86::rdi, x86::rbp);
-  a.mov(x86::ecx, uint32_t(in.imm));
-  a.mov(x86::r8, in.imm2);
-  call(reinterpret_cast<const void*>(h.store));
-  a.cmp(x86::byte_ptr(x86::rbp, int32_t(offsetof(JitCtx, faulted))), 0);
-  a.jne(fault);
+  if (!b.inline_mem) {
+    slow_access(i, in);
+    return;
+  }
+  const Slow sp{a.newLabel(), a.newLabel(), i};
+  const unsigned size = unsigned(in.imm >> 8) & 0xff;
+  probe(uint8_t(in.imm), size, true, sp.at);
+  switch (size) {
+    case 1: a.mov(x86::byte_ptr(x86::rax), x86::dl); break;
+    case 2: a.mov(x86::word_ptr(x86::rax), x86::dx); break;
+    case 4: a.mov(x86::dword_ptr(x86::rax), x86::edx); break;
+    default: a.mov(x86::qword_ptr(x86::rax), x86::rdx); break;
+  }
+  a.bind(sp.back);
+  slow.push_back(sp);
 }
 template <> void Emitter::emit<Op::kCheckStop>(size_t, const ir::Inst& in) {
   asmjit::Label go_on = a.newLabel();
@@ -206,12 +397,24 @@ template <> void Emitter::emit<Op::kCheckStop>(size_t, const ir::Inst& in) {
   a.jmp(leave);
   a.bind(go_on);
 }
+/// rIP is set: on to the next block's chained entry when Helpers::chain
+/// finds it in the jump cache, else out through the dispatcher.
+void chain_or_leave(Emitter& e) {
+  e.a.mov(x86::rdi, x86::rbp);
+  e.call(reinterpret_cast<const void*>(e.h.chain));
+  e.a.test(x86::rax, x86::rax);
+  e.a.jz(e.leave);
+  e.a.jmp(x86::rax);
+}
 template <> void Emitter::emit<Op::kCallInsn>(size_t, const ir::Inst& in) {
   a.mov(x86::rdi, x86::rbp);
   a.mov(x86::rsi, in.imm);
   call(reinterpret_cast<const void*>(h.call_insn));
   a.test(x86::eax, x86::eax);
-  a.jnz(leave);
+  asmjit::Label go_on = a.newLabel();
+  a.jz(go_on);
+  chain_or_leave(*this);  // the handler left the block (a branch, an event)
+  a.bind(go_on);
 }
 template <> void Emitter::emit<Op::kExit>(size_t, const ir::Inst& in) { direct_exit(in.imm); }
 template <> void Emitter::emit<Op::kExitIf>(size_t, const ir::Inst& in) {
@@ -223,6 +426,31 @@ template <> void Emitter::emit<Op::kExitIf>(size_t, const ir::Inst& in) {
   a.bind(skip);
 }
 template <> void Emitter::emit<Op::kExitRip>(size_t, const ir::Inst&) { a.jmp(leave); }
+template <> void Emitter::emit<Op::kExitIndirect>(size_t, const ir::Inst&) { chain_or_leave(*this); }
+/// cpu::exec::near_jump's check inline (48-bit canonical form, or the
+/// keyed CS limit); a failure asks Helpers::branch_fault, which decides
+/// exactly and records the #GP(0).
+template <> void Emitter::emit<Op::kCheckBranch>(size_t, const ir::Inst& in) {
+  asmjit::Label ok = a.newLabel();
+  load(x86::rsi, in.a);
+  if (in.imm == ~uint64_t{0}) {
+    a.mov(x86::rax, x86::rsi);
+    a.shl(x86::rax, 16);
+    a.sar(x86::rax, 16);
+    a.cmp(x86::rax, x86::rsi);
+    a.je(ok);
+  } else {
+    a.mov(x86::eax, uint32_t(in.imm));
+    a.cmp(x86::rsi, x86::rax);
+    a.jbe(ok);
+  }
+  a.mov(x86::rdi, x86::rbp);
+  a.mov(x86::rdx, in.imm2);
+  call(reinterpret_cast<const void*>(h.branch_fault));
+  a.test(x86::al, x86::al);
+  a.jnz(fault);
+  a.bind(ok);
+}
 
 using EmitFn = void (Emitter::*)(size_t, const ir::Inst&);
 constexpr EmitFn kEmit[] = {
@@ -240,15 +468,23 @@ bool emit_block(const ir::Block& b, uint64_t base, uint64_t epilogue, const Help
   asmjit::CodeHolder code;
   code.init(asmjit::Environment::host(), base);
   x86::Assembler a(&code);
-  Emitter e{a, b, loc, h, epilogue, slots, out, a.newLabel(), a.newLabel()};
+  Emitter e{a, b, loc, h, epilogue, slots, out, a.newLabel(), a.newLabel(), 0, {}};
   asmjit::Label check = a.newLabel();
-  // Chained entry: leave for the dispatcher when a pending bit is set or
+  // Chained entry: leave for the dispatcher when an event can be taken
+  // (cpu::event_deliverable: a request IF holds back does not count) or
   // the block would run past the budget (JitCtx::end_icount).
   out.check_entry = uint32_t(a.offset());
   a.mov(x86::rax, reinterpret_cast<uint64_t>(owner));
   a.mov(x86::qword_ptr(x86::rbp, int32_t(offsetof(JitCtx, running))), x86::rax);
-  a.cmp(x86::dword_ptr(x86::rbx, int32_t(offsetof(cpu::CpuState, pending))), 0);
-  a.jne(check);
+  asmjit::Label quiet = a.newLabel();
+  a.mov(x86::eax, x86::dword_ptr(x86::rbx, int32_t(offsetof(cpu::CpuState, pending))));
+  a.test(x86::eax, x86::eax);
+  a.jz(quiet);
+  a.test(x86::eax, ~uint32_t{cpu::kPendingIrq});
+  a.jnz(check);
+  a.test(x86::dword_ptr(x86::rbx, int32_t(offsetof(cpu::CpuState, rflags))), uint32_t{cpu::kIf});
+  a.jnz(check);
+  a.bind(quiet);
   a.mov(x86::rax, e.state(offsetof(cpu::CpuState, icount)));
   a.add(x86::rax, b.guest_insns);
   a.cmp(x86::rax, x86::qword_ptr(x86::rbp, int32_t(offsetof(JitCtx, end_icount))));
@@ -268,6 +504,7 @@ bool emit_block(const ir::Block& b, uint64_t base, uint64_t epilogue, const Help
   a.bind(e.fault);
   a.mov(x86::eax, uint32_t(kExitFault));
   a.jmp(asmjit::Imm(epilogue));
+  e.emit_slow_paths();
   if (out.exits.size() != slots.size()) return false;
   e.emit_stubs();
   if (code.flatten() || code.resolveUnresolvedLinks() || code.relocateToBase(base)) return false;

@@ -103,11 +103,16 @@ std::string flag_names(uint32_t bits) {
   return s;
 }
 
-TestBench::TestBench(const SuiteSpec& spec)
+TestBench::TestBench(const SuiteSpec& spec, BenchEngine engine)
     : spec_(spec),
       mem_(spec.ram_bytes, spec.addr_bits),
       cpu_(model_for(spec), mem_, io_),
-      interp_(cpu_) {}
+      interp_(cpu_) {
+  if (engine == BenchEngine::kJit) {
+    jit_ = make_bench_jit(cpu_);
+    if (!jit_) throw std::runtime_error("the JIT has no backend for this host");
+  }
+}
 
 Verdict TestBench::run(const MooTest& t, uint16_t flags_mask) {
   load(t);
@@ -130,6 +135,7 @@ void TestBench::load(const MooTest& t) {
   for (const MooRamByte& b : t.fina.ram) touched_.push_back(b.addr);
 
   interp_.flush();
+  if (jit_) jit_->flush();
   cpu_.reset();
   cpu::CpuState& s = cpu_.s;
   const auto& v = t.init.regs.value;
@@ -150,11 +156,13 @@ void TestBench::load(const MooTest& t) {
 std::string TestBench::execute() {
   try {
     if (!spec_.run_to_halt) {
-      // A REP string instruction runs to completion inside one step.
-      if (interp_.step() == cpu::StopReason::kShutdown) return "shutdown (triple fault)";
+      // A REP string instruction runs to completion inside one step; the
+      // JIT's run(1) runs the instruction as a one-instruction block.
+      const cpu::StopReason r = jit_ ? jit_->run(1) : interp_.step();
+      if (r == cpu::StopReason::kShutdown) return "shutdown (triple fault)";
       return {};
     }
-    const cpu::StopReason r = interp_.run(kRunBudget);
+    const cpu::StopReason r = jit_ ? jit_->run(kRunBudget) : interp_.run(kRunBudget);
     if (r == cpu::StopReason::kHalted) return {};
     if (r == cpu::StopReason::kShutdown) return "shutdown (triple fault)";
     return "no HLT within " + std::to_string(kRunBudget) + " instructions";

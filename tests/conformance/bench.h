@@ -5,12 +5,14 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "cpu/cpu.h"
+#include "cpu/engine.h"
 #include "cpu/interp/interpreter.h"
 #include "mmu/mmu.h"
 #include "tests/conformance/moo.h"
@@ -34,6 +36,20 @@ struct SuiteSpec {
 /// The two suites of ../shared/conformance.
 std::span<const SuiteSpec> suite_specs();
 
+/// The engine a bench runs its tests on.
+enum class BenchEngine {
+  kInterp,  ///< Interpreter::step() / run(), the reference
+  kJit,     ///< the JIT with one instruction per block (-accel jit's code path)
+};
+
+/// The JIT for `cpu` with single-instruction blocks, or nullptr where the
+/// host has no JIT backend (bench_jit.cpp, bench_jit_none.cpp).
+std::unique_ptr<cpu::ExecEngine> make_bench_jit(cpu::Cpu& cpu);
+/// Whether this host has the JIT (x86-64).
+bool bench_jit_supported();
+/// Instructions the JIT ran as translated blocks so far.
+uint64_t bench_jit_blocks(const cpu::ExecEngine& jit);
+
 struct Verdict {
   bool passed = false;
   std::string diff;  ///< "" or the mismatches, "; "-separated
@@ -41,12 +57,15 @@ struct Verdict {
 
 class TestBench {
  public:
-  explicit TestBench(const SuiteSpec& spec);
+  /// Throws std::runtime_error when `engine` cannot run on this host.
+  explicit TestBench(const SuiteSpec& spec, BenchEngine engine = BenchEngine::kInterp);
   TestBench(const TestBench&) = delete;
   TestBench& operator=(const TestBench&) = delete;
 
   /// Runs `t` from a clean state; `flags_mask` hides undefined flags.
   Verdict run(const MooTest& t, uint16_t flags_mask);
+  /// Instructions run as JIT blocks (0 on the interpreter).
+  uint64_t jit_blocks() const { return jit_ ? bench_jit_blocks(*jit_) : 0; }
 
  private:
   void load(const MooTest& t);
@@ -58,6 +77,7 @@ class TestBench {
   cpu::OpenBus io_;
   cpu::Cpu cpu_;
   cpu::Interpreter interp_;
+  std::unique_ptr<cpu::ExecEngine> jit_;  ///< BenchEngine::kJit only
   std::vector<uint32_t> touched_;  ///< RAM bytes to zero before the next test
 };
 

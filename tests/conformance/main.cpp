@@ -29,13 +29,15 @@ constexpr const char* kUsage =
     "  --ratchet FILE          fail when a pass count drops below FILE's\n"
     "  --update-ratchet        raise FILE's counts to this run's (with --ratchet)\n"
     "  --jobs N                worker threads (default 2)\n"
-    "  --verbose               print every failing test, not only the first per file\n";
+    "  --verbose               print every failing test, not only the first per file\n"
+    "  --accel interp|jit      engine (default interp; jit: one instruction per block)\n";
 
 struct Args {
   std::string suite = "all";
   kc::RunOptions run;
   std::string ratchet;
   bool update_ratchet = false;
+  std::string accel = "interp";
 };
 
 int usage_error(const std::string& what) {
@@ -62,7 +64,7 @@ int parse_args(int argc, char** argv, Args& a) {
     } else if (arg == "--update-ratchet") {
       a.update_ratchet = true;
     } else if (arg == "--suite" || arg == "--file" || arg == "--data" || arg == "--ratchet" ||
-               arg == "--jobs") {
+               arg == "--jobs" || arg == "--accel") {
       const char* v = value();
       if (!v) return usage_error(std::string(arg) + " needs a value");
       if (arg == "--suite") a.suite = v;
@@ -70,6 +72,7 @@ int parse_args(int argc, char** argv, Args& a) {
       if (arg == "--data") a.run.data_dir = v;
       if (arg == "--ratchet") a.ratchet = v;
       if (arg == "--jobs") a.run.jobs = unsigned(std::strtoul(v, nullptr, 10));
+      if (arg == "--accel") a.accel = v;
     } else {
       return usage_error("unknown option " + std::string(arg));
     }
@@ -78,6 +81,11 @@ int parse_args(int argc, char** argv, Args& a) {
     return usage_error("--suite must be 8086, 80286 or all");
   }
   if (a.run.jobs == 0) return usage_error("--jobs must be at least 1");
+  if (a.accel != "interp" && a.accel != "jit") return usage_error("--accel must be interp or jit");
+  if (a.accel == "jit" && !kc::bench_jit_supported()) {
+    return usage_error("--accel jit: the JIT has no backend for this host");
+  }
+  a.run.engine = a.accel == "jit" ? kc::BenchEngine::kJit : kc::BenchEngine::kInterp;
   if (a.update_ratchet && a.ratchet.empty()) return usage_error("--update-ratchet needs --ratchet");
   if (a.update_ratchet && !a.run.only_file.empty()) {
     return usage_error("--update-ratchet needs whole suites, not --file");

@@ -59,6 +59,9 @@ void print_report(const SuiteReport& r, std::ostream& out) {
   std::snprintf(timing, sizeof timing, "%s: ran %zu files in %.1f s on %u threads\n",
                 r.name.c_str(), r.files.size(), r.seconds, r.jobs);
   out << timing;
+  if (r.engine == BenchEngine::kJit) {
+    out << r.name << ": on the JIT, " << r.jit_blocks << " translated blocks run\n";
+  }
   out << r.name << ": " << r.passed << " passed, " << r.failed << " failed, " << r.skipped
       << " skipped\n";
 }

@@ -46,7 +46,7 @@ void record_failure(FileReport& f, const MooTest& t, const OpcodeInfo& info,
 }
 
 void run_tests(const SuiteContext& ctx, MooReader& reader, FileReport& f) {
-  TestBench bench(ctx.spec);
+  TestBench bench(ctx.spec, ctx.opt.engine);
   MooTest t;
   while (reader.next(t)) {
     const OpcodeInfo info = ctx.metadata.lookup(f.stem, t.bytes);
@@ -65,6 +65,7 @@ void run_tests(const SuiteContext& ctx, MooReader& reader, FileReport& f) {
       record_failure(f, t, info, v.diff, ctx.opt.verbose);
     }
   }
+  f.jit_blocks = bench.jit_blocks();
 }
 
 /// "" for an intact file, else "test N: what" (N = the first test not read).
@@ -150,6 +151,7 @@ SuiteReport run_suite(const SuiteSpec& spec, const RunOptions& opt) {
   SuiteReport r;
   r.name = spec.name;
   r.jobs = std::max(1u, opt.jobs);
+  r.engine = opt.engine;
   std::vector<std::string> stems = suite_files(spec, opt.data_dir);
   if (stems.empty()) {
     r.error = "no vector files in " + (opt.data_dir / spec.vector_dir).string();
@@ -181,6 +183,7 @@ SuiteReport run_suite(const SuiteSpec& spec, const RunOptions& opt) {
     r.passed += f.passed;
     r.failed += f.failed;
     r.skipped += f.skipped;
+    r.jit_blocks += f.jit_blocks;
     for (const auto& [category, n] : f.skips) r.skips[category] += n;
     for (const auto& [status, n] : f.by_status) {
       r.by_status[status].passed += n.passed;

@@ -22,6 +22,7 @@ struct RunOptions {
   std::string only_file;  ///< "" or one vector file's stem ("F6.6")
   unsigned jobs = 2;
   bool verbose = false;   ///< keep every failing test's diff, not only the first
+  BenchEngine engine = BenchEngine::kInterp;
 };
 
 /// Skip categories: only what the upstream data marks untestable.
@@ -47,6 +48,7 @@ struct FileReport {
   std::string first_diff;
   std::string read_error;   ///< "" or "test N: what" for a damaged file
   std::string verbose_log;  ///< with RunOptions::verbose: one line per failing test
+  uint64_t jit_blocks = 0;  ///< BenchEngine::kJit: blocks the JIT ran
 };
 
 struct SuiteReport {
@@ -60,6 +62,8 @@ struct SuiteReport {
   std::vector<FileReport> files;
   double seconds = 0;
   unsigned jobs = 0;
+  BenchEngine engine = BenchEngine::kInterp;
+  uint64_t jit_blocks = 0;
 };
 
 /// The vector files of a suite (stems, sorted); empty when its folder is absent.

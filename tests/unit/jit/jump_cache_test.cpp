@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: MIT
+// The jump cache (jit/runtime/jump_cache.h) and the indirect exits that use
+// it: hits and misses by key and TLB generation, a block dropped by a code
+// write, a remapping (the A20 gate), and RET / JMP / CALL through a
+// register or memory equal to the interpreter, precise #GP included.
+#include <doctest/doctest.h>
+
+#include <cstring>
+#include <vector>
+
+#include "cpu/cpu.h"
+#include "cpu/flags.h"
+#include "cpu/interp/interpreter.h"
+#include "jit/engine.h"
+#include "jit/runtime/jump_cache.h"
+
+namespace kestrel::jit {
+namespace {
+
+using cpu::StopReason;
+
+TEST_CASE("the jump cache hits only on the whole key and the generation it was filled under") {
+  JumpCache jc;
+  int block = 0, other = 0;
+  const JumpCache::Key k{0x1234, 0x10000, 0xffff, 0x11};
+  CHECK(jc.find(k, 7) == nullptr);
+  jc.insert(k, 7, &block);
+  CHECK(jc.find(k, 7) == &block);
+  CHECK(jc.find(k, 8) == nullptr);  // a TLB flush, INVLPG or map change since
+  JumpCache::Key user = k;
+  user.mode |= 0x100;
+  CHECK(jc.find(user, 7) == nullptr);  // another privilege
+  JumpCache::Key limit = k;
+  limit.cs_limit = 0xfff;
+  CHECK(jc.find(limit, 7) == nullptr);
+  JumpCache::Key moved = k;  // the same linear PC through another CS base
+  moved.rip += 0x10;
+  moved.cs_base -= 0x10;
+  CHECK(jc.find(moved, 7) == nullptr);
+  jc.remove(k, &other);  // not the block it holds: stays
+  CHECK(jc.find(k, 7) == &block);
+  jc.remove(k, &block);
+  CHECK(jc.find(k, 7) == nullptr);
+  jc.insert(k, 7, &block);
+  jc.clear();
+  CHECK(jc.find(k, 7) == nullptr);
+}
+
+/// Real mode, code at 0000:0100, stack at 0000:8000, #GP (vector 13) to a
+/// HLT at 0000:0400.
+struct Machine {
+  explicit Machine(bool use_jit, uint64_t ram = 1 << 20)
+      : mem(ram, cpu::find_cpu_model("max")->phys_addr_bits), c(*cpu::find_cpu_model("max"), mem, bus) {
+    c.reset();
+    for (uint8_t seg : {cpu::kCs, cpu::kDs, cpu::kEs, cpu::kSs}) c.load_real_segment(seg, 0);
+    c.s.rip = 0x100;
+    c.s.gpr[cpu::kRsp] = 0x8000;
+    mem.write_phys(13 * 4, 0x400, 2);
+    mem.write_phys(13 * 4 + 2, 0, 2);
+    mem.write_phys(0x400, 0xf4, 1);
+    if (use_jit) engine = std::make_unique<JitEngine>(c, JitOptions{});
+    else engine = std::make_unique<cpu::Interpreter>(c);
+  }
+  void load(uint32_t addr, std::vector<uint8_t> bytes) { mem.load_phys(addr, bytes); }
+  JitEngine& jit() { return static_cast<JitEngine&>(*engine); }
+
+  mmu::Mmu mem;
+  cpu::OpenBus bus;
+  cpu::Cpu c;
+  std::unique_ptr<cpu::ExecEngine> engine;
+};
+
+/// Runs `code` at 0100 (and `extra` at its address) in both engines to
+/// HLT; registers, rIP, FLAGS, icount and the stack page must agree.
+void same_as_interpreter(const std::vector<uint8_t>& code, uint32_t extra_at = 0,
+                         const std::vector<uint8_t>& extra = {}) {
+  Machine j(true), i(false);
+  for (Machine* m : {&j, &i}) {
+    m->load(0x100, code);
+    if (!extra.empty()) m->load(extra_at, extra);
+    CHECK(m->engine->run(100000) == StopReason::kHalted);
+  }
+  CHECK(std::memcmp(j.c.s.gpr, i.c.s.gpr, sizeof j.c.s.gpr) == 0);
+  CHECK(j.c.s.rip == i.c.s.rip);
+  CHECK(cpu::read_flags(j.c.s) == cpu::read_flags(i.c.s));
+  CHECK(j.c.s.icount == i.c.s.icount);
+  std::vector<uint8_t> a(0x100), b(0x100);
+  j.mem.copy_from_phys(0x7f00, a);
+  i.mem.copy_from_phys(0x7f00, b);
+  CHECK(a == b);
+}
+
+TEST_CASE("CALL through a register and RET chain through the jump cache") {
+  // 0100: mov cx, 200; xor ax, ax; mov bx, 0300; 0108: call bx; dec cx; jnz 0108; hlt
+  // 0300: inc ax; ret
+  const std::vector<uint8_t> code = {0xb9, 0xc8, 0x00, 0x31, 0xc0, 0xbb, 0x00, 0x03,
+                                     0xff, 0xd3, 0x49, 0x75, 0xfb, 0xf4};
+  Machine j(true);
+  j.load(0x100, code);
+  j.load(0x300, {0x40, 0xc3});
+  CHECK(j.engine->run(100000) == StopReason::kHalted);
+  CHECK(uint16_t(j.c.s.gpr[cpu::kRax]) == 200);
+  CHECK(uint16_t(j.c.s.gpr[cpu::kRsp]) == 0x8000);
+  CHECK(j.jit().stats().chained_indirect >= 300);  // most calls and returns skip the dispatcher
+  CHECK(j.jit().stats().blocks_run < 50);
+  same_as_interpreter(code, 0x300, {0x40, 0xc3});
+}
+
+TEST_CASE("JMP through memory, RET imm16 and CALL through memory agree with the interpreter") {
+  // 0100: mov word [0500], 0200; mov word [0502], 0205; jmp word [0500]
+  // 0200: call word [0502]; hlt; 0205: ret
+  same_as_interpreter({0xc7, 0x06, 0x00, 0x05, 0x00, 0x02,
+                       0xc7, 0x06, 0x02, 0x05, 0x05, 0x02,
+                       0xff, 0x26, 0x00, 0x05},
+                      0x200, {0xff, 0x16, 0x02, 0x05, 0xf4, 0xc3});
+  // ret 2 releases the argument pushed before the call.
+  same_as_interpreter({0x6a, 0x07, 0xbb, 0x00, 0x03, 0xff, 0xd3, 0xf4},  // push 7; mov bx, 0300; call bx; hlt
+                      0x300, {0xc2, 0x02, 0x00});                       // ret 2
+}
+
+TEST_CASE("a target beyond the CS limit raises #GP on the branch, as the interpreter does") {
+  // o32 ret popping 12345h: #GP with SP unchanged, the RET reported.
+  same_as_interpreter({0x66, 0x68, 0x45, 0x23, 0x01, 0x00, 0x66, 0xc3});
+  // o32 jmp eax and o32 call eax with EAX = 10000h: nothing pushed by the CALL.
+  same_as_interpreter({0x66, 0xb8, 0x00, 0x00, 0x01, 0x00, 0x66, 0xff, 0xe0});
+  same_as_interpreter({0x66, 0xb8, 0x00, 0x00, 0x01, 0x00, 0x66, 0xff, 0xd0});
+  Machine j(true);
+  j.load(0x100, {0x66, 0x68, 0x45, 0x23, 0x01, 0x00, 0x66, 0xc3});
+  CHECK(j.engine->run(1000) == StopReason::kHalted);
+  CHECK(j.c.s.rip == 0x401);
+  CHECK(j.mem.read_phys(0x7ffc - 6, 2) == 0x106);  // IP of the RET
+}
+
+TEST_CASE("a write to a called function drops its block from the jump cache") {
+  // 0100: mov bx, 1300; call bx; mov byte [1301], 2; call bx; hlt
+  // 1300: mov dx, 1; ret
+  Machine j(true);
+  j.load(0x100, {0xbb, 0x00, 0x13, 0xff, 0xd3, 0xc6, 0x06, 0x01, 0x13, 0x02, 0xff, 0xd3, 0xf4});
+  j.load(0x1300, {0xba, 0x01, 0x00, 0xc3});
+  CHECK(j.engine->run(1000) == StopReason::kHalted);
+  CHECK(uint16_t(j.c.s.gpr[cpu::kRdx]) == 2);
+  CHECK(j.jit().stats().blocks_invalidated >= 1);
+}
+
+TEST_CASE("a remapping (the A20 gate) changes the TLB generation and misses the jump cache") {
+  // FFFF:0010 is linear 100000h: with A20 on phys 100000h, with it off phys 0.
+  Machine j(true, 2 << 20);
+  j.load(0x100000, {0xb8, 0x01, 0x00, 0xf4});  // mov ax, 1; hlt
+  j.load(0x0, {0xb8, 0x02, 0x00, 0xf4});       // mov ax, 2; hlt
+  const auto start = [&] {
+    j.c.load_real_segment(cpu::kCs, 0xffff);
+    j.c.s.rip = 0x10;
+    j.c.s.halted = false;
+  };
+  start();
+  CHECK(j.engine->run(100) == StopReason::kHalted);
+  CHECK(uint16_t(j.c.s.gpr[cpu::kRax]) == 1);
+  start();
+  CHECK(j.engine->run(100) == StopReason::kHalted);
+  CHECK(j.jit().stats().jump_cache_hits >= 1);
+  j.mem.set_a20(false);
+  start();
+  CHECK(j.engine->run(100) == StopReason::kHalted);
+  CHECK(uint16_t(j.c.s.gpr[cpu::kRax]) == 2);
+}
+
+}  // namespace
+}  // namespace kestrel::jit
