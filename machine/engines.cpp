@@ -31,7 +31,8 @@ Accel default_accel() {
     if (v == "jit" && !accel_problem(Accel::kJit)) return Accel::kJit;
     if (v == "lockstep" && !accel_problem(Accel::kJit)) return Accel::kJitLockstep;
   }
-  return Accel::kInterp;
+  // The JIT where the host has a backend; the interpreter elsewhere.
+  return accel_problem(Accel::kJit) ? Accel::kInterp : Accel::kJit;
 }
 
 std::unique_ptr<cpu::ExecEngine> make_engine(Accel accel, cpu::Cpu& cpu) {
