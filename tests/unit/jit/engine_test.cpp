@@ -11,33 +11,14 @@
 #include "cpu/flags.h"
 #include "cpu/interp/interpreter.h"
 #include "jit/engine.h"
+#include "tests/unit/jit/real_mode_machine.h"
 
 namespace kestrel::jit {
 namespace {
 
 using cpu::StopReason;
 
-/// Real mode over 1 MiB, code at 0000:0100, stack at 0000:8000; the engine
-/// is the JIT (or, to compare, the interpreter).
-struct Fixture {
-  explicit Fixture(bool use_jit = true, bool lockstep = false)
-      : mem(1 << 20, cpu::find_cpu_model("max")->phys_addr_bits),
-        c(*cpu::find_cpu_model("max"), mem, bus) {
-    c.reset();
-    for (uint8_t seg : {cpu::kCs, cpu::kDs, cpu::kEs, cpu::kSs}) c.load_real_segment(seg, 0);
-    c.s.rip = 0x100;
-    c.s.gpr[cpu::kRsp] = 0x8000;
-    if (use_jit) engine = std::make_unique<JitEngine>(c, JitOptions{lockstep});
-    else engine = std::make_unique<cpu::Interpreter>(c);
-  }
-  void load(uint32_t addr, std::vector<uint8_t> bytes) { mem.load_phys(addr, bytes); }
-  JitEngine& jit() { return static_cast<JitEngine&>(*engine); }
-
-  mmu::Mmu mem;
-  cpu::OpenBus bus;
-  cpu::Cpu c;
-  std::unique_ptr<cpu::ExecEngine> engine;
-};
+using Fixture = test::RealModeMachine;
 
 // 0100: mov cx, 1000; xor ax, ax; 0106: add ax, cx; dec cx; jnz 0106; hlt
 const std::vector<uint8_t> kLoop = {0xb9, 0xe8, 0x03, 0x31, 0xc0, 0x01, 0xc8,

@@ -13,6 +13,7 @@
 #include "cpu/interp/interpreter.h"
 #include "jit/engine.h"
 #include "jit/runtime/jump_cache.h"
+#include "tests/unit/jit/real_mode_machine.h"
 
 namespace kestrel::jit {
 namespace {
@@ -48,26 +49,12 @@ TEST_CASE("the jump cache hits only on the whole key and the generation it was f
 
 /// Real mode, code at 0000:0100, stack at 0000:8000, #GP (vector 13) to a
 /// HLT at 0000:0400.
-struct Machine {
-  explicit Machine(bool use_jit, uint64_t ram = 1 << 20)
-      : mem(ram, cpu::find_cpu_model("max")->phys_addr_bits), c(*cpu::find_cpu_model("max"), mem, bus) {
-    c.reset();
-    for (uint8_t seg : {cpu::kCs, cpu::kDs, cpu::kEs, cpu::kSs}) c.load_real_segment(seg, 0);
-    c.s.rip = 0x100;
-    c.s.gpr[cpu::kRsp] = 0x8000;
+struct Machine : test::RealModeMachine {
+  explicit Machine(bool use_jit, uint64_t ram = 1 << 20) : RealModeMachine(use_jit, false, ram) {
     mem.write_phys(13 * 4, 0x400, 2);
     mem.write_phys(13 * 4 + 2, 0, 2);
     mem.write_phys(0x400, 0xf4, 1);
-    if (use_jit) engine = std::make_unique<JitEngine>(c, JitOptions{});
-    else engine = std::make_unique<cpu::Interpreter>(c);
   }
-  void load(uint32_t addr, std::vector<uint8_t> bytes) { mem.load_phys(addr, bytes); }
-  JitEngine& jit() { return static_cast<JitEngine&>(*engine); }
-
-  mmu::Mmu mem;
-  cpu::OpenBus bus;
-  cpu::Cpu c;
-  std::unique_ptr<cpu::ExecEngine> engine;
 };
 
 /// Runs `code` at 0100 (and `extra` at its address) in both engines to
