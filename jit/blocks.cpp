@@ -242,6 +242,7 @@ void JitEngine::Impl::invalidate(CompiledBlock* b) {
 }
 
 void JitEngine::Impl::code_page_written(uint64_t page) {
+  interp.code_page_written(page);  // its run() serves while breakpoints are set
   auto it = page_blocks.find(page);
   if (it == page_blocks.end()) return;
   for (const BlockKey& key : it->second) {

@@ -24,8 +24,8 @@ bool host_supported() {
 
 JitEngine::Impl::Impl(cpu::Cpu& c, const JitOptions& o)
     : cpu(c), options(o), interp(c), cache(kCacheBytes) {
-  // The interpreter only single-steps here and caches nothing; the JIT
-  // listens for code-page writes itself.
+  // The JIT listens for code-page writes and passes them on to the
+  // interpreter, whose cached blocks run while breakpoints are set.
   cpu.mem.set_code_listener(this);
   ctx.cpu = &cpu;
   ctx.interp = &interp;
@@ -75,6 +75,12 @@ cpu::StopReason JitEngine::Impl::run(uint64_t max_insns) {
     }
     if (!graveyard.empty()) graveyard.clear();
     if (needs_interpreter()) {
+      // Breakpoints and watchpoints stay set for a while: the interpreter's
+      // cached blocks check them at every instruction, at its own speed.
+      if (s.dbg_exec || !cpu.mem.watches().empty()) {
+        if (cpu::StopReason r = interp.run(end - s.icount); r != cpu::StopReason::kBudget) return r;
+        continue;
+      }
       interp_step();
       continue;
     }
@@ -106,6 +112,7 @@ cpu::StopReason JitEngine::step() {
 }
 
 void JitEngine::flush() {
+  impl_->interp.flush();
   impl_->flush_all();
   impl_->graveyard.clear();
 }

@@ -438,6 +438,8 @@ StopReason Interpreter::step() {
   return impl_->boundary_stop();
 }
 
+void Interpreter::code_page_written(uint64_t page) { impl_->code_page_written(page); }
+
 void Interpreter::flush() {
   for (auto& [key, block] : impl_->blocks) {
     block->valid = false;

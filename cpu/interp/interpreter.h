@@ -47,6 +47,10 @@ class Interpreter final : public ExecEngine {
   void deliver_fault(const GuestFault& f) noexcept;
   /// Why run() would stop at this instruction boundary; kBudget: it would go on.
   StopReason boundary_stop() const;
+  /// A write reached code page `page`: drops the blocks decoded from it.
+  /// The JIT holds the MMU's code listener and passes writes on, so that
+  /// run() may serve beside it (while breakpoints are set).
+  void code_page_written(uint64_t page);
 
  private:
   struct Impl;
