@@ -67,14 +67,9 @@ void Channel::atapi_error(uint8_t key, uint8_t asc, uint8_t ascq) {
 }
 
 /// The reply of a command, cut to the allocation length the host gave.
-void Channel::atapi_reply(std::vector<uint8_t> reply, unsigned alloc) {
-  reply_ = std::move(reply);
-  if (reply_.size() > alloc) reply_.resize(alloc);
-  if (reply_.empty()) return atapi_done();
-  Transfer t;
-  t.atapi = true;
-  t.left = reply_.size();
-  t.block = byte_limit_;
+/// Starts a transfer to the host: by bus-master DMA when the packet asked
+/// for it (it runs once the engine is started), else by PIO.
+void Channel::atapi_data_in(const Transfer& t) {
   if (packet_dma_) {
     xfer_ = t;
     xfer_write_ = false;
@@ -84,6 +79,17 @@ void Channel::atapi_reply(std::vector<uint8_t> reply, unsigned alloc) {
     return;
   }
   start_pio(Phase::kPioIn, t);
+}
+
+void Channel::atapi_reply(std::vector<uint8_t> reply, unsigned alloc) {
+  reply_ = std::move(reply);
+  if (reply_.size() > alloc) reply_.resize(alloc);
+  if (reply_.empty()) return atapi_done();
+  Transfer t;
+  t.atapi = true;
+  t.left = reply_.size();
+  t.block = byte_limit_;
+  atapi_data_in(t);
 }
 
 void Channel::atapi_read(uint64_t lba, uint64_t blocks) {
@@ -99,15 +105,7 @@ void Channel::atapi_read(uint64_t lba, uint64_t blocks) {
   t.left = blocks * kCdBlockSize;
   // Whole blocks per DRQ when the limit allows it.
   t.block = byte_limit_ >= kCdBlockSize ? byte_limit_ / kCdBlockSize * kCdBlockSize : byte_limit_;
-  if (packet_dma_) {
-    xfer_ = t;
-    xfer_write_ = false;
-    phase_ = Phase::kDmaIn;
-    cur().status = kStDrdy | kStDsc | kStDrq;
-    if (bm_command_ & kBmStart) run_dma();
-    return;
-  }
-  start_pio(Phase::kPioIn, t);
+  atapi_data_in(t);
 }
 
 /// Commands that need a disc: a pending medium change is reported first

@@ -125,6 +125,7 @@ class Channel {
   void atapi_done();
   void atapi_reply(std::vector<uint8_t> reply, unsigned alloc);
   void atapi_read(uint64_t lba, uint64_t blocks);
+  void atapi_data_in(const Transfer& t);
   void atapi_start_stop(const std::array<uint8_t, 12>& cdb);
   std::vector<uint8_t> request_sense();
   std::vector<uint8_t> inquiry() const;

@@ -55,18 +55,7 @@ VirtioBlk::VirtioBlk(mmu::Mmu& mem, BlockBackend& backend)
 }
 
 void VirtioBlk::queue_notify(unsigned n) {
-  Virtqueue& q = queue(n);
-  VirtqChain chain;
-  for (;;) {
-    const Virtqueue::Pop r = q.pop(ram(), chain);
-    if (r == Virtqueue::Pop::kEmpty) break;
-    if (r == Virtqueue::Pop::kBroken) {
-      needs_reset();
-      break;
-    }
-    process(chain);
-  }
-  complete(q);
+  drain(queue(n), [this](VirtqChain& chain) { process(chain); });
 }
 
 // A chain without a whole header or without a status byte cannot be

@@ -60,18 +60,10 @@ void VirtioNet::queue_notify(unsigned n) {
 
 void VirtioNet::transmit() {
   Virtqueue& q = queue(kVirtioNetTxQueue);
-  VirtqChain chain;
-  for (;;) {
-    const Virtqueue::Pop r = q.pop(ram(), chain);
-    if (r == Virtqueue::Pop::kEmpty) break;
-    if (r == Virtqueue::Pop::kBroken) {
-      needs_reset();
-      break;
-    }
+  drain(q, [this, &q](VirtqChain& chain) {
     if (!transmit_one(chain)) ++dropped_;
     q.push(ram(), chain.head, 0);
-  }
-  complete(q);
+  });
 }
 
 // Device-writable buffers in a transmit chain, a chain shorter than the

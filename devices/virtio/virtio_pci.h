@@ -98,6 +98,21 @@ class VirtioPciFunction : public Device, public PciFunction {
   /// Publishes queue `q`'s used elements and raises the queue interrupt
   /// when the driver wants one.
   void complete(Virtqueue& q);
+  /// Hands every available chain of `q` to `handle`, then complete(q); a
+  /// broken queue stops the walk with needs_reset().
+  template <class Handle> void drain(Virtqueue& q, Handle&& handle) {
+    VirtqChain chain;
+    for (;;) {
+      const Virtqueue::Pop r = q.pop(ram(), chain);
+      if (r == Virtqueue::Pop::kEmpty) break;
+      if (r == Virtqueue::Pop::kBroken) {
+        needs_reset();
+        break;
+      }
+      handle(chain);
+    }
+    complete(q);
+  }
   /// The device-specific structure changed: new generation, config interrupt.
   void config_changed();
   /// The device hit an error it cannot go on from (a broken queue):

@@ -59,6 +59,16 @@ class Console:
         self.proc.stdin.flush()
 
 
+def guest_files(guest):
+    """The kernel and initramfs in `guest`; exits with SKIP when they are missing."""
+    kernel = os.path.join(guest, "vmlinuz")
+    initrd = os.path.join(guest, "initramfs.cpio.gz")
+    if not (os.path.exists(kernel) and os.path.exists(initrd)):
+        print(f"skip: no guest images in {guest} (run scripts/guest-images)")
+        sys.exit(SKIP)
+    return kernel, initrd
+
+
 def fail(console, why):
     print(f"FAIL: {why}")
     tail = console.text()[-3000:].decode(errors="replace")
@@ -79,11 +89,7 @@ def main():
                     help="a regex the kernel log must contain")
     args = ap.parse_args()
 
-    kernel = os.path.join(args.guest, "vmlinuz")
-    initrd = os.path.join(args.guest, "initramfs.cpio.gz")
-    if not (os.path.exists(kernel) and os.path.exists(initrd)):
-        print(f"skip: no guest images in {args.guest} (run scripts/guest-images)")
-        return SKIP
+    kernel, initrd = guest_files(args.guest)
     md5 = open(os.path.join(args.guest, "check.md5")).read().split()[0]
 
     cmd = [args.kestrel, "-kernel", kernel, "-initrd", initrd, "-append", "console=ttyS0",

@@ -23,7 +23,7 @@ import time
 import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "boot"))
-from boot_test import PROMPT, SKIP, Console, fail  # noqa: E402
+from boot_test import PROMPT, SKIP, Console, fail, guest_files  # noqa: E402
 
 MIB = 1 << 20
 SIZE_MIB = 20
@@ -75,11 +75,7 @@ def main():
     ap.add_argument("--timeout", type=float, default=1500)
     args = ap.parse_args()
 
-    kernel = os.path.join(args.guest, "vmlinuz")
-    initrd = os.path.join(args.guest, "initramfs.cpio.gz")
-    if not (os.path.exists(kernel) and os.path.exists(initrd)):
-        print(f"skip: no guest images in {args.guest} (run scripts/guest-images)")
-        return SKIP
+    kernel, initrd = guest_files(args.guest)
     if args.pcap and not shutil.which("tshark"):
         print("skip: tshark is not installed (scripts/setup installs it)")
         return SKIP

@@ -22,7 +22,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "boot"))
-from boot_test import PROMPT, Console  # noqa: E402
+from boot_test import PROMPT, Console, guest_files  # noqa: E402
 
 SKIP = 77
 SEABIOS = "/usr/share/seabios/bios-256k.bin"
@@ -171,18 +171,9 @@ class Guest:
         return None if status == 0 else f"Kestrel exited with {status}"
 
 
-def guest_files(a):
-    kernel = os.path.join(a.guest, "vmlinuz")
-    initrd = os.path.join(a.guest, "initramfs.cpio.gz")
-    if not (os.path.exists(kernel) and os.path.exists(initrd)):
-        print(f"skip: no guest images in {a.guest}")
-        sys.exit(SKIP)
-    return kernel, initrd
-
-
 def case_linux(a, work):
     need("mkfs.ext2", "debugfs", "sfdisk", "xorriso")
-    kernel, initrd = guest_files(a)
+    kernel, initrd = guest_files(a.guest)
     token = os.urandom(6).hex()
     ide = os.path.join(work, "ide.img")
     ide_offset = ext2_image(ide, 16, True, {})
@@ -250,7 +241,7 @@ def case_grub_iso(a, work):
     if not os.path.isdir("/usr/lib/grub/i386-pc"):
         print("skip: no grub-pc-bin")
         return SKIP
-    kernel, initrd = guest_files(a)
+    kernel, initrd = guest_files(a.guest)
     tree = os.path.join(work, "isotree")
     os.makedirs(os.path.join(tree, "boot", "grub"), exist_ok=True)
     shutil.copy(kernel, os.path.join(tree, "vmlinuz"))
