@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
-// The code cache: one host mapping, never writable and executable at the
-// same time (W^X by mprotect toggling around each write), filled linearly
-// and reset whole when full.
+// The code cache: host memory that is never writable and executable
+// through the same mapping (W^X), filled linearly and reset whole when full.
+// Where the host allows it, the memory is mapped twice, once executable and
+// once writable, so placing and patching code costs no system call;
+// otherwise each write toggles the page protection around the copy.
 #pragma once
 
 #include <cstddef>
@@ -27,11 +29,15 @@ class CodeCache {
   /// Forgets everything after `keep` bytes (the trampoline stays).
   void reset(size_t keep);
   size_t used() const { return used_; }
+  /// The executable view: every address the cache hands out is in it.
   uint8_t* base() const { return base_; }
+  /// Whether writes go through a second, writable view (no mprotect).
+  bool dual_mapped() const { return writable_ != nullptr; }
 
  private:
   void write(uint8_t* at, std::span<const uint8_t> bytes);
   uint8_t* base_ = nullptr;
+  uint8_t* writable_ = nullptr;  ///< the same memory, read-write; or nullptr
   size_t size_ = 0;
   size_t used_ = 0;
 };
