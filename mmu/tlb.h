@@ -23,7 +23,7 @@ struct TlbEntry {
 };
 
 inline constexpr uint64_t kInvalidTag = ~uint64_t{0};
-inline constexpr unsigned kTlbBits = 8;
+inline constexpr unsigned kTlbBits = 10;
 inline constexpr unsigned kTlbSize = 1u << kTlbBits;
 
 /// Permission bits of a cached translation for the privilege of its array.

@@ -100,14 +100,11 @@ struct Emitter {
       } else {
         a.mov(x86::rax, x86::rsi);
       }
-      // Canonical for 48 bits (LA57's wider range goes to the slow path).
-      // The last byte is then canonical too: the access stays in its page
-      // (checked below; the boundaries of the canonical ranges are page aligned).
-      a.mov(x86::rcx, x86::rax);
-      a.shl(x86::rcx, 16);
-      a.sar(x86::rcx, 16);
-      a.cmp(x86::rcx, x86::rax);
-      a.jne(slow_at);
+      // No canonical check here: the TLB holds only pages that canonical
+      // addresses (48 or 57 bits, as paging is set up) were translated
+      // for, so a non-canonical address misses the tag below and takes
+      // the slow path, which raises #GP or #SS. Its last byte is in the
+      // same page (checked below) and so canonical too.
     } else {
       a.mov(x86::ecx, x86::dword_ptr(x86::rbx, seg_field(seg, offsetof(cpu::SegmentCache, lo))));
       a.cmp(x86::rsi, x86::rcx);

@@ -112,6 +112,28 @@ TEST_CASE("inline probes: a page-crossing store faults on the second page with n
   p.check_same();
 }
 
+TEST_CASE("inline probes: a non-canonical address raises #GP(0), or #SS(0) through rSP/rBP") {
+  // The probe leaves canonical form to the TLB tag (nothing non-canonical
+  // is ever filled), so these must reach the slow path and fault there.
+  Pair p;
+  // mov rax, 0x0000800000000000; mov rbx, [rax] -> #GP(0); hlt
+  p.load({0x48, 0xb8, 0x00, 0x00, 0x00, 0x00, 0x00, 0x80, 0x00, 0x00, 0x48, 0x8b, 0x18, 0xf4});
+  p.run();
+  CHECK(p.j.vector() == 13);
+  CHECK(p.j.stack(0) == 0);
+  CHECK(p.j.stack(1) == LmFixture::kCode + 10);
+  p.check_same();
+
+  Pair q;
+  // mov rax, 0xffff7fffffffff00; mov rbp, rax; mov [rbp + 0], rbx -> #SS(0); hlt
+  q.load({0x48, 0xb8, 0x00, 0xff, 0xff, 0xff, 0xff, 0x7f, 0xff, 0xff, 0x48, 0x89, 0xc5,
+          0x48, 0x89, 0x5d, 0x00, 0xf4});
+  q.run();
+  CHECK(q.j.vector() == 12);
+  CHECK(q.j.stack(1) == LmFixture::kCode + 13);
+  q.check_same();
+}
+
 TEST_CASE("inline probes: the segment limit faults in compatibility mode, inside it loads") {
   Pair p;
   for (LmFixture* f : {&p.j, &p.i}) {
