@@ -21,7 +21,4 @@ void dce(ir::Block& b);
 /// All of the above in order; returns the verifier's complaint, if any.
 std::string run_all(ir::Block& b, bool verify_each);
 
-/// Replaces every later use of `from` by `to` (passes share it).
-void replace_uses(ir::Block& b, ir::Value from, ir::Value to);
-
 }  // namespace kestrel::jit::passes

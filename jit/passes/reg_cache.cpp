@@ -4,6 +4,8 @@
 // lives in an IR value: loads reuse it, and only the last store before the
 // barrier is kept. A memory access may leave the block too (a fault), so
 // stores before it stay, but it changes no register.
+#include <vector>
+
 #include "jit/passes/passes.h"
 
 namespace kestrel::jit::passes {
@@ -26,9 +28,19 @@ void reg_cache(ir::Block& b) {
     }
   };
   reset();
+  // A load found redundant forwards to the value it repeats; later
+  // arguments are rewritten as the scan reaches them (one pass, where
+  // rewriting every use at once made long blocks quadratic).
+  std::vector<ir::Value> forward(b.insts.size(), ir::kNone);
+  const auto through = [&](ir::Value& v) {
+    if (v != ir::kNone && forward[v] != ir::kNone) v = forward[v];
+  };
   for (size_t i = 0; i < b.insts.size(); ++i) {
     ir::Inst& in = b.insts[i];
     if (in.dead) continue;
+    through(in.a);
+    through(in.b);
+    through(in.c);
     if (barrier(in.op)) {
       reset();
       continue;
@@ -41,7 +53,7 @@ void reg_cache(ir::Block& b) {
     if (in.op == ir::Op::kLdGpr && in.imm < kRegs) {
       if (known[in.imm] != ir::kNone) {
         in.dead = true;
-        replace_uses(b, ir::Value(i), known[in.imm]);
+        forward[i] = known[in.imm];
       } else {
         known[in.imm] = ir::Value(i);
       }

@@ -1,17 +1,8 @@
 // SPDX-License-Identifier: MIT
-// The pass pipeline and the use-replacement the passes share.
+// The pass pipeline, with the verifier after each pass when asked.
 #include "jit/passes/passes.h"
 
 namespace kestrel::jit::passes {
-
-void replace_uses(ir::Block& b, ir::Value from, ir::Value to) {
-  for (size_t i = from + 1; i < b.insts.size(); ++i) {
-    ir::Inst& in = b.insts[i];
-    if (in.a == from) in.a = to;
-    if (in.b == from) in.b = to;
-    if (in.c == from) in.c = to;
-  }
-}
 
 std::string run_all(ir::Block& b, bool verify_each) {
   using Pass = void (*)(ir::Block&);
