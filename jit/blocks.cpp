@@ -4,7 +4,10 @@
 // translations and unlinks the jumps into them, direct chaining, and the
 // whole-cache flush.
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <string>
 
 #include "cpu/flags.h"
 #include "jit/engine_impl.h"
@@ -169,10 +172,18 @@ CompiledBlock* JitEngine::Impl::compile(const BlockKey& key) {
   facts.push_sp_new = cpu.model->quirk(cpu::kQuirkPushSpNew);
   facts.unmasked_shift = cpu.model->quirk(cpu::kQuirkUnmaskedShift);
   facts.mul_8086_flags = cpu.model->quirk(cpu::kQuirkMul8086Flags);
+  facts.eager_strings = !cpu.model->has(cpu::isa::f386);
   ir::Block irb;
   frontend::lift_block(irb, facts, key.rip, blk->insns);
 #ifndef NDEBUG
-  if (!passes::run_all(irb, true).empty()) return nullptr;
+  // A lowering that breaks the IR is a bug in the JIT: debug builds (the
+  // sanitizer CI run included) stop on it rather than quietly running the
+  // block through the interpreter, which would hide it from every test.
+  if (const std::string e = passes::run_all(irb, true); !e.empty()) {
+    std::fprintf(stderr, "kestrel: internal error: JIT IR at rip %#llx: %s\n%s",
+                 static_cast<unsigned long long>(key.rip), e.c_str(), ir::dump(irb).c_str());
+    std::abort();
+  }
 #else
   passes::run_all(irb, false);
 #endif

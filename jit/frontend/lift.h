@@ -24,6 +24,7 @@ struct Facts {
   bool push_sp_new = false;  ///< the 8086 pushes SP after decrementing it
   bool unmasked_shift = false;  ///< the 8086 uses all 8 bits of a shift count
   bool mul_8086_flags = false;  ///< the 8086's S, Z, P, A after a multiply
+  bool eager_strings = false;   ///< 8086/80286: string index registers step before a faulting access
 };
 
 /// The state of one block's lowering.

@@ -350,8 +350,14 @@ void Builder::special_setups(const Row& r, Enc& e, unsigned reg_field, bool mem,
     avoid_.push_back(reg);
   };
   if (is_string(r)) {
-    set(cpu::kRsi, hi(target()));
-    set(cpu::kRdi, hi(target()));
+    // Some runs overlap (MOVS then repeats or keeps its bytes by direction)
+    // and some cross a page boundary (the interpreter's bulk path splits there).
+    uint64_t si = target(), di = target();
+    const unsigned shape = pick(4);
+    if (shape == 0) di = si + pick(33) - 16;
+    if (shape == 1) di = (di | (kPage - 1)) - pick(24);
+    set(cpu::kRsi, hi(si));
+    set(cpu::kRdi, hi(di));
     set(cpu::kRcx, hi(pick(17)));
   }
   if (r.mnemonic == "xlat") set(cpu::kRbx, hi(target()));
