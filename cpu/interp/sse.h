@@ -77,11 +77,15 @@ inline Xmm read_m128(Cpu& cpu, const DecodedInsn& insn, uint64_t ea) {
   return x;
 }
 /// Stores 16 bytes at seg:ea with nothing written unless all of it can be:
-/// when the operand crosses a page, its last byte is translated for write
-/// first, so a #PF on the second page comes before the first half lands.
+/// when the operand crosses a page, both pages are translated for write
+/// first (the lower one first), so a #PF on the second page comes before
+/// the first half lands and reports that page's first byte in CR2.
 inline void write_m128(Cpu& cpu, const DecodedInsn& insn, uint64_t ea, const Xmm& x) {
   const uint64_t lin = cpu.linear(insn.seg, ea, 16, kSegWritable);
-  if ((lin & 0xfff) > 0xff0) cpu.mem.translate(lin + 15, mmu::Access::kWrite, cpu.priv());
+  if ((lin & 0xfff) > 0xff0) {
+    cpu.mem.translate(lin, mmu::Access::kWrite, cpu.priv());
+    cpu.mem.translate((lin | 0xfff) + 1, mmu::Access::kWrite, cpu.priv());
+  }
   cpu.write<uint64_t>(insn.seg, ea, x.lo());
   cpu.write<uint64_t>(insn.seg, (ea + 8) & addr_mask(insn.asize), x.hi());
 }
