@@ -15,6 +15,7 @@
 #include "frontend/chardev.h"
 #include "frontend/host_part.h"
 #include "frontend/options.h"
+#include "jit/engine.h"
 #include "machine/engines.h"
 #include "machine/direct_boot.h"
 #include "machine/machine.h"
@@ -112,9 +113,26 @@ void print_stats(const machine::Machine& m) {
   const machine::Machine::Stats& st = m.stats();
   const double seconds = double(st.busy_ns) / 1e9;
   std::fflush(stdout);
-  std::fprintf(stderr, "kestrel: stats: %llu instructions in %.3f s of engine time: %.1f MIPS\n",
+  std::fprintf(stderr,
+               "kestrel: stats: %llu instructions in %.3f s of engine time: %.1f MIPS, %llu slices\n",
                static_cast<unsigned long long>(st.instructions), seconds,
-               seconds > 0 ? double(st.instructions) / seconds / 1e6 : 0.0);
+               seconds > 0 ? double(st.instructions) / seconds / 1e6 : 0.0,
+               static_cast<unsigned long long>(st.slices));
+}
+
+/// The JIT's counters (-accel jit): how much ran translated and how often
+/// an indirect exit found its block without the dispatcher.
+void print_jit_stats(machine::Machine& m) {
+  const auto* jit = dynamic_cast<const jit::JitEngine*>(&m.engine());
+  if (!jit) return;
+  const jit::JitEngine::Stats& s = jit->stats();
+  const auto n = [](uint64_t v) { return static_cast<unsigned long long>(v); };
+  std::fprintf(stderr,
+               "kestrel: stats: jit: %llu blocks compiled, %llu invalidated, %llu entered from the "
+               "dispatcher (%llu found in the jump cache), %llu links, %llu instructions interpreted, "
+               "%llu indirect exits chained (%llu by the inline probe)\n",
+               n(s.blocks_compiled), n(s.blocks_invalidated), n(s.blocks_run), n(s.jump_cache_hits),
+               n(s.links), n(s.interp_steps), n(s.chained_indirect), n(s.chained_inline));
 }
 
 int run(const Options& o) {
@@ -176,7 +194,10 @@ int run(const Options& o) {
   }
   for (auto& p : parts) p->finish(*m, result);
   ui->finish(*m, result);
-  if (o.stats) print_stats(*m);
+  if (o.stats) {
+    print_stats(*m);
+    print_jit_stats(*m);
+  }
   return report(result);
 }
 

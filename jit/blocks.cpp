@@ -32,6 +32,9 @@ int call_insn(JitCtx* ctx, const void* p) noexcept {
   if (s.rip != next || !ctx->running_valid || s.halted || cpu::event_deliverable(s) || s.inhibit_irq)
     return 1;
   if (s.dbg_exec || (s.rflags & (cpu::kTf | cpu::kRf))) return 1;
+  // A write to DR7 (not a block end) may have set a data breakpoint: the
+  // interpreter runs from here (needs_interpreter), never a chained block.
+  if (!ctx->cpu->mem.watches().empty()) return 1;
   return 0;
 }
 bool test_cc(const cpu::CpuState* s, unsigned cc) noexcept { return cpu::test_cc(*s, cc); }
@@ -134,7 +137,7 @@ CompiledBlock* JitEngine::Impl::lookup() {
   const BlockKey key{phys, jk.rip, jk.cs_base, jk.cs_limit, jk.mode & 0xff};
   auto it = blocks.find(key);
   CompiledBlock* b = it != blocks.end() ? it->second.get() : compile(key);
-  if (b) jump_cache.insert(jk, gen, b);
+  if (b) jump_cache.insert(jk, gen, b, b->check_entry);
   return b;
 }
 
@@ -149,7 +152,7 @@ const uint8_t* JitEngine::Impl::chain_target() {
   // does not stop here, unlike there): on to the body, as run_block.
   ctx.running = b;
   ctx.running_valid = true;
-  ++stats.chained_indirect;
+  ++chained_by_helper;
   return b->body_entry;
 }
 
@@ -175,6 +178,13 @@ CompiledBlock* JitEngine::Impl::compile(const BlockKey& key) {
   facts.eager_strings = !cpu.model->has(cpu::isa::f386);
   ir::Block irb;
   frontend::lift_block(irb, facts, key.rip, blk->insns);
+  // The inline jump-cache probe (emit_chain_probe) knows the key; lockstep
+  // checks each block alone, so no exit may chain there.
+  irb.cs_base = key.cs_base;
+  irb.cs_limit = key.cs_limit;
+  irb.mode = key.mode;
+  irb.chain_inline =
+      !options.lockstep && JumpCache::fits({key.rip, key.cs_base, key.cs_limit, key.mode}, 0);
 #ifndef NDEBUG
   // A lowering that breaks the IR is a bug in the JIT: debug builds (the
   // sanitizer CI run included) stop on it rather than quietly running the
@@ -205,6 +215,7 @@ CompiledBlock* JitEngine::Impl::compile(const BlockKey& key) {
   cache.commit(at, em.bytes);
   blk->check_entry = at + em.check_entry;
   blk->body_entry = at + em.body_entry;
+  if (em.chain_probe != ~0u) blk->chain_probe = at + em.chain_probe;
   for (size_t k = 0; k < slots.size(); ++k) {
     slots[k]->jump = at + em.exits[k].jump;
     slots[k]->stub = at + em.exits[k].stub;
@@ -295,8 +306,9 @@ void JitEngine::Impl::emit_thunk() {
 /// Only targets on the source's own linear page: that page's mapping is
 /// the one the source was entered through, so the target is the block a
 /// lookup would find (same physical page, same mode). A target on another
-/// page goes through the indirect thunk instead, whose jump-cache lookup
-/// checks the mapping (the TLB generation) and the mode every time.
+/// page goes through the source's inline jump-cache probe instead (the
+/// indirect thunk without one), which checks the mapping (the TLB
+/// generation) and the mode every time.
 void JitEngine::Impl::link(ExitSlot* slot) {
   auto* src = static_cast<CompiledBlock*>(slot->owner);
   if (!src->valid || slot->linked || cpu.s.rip != slot->target_rip) return;
@@ -305,7 +317,11 @@ void JitEngine::Impl::link(ExitSlot* slot) {
       cpu.s.seg[cpu::kCs].base != src->key.cs_base) {
     // The jump leaves the stub for good; slot->linked stays null (no
     // target block to unlink from).
-    if (indirect_thunk) set_jump(slot->jump, indirect_thunk);
+    // The probe takes CS and the mode from the source's key (which still
+    // hold at its exits: a block ends at anything that changes them).
+    const bool same_cs = cpu.s.seg[cpu::kCs].base == src->key.cs_base;
+    const uint8_t* to = src->chain_probe && same_cs ? src->chain_probe : indirect_thunk;
+    if (to) set_jump(slot->jump, to);
     return;
   }
   CompiledBlock* t = nullptr;

@@ -31,6 +31,8 @@ JitEngine::Impl::Impl(cpu::Cpu& c, const JitOptions& o)
   ctx.interp = &interp;
   ctx.engine = this;
   ctx.tlb = cpu.mem.tlb_base();
+  ctx.jump_table = jump_cache.entries();
+  ctx.tlb_generation = cpu.mem.tlb_generation_address();
   if (!cache.ok()) return;
   const x64::Trampoline t = x64::emit_trampoline(uint64_t(cache.base()));
   cache.commit(cache.base(), t.bytes);
@@ -117,6 +119,11 @@ void JitEngine::flush() {
   impl_->graveyard.clear();
 }
 
-const JitEngine::Stats& JitEngine::stats() const { return impl_->stats; }
+const JitEngine::Stats& JitEngine::stats() const {
+  // Generated code counts its inline chains in JitCtx (no helper call).
+  impl_->stats.chained_inline = impl_->ctx.chained_inline;
+  impl_->stats.chained_indirect = impl_->chained_by_helper + impl_->ctx.chained_inline;
+  return impl_->stats;
+}
 
 }  // namespace kestrel::jit

@@ -43,6 +43,7 @@ class JitEngine final : public cpu::ExecEngine {
     uint64_t lockstep_unchecked = 0;  ///< blocks with port I/O or MMIO, not compared
     uint64_t jump_cache_hits = 0;     ///< dispatcher lookups the jump cache answered
     uint64_t chained_indirect = 0;    ///< indirect exits that found their block from generated code
+    uint64_t chained_inline = 0;      ///< of those, the inline jump-cache probe's (no helper call)
   };
   const Stats& stats() const;
 

@@ -42,6 +42,7 @@ struct CompiledBlock {
   uint64_t first_page = 0, last_page = 0;
   uint8_t* check_entry = nullptr;
   uint8_t* body_entry = nullptr;
+  uint8_t* chain_probe = nullptr;  ///< the inline jump-cache probe (x64::Emitted::chain_probe)
   std::vector<std::unique_ptr<ExitSlot>> exits;
   std::vector<ExitSlot*> incoming;  ///< linked jumps that reach check_entry
   bool valid = true;
@@ -58,6 +59,7 @@ struct JitEngine::Impl final : mmu::CodeWriteListener {
   JitOptions options;
   cpu::Interpreter interp;
   Stats stats;
+  uint64_t chained_by_helper = 0;  ///< chain_target's hits (Stats::chained_indirect)
   JitCtx ctx;
   CodeCache cache;
   size_t trampoline_size = 0;
@@ -92,7 +94,8 @@ struct JitEngine::Impl final : mmu::CodeWriteListener {
   }
   /// The body entry of the block at CS:rIP when generated code may go
   /// straight on to it (the jump cache has it and the dispatcher would run
-  /// it next); nullptr otherwise.
+  /// it next); nullptr otherwise. The helper behind a CallInsn that left,
+  /// a handler's mode change, and the inline probe's misses.
   const uint8_t* chain_target();
   CompiledBlock* lookup();
   CompiledBlock* compile(const BlockKey& key);

@@ -270,6 +270,7 @@ cpu::StopReason Machine::run_slice() {
   clock_.note_slice(insns, ns);
   stats_.instructions += insns;
   stats_.busy_ns += ns;
+  ++stats_.slices;
   return why;
 }
 

@@ -108,6 +108,7 @@ class Machine {
   struct Stats {
     uint64_t instructions = 0;
     Nanos busy_ns = 0;
+    uint64_t slices = 0;  ///< engine runs between two services
   };
   const Stats& stats() const { return stats_; }
 

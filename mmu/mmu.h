@@ -157,6 +157,8 @@ class Mmu {
   /// paging mode or memory map): caches keyed by linear address (the
   /// engines' block lookup caches) drop their entries when it moves.
   uint64_t tlb_generation() const { return tlb_generation_; }
+  /// Where the generation lives: the JIT's inline jump-cache probe reads it.
+  const uint64_t* tlb_generation_address() const { return &tlb_generation_; }
   /// The fast-path entries, [Priv][index(lin)] contiguous: the JIT's
   /// inlined probes read them (index = (lin >> kPageBits) & (kTlbSize - 1)).
   const TlbEntry* tlb_base() const { return &tlb_[0][0]; }

@@ -35,7 +35,7 @@ void write_sp(Lifter& l, Value sp) {
 void exit_to(Lifter& l, Value target) {
   l.b.emit(Op::kStField, target, ir::kNone, offsetof(cpu::CpuState, rip));
   l.sync_icount(1);
-  l.b.emit(Op::kExitIndirect);
+  l.b.emit(Op::kExitIndirect, ir::kNone, ir::kNone, 1);  // imm 1: only rIP changed
   l.uncounted = uint32_t(-1);  // the driver's increment brings it back to 0
 }
 

@@ -60,6 +60,12 @@ struct Block {
   /// the 8086's offset wrap, which only the slow path handles).
   bool long64 = false;
   bool inline_mem = true;
+  /// The block key's CS and mode (jit/engine_impl.h BlockKey) for the
+  /// inline jump-cache probe of its exits (Op::kExitIndirect with imm 1,
+  /// direct exits to another page); chain_inline false: no probe.
+  uint64_t cs_base = 0;
+  uint32_t cs_limit = 0, mode = 0;
+  bool chain_inline = false;
 
   Value emit(Op op, Value a = kNone, Value b = kNone, uint64_t imm = 0, uint64_t imm2 = 0) {
     insts.push_back(Inst{op, a, b, kNone, imm, imm2});

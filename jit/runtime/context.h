@@ -8,6 +8,7 @@
 
 #include "cpu/cpu.h"
 #include "cpu/interp/interpreter.h"
+#include "jit/runtime/jump_cache.h"
 
 namespace kestrel::jit {
 
@@ -36,6 +37,11 @@ struct JitCtx {
   cpu::Interpreter* interp = nullptr;  ///< runs the instructions without a lowering
   void* engine = nullptr;              ///< the JitEngine::Impl (the indirect-exit helper's)
   const mmu::TlbEntry* tlb = nullptr;  ///< Mmu::tlb_base(), for the inlined probes
+  /// The inline jump-cache probe's table and the TLB generation its
+  /// entries are checked against (Mmu::tlb_generation_address).
+  const JumpCache::Entry* jump_table = nullptr;
+  const uint64_t* tlb_generation = nullptr;
+  uint64_t chained_inline = 0;  ///< exits the inline probe chained (Stats::chained_inline)
   uint64_t end_icount = 0;    ///< the budget: blocks may not retire past it
   ExitSlot* exit_slot = nullptr;
   void* running = nullptr;    ///< the CompiledBlock whose code runs

@@ -3,7 +3,9 @@
 // to a translated block, in front of the dispatcher's hash map and the
 // page walk. It holds no ownership; the engine removes a block's entry when
 // it drops the block, and an entry filled under another TLB generation
-// (Mmu::tlb_generation) never hits.
+// (Mmu::tlb_generation) never hits. Generated code probes the same table
+// inline (jit/x64/emit.cpp, emit_chain_probe), so the entry layout and the
+// index are part of the backend's contract.
 #pragma once
 
 #include <array>
@@ -22,34 +24,64 @@ class JumpCache {
     uint32_t mode = 0;  ///< BlockKey::mode | privilege bit
   };
 
-  /// The block filled for `k` under generation `gen`, or nullptr.
-  void* find(const Key& k, uint64_t gen) const {
-    const Entry& e = table_[index(k)];
-    const bool hit = e.block && e.gen == gen && e.key.rip == k.rip && e.key.cs_base == k.cs_base &&
-                     e.key.cs_limit == k.cs_limit && e.key.mode == k.mode;
-    return hit ? e.block : nullptr;
-  }
-  void insert(const Key& k, uint64_t gen, void* block) { table_[index(k)] = Entry{k, gen, block}; }
-  /// Drops `block` if the entry for `k` (the block's own key) holds it.
-  void remove(const Key& k, const void* block) {
-    Entry& e = table_[index(k)];
-    if (e.block == block) e = Entry{};
-  }
-  void clear() { table_.fill(Entry{}); }
-
+  /// One entry as the inline probe reads it: 32 bytes, so index << 5.
+  struct Entry {
+    uint64_t rip = 0;
+    uint64_t segment = 0;        ///< cs_base | cs_limit << 32 (segment())
+    uint64_t tag = kEmptyTag;    ///< generation << 16 | mode (tag())
+    const uint8_t* code = nullptr;  ///< the block's chained entry (check_entry)
+  };
+  static constexpr uint64_t kEmptyTag = ~uint64_t{0};  ///< no key has these mode bits
   static constexpr unsigned kEntries = 4096;
 
- private:
-  struct Entry {
-    Key key;
-    uint64_t gen = 0;
-    void* block = nullptr;
-  };
-  static unsigned index(const Key& k) {
-    const uint64_t lin = k.cs_base + k.rip;
+  static uint64_t segment(const Key& k) { return k.cs_base | uint64_t{k.cs_limit} << 32; }
+  static uint64_t tag(uint32_t mode, uint64_t gen) { return gen << 16 | mode; }
+  /// Whether `k` fits the packed entry: a CS base is a descriptor's 32
+  /// bits (0 in 64-bit mode), the mode 9 bits, a generation below 2^48
+  /// (one per flush: never reached). Other keys are simply not cached.
+  static bool fits(const Key& k, uint64_t gen) {
+    return k.cs_base >> 32 == 0 && k.mode >> 16 == 0 && gen >> 48 == 0;
+  }
+  /// The index of linear PC `lin` (the inline probe computes the same).
+  static unsigned index(uint64_t lin) {
     return unsigned((lin ^ (lin >> 12) ^ (lin >> 24)) & (kEntries - 1));
   }
-  std::array<Entry, kEntries> table_{};
+
+  /// The block filled for `k` under generation `gen`, or nullptr.
+  void* find(const Key& k, uint64_t gen) const {
+    if (!fits(k, gen)) return nullptr;
+    const unsigned i = index(k.cs_base + k.rip);
+    const Entry& e = entries_[i];
+    const bool hit = blocks_[i] && e.rip == k.rip && e.segment == segment(k) && e.tag == tag(k.mode, gen);
+    return hit ? blocks_[i] : nullptr;
+  }
+  /// Fills the entry of `k`; `code` is where generated code enters `block`
+  /// (the engine always gives it; tests of the table alone need not).
+  void insert(const Key& k, uint64_t gen, void* block, const uint8_t* code = nullptr) {
+    if (!fits(k, gen)) return;
+    const unsigned i = index(k.cs_base + k.rip);
+    entries_[i] = Entry{k.rip, segment(k), tag(k.mode, gen), code};
+    blocks_[i] = block;
+  }
+  /// Drops `block` if the entry for `k` (the block's own key) holds it.
+  void remove(const Key& k, const void* block) {
+    const unsigned i = index(k.cs_base + k.rip);
+    if (blocks_[i] != block) return;
+    entries_[i] = Entry{};
+    blocks_[i] = nullptr;
+  }
+  void clear() {
+    entries_.fill(Entry{});
+    blocks_.fill(nullptr);
+  }
+  /// The table generated code probes (JitCtx::jump_table).
+  const Entry* entries() const { return entries_.data(); }
+
+ private:
+  alignas(64) std::array<Entry, kEntries> entries_{};
+  std::array<void*, kEntries> blocks_{};  ///< the CompiledBlock of each entry
 };
+
+static_assert(sizeof(JumpCache::Entry) == 32);
 
 }  // namespace kestrel::jit

@@ -44,6 +44,7 @@ struct Helpers {
 struct Emitted {
   std::vector<uint8_t> bytes;
   uint32_t check_entry = 0, body_entry = 0;
+  uint32_t chain_probe = ~0u;  ///< the inline jump-cache probe (ir::Block::chain_inline), or ~0u
   struct Exit {
     uint32_t jump;  ///< offset of the E9 rel32 jump
     uint32_t stub;  ///< offset of its unlinked stub

@@ -48,6 +48,7 @@ struct Emitter {
     size_t i;
   };
   std::vector<Slow> slow;
+  asmjit::Label chain_probe;  ///< emit_chain_probe's, made when first needed
 
   x86::Mem slot(int16_t s) const { return x86::qword_ptr(x86::rsp, int32_t(s) * 8); }
   x86::Mem state(uint64_t off) const { return x86::qword_ptr(x86::rbx, int32_t(off)); }
@@ -411,6 +412,58 @@ void chain_or_leave(Emitter& e) {
   e.a.jz(e.leave);
   e.a.jmp(x86::rax);
 }
+/// The jump cache probed inline for the rIP just set (jit/runtime/
+/// jump_cache.h, JitEngine::Impl::jump_key): CS and the mode are the
+/// block's own (only rIP changed since it was entered), the privilege and
+/// the TLB generation are read now. A hit enters the target's chained
+/// entry, which checks events and the budget as the dispatcher would; a
+/// miss asks Helpers::chain. A helper's request to leave (JitCtx::stop:
+/// code written, an event raised) is honoured first.
+void emit_chain_probe(Emitter& e) {
+  x86::Assembler& a = e.a;
+  using Entry = JumpCache::Entry;
+  const asmjit::Label miss = a.newLabel();
+  a.bind(e.chain_probe);
+  e.out.chain_probe = uint32_t(a.offset());
+  a.cmp(x86::byte_ptr(x86::rbp, int32_t(offsetof(JitCtx, stop))), 0);
+  a.jne(e.leave);
+  a.mov(x86::rdx, e.state(offsetof(cpu::CpuState, rip)));
+  // rcx = &table[JumpCache::index(CS.base + rIP)] (32-byte entries).
+  a.mov(x86::rax, x86::rdx);
+  if (e.b.cs_base) {
+    a.mov(x86::ecx, uint32_t(e.b.cs_base));
+    a.add(x86::rax, x86::rcx);
+  }
+  a.mov(x86::rcx, x86::rax);
+  a.shr(x86::rcx, 12);
+  a.xor_(x86::rcx, x86::rax);
+  a.shr(x86::rax, 24);
+  a.xor_(x86::rcx, x86::rax);
+  a.and_(x86::ecx, int32_t(JumpCache::kEntries - 1));
+  a.shl(x86::ecx, 5);
+  a.add(x86::rcx, x86::qword_ptr(x86::rbp, int32_t(offsetof(JitCtx, jump_table))));
+  a.cmp(x86::rdx, x86::qword_ptr(x86::rcx, int32_t(offsetof(Entry, rip))));
+  a.jne(miss);
+  a.mov(x86::rax, e.b.cs_base | uint64_t{e.b.cs_limit} << 32);
+  a.cmp(x86::rax, x86::qword_ptr(x86::rcx, int32_t(offsetof(Entry, segment))));
+  a.jne(miss);
+  // The tag: generation << 16 | mode | (CPL == 3) << 8.
+  a.xor_(x86::edx, x86::edx);
+  a.cmp(x86::byte_ptr(x86::rbx, int32_t(offsetof(cpu::CpuState, cpl))), 3);
+  a.sete(x86::dl);
+  a.shl(x86::edx, 8);
+  a.or_(x86::edx, int32_t(e.b.mode));
+  a.mov(x86::rax, x86::qword_ptr(x86::rbp, int32_t(offsetof(JitCtx, tlb_generation))));
+  a.mov(x86::rax, x86::qword_ptr(x86::rax));
+  a.shl(x86::rax, 16);
+  a.or_(x86::rax, x86::rdx);
+  a.cmp(x86::rax, x86::qword_ptr(x86::rcx, int32_t(offsetof(Entry, tag))));
+  a.jne(miss);
+  a.add(x86::qword_ptr(x86::rbp, int32_t(offsetof(JitCtx, chained_inline))), 1);
+  a.jmp(x86::qword_ptr(x86::rcx, int32_t(offsetof(Entry, code))));
+  a.bind(miss);
+  chain_or_leave(e);
+}
 template <> void Emitter::emit<Op::kCallInsn>(size_t, const ir::Inst& in) {
   a.mov(x86::rdi, x86::rbp);
   a.mov(x86::rsi, in.imm);
@@ -431,7 +484,16 @@ template <> void Emitter::emit<Op::kExitIf>(size_t, const ir::Inst& in) {
   a.bind(skip);
 }
 template <> void Emitter::emit<Op::kExitRip>(size_t, const ir::Inst&) { a.jmp(leave); }
-template <> void Emitter::emit<Op::kExitIndirect>(size_t, const ir::Inst&) { chain_or_leave(*this); }
+/// imm 1 (a native RET, JMP or CALL through r/m): the inline probe;
+/// otherwise a handler ran and may have changed CS or the mode: the helper.
+template <> void Emitter::emit<Op::kExitIndirect>(size_t, const ir::Inst& in) {
+  if (in.imm != 1 || !b.chain_inline) {
+    chain_or_leave(*this);
+    return;
+  }
+  if (!chain_probe.isValid()) chain_probe = a.newLabel();
+  a.jmp(chain_probe);
+}
 /// cpu::exec::near_jump's check inline (48-bit canonical form, or the
 /// keyed CS limit); a failure asks Helpers::branch_fault, which decides
 /// exactly and records the #GP(0).
@@ -573,7 +635,7 @@ bool emit_block(const ir::Block& b, uint64_t base, uint64_t epilogue, const Help
   asmjit::CodeHolder code;
   code.init(asmjit::Environment::host(), base);
   x86::Assembler a(&code);
-  Emitter e{a, b, loc, h, epilogue, slots, out, a.newLabel(), a.newLabel(), 0, {}};
+  Emitter e{a, b, loc, h, epilogue, slots, out, a.newLabel(), a.newLabel(), 0, {}, {}};
   asmjit::Label check = a.newLabel();
   // Chained entry: leave for the dispatcher when an event can be taken
   // (cpu::event_deliverable: a request IF holds back does not count) or
@@ -612,6 +674,11 @@ bool emit_block(const ir::Block& b, uint64_t base, uint64_t epilogue, const Help
   e.emit_slow_paths();
   if (out.exits.size() != slots.size()) return false;
   e.emit_stubs();
+  // Direct exits to another page reach the probe once link() patches them.
+  if (b.chain_inline && (e.chain_probe.isValid() || !out.exits.empty())) {
+    if (!e.chain_probe.isValid()) e.chain_probe = a.newLabel();
+    emit_chain_probe(e);
+  }
   if (code.flatten() || code.resolveUnresolvedLinks() || code.relocateToBase(base)) return false;
   const asmjit::CodeBuffer& buf = code.textSection()->buffer();
   out.bytes.assign(buf.data(), buf.data() + buf.size());

@@ -151,5 +151,77 @@ TEST_CASE("a remapping (the A20 gate) changes the TLB generation and misses the 
   CHECK(uint16_t(j.c.s.gpr[cpu::kRax]) == 2);
 }
 
+TEST_CASE("RET, CALL through a register and exits to another page chain by the inline probe") {
+  // 0100: mov cx, 200; xor ax, ax; mov bx, 0300; 0108: call bx; dec cx; jnz 0108; hlt
+  // 0300: inc ax; jmp 1000 (another page); 1000: inc dx; ret
+  const std::vector<uint8_t> code = {0xb9, 0xc8, 0x00, 0x31, 0xc0, 0xbb, 0x00, 0x03,
+                                     0xff, 0xd3, 0x49, 0x75, 0xfb, 0xf4};
+  const std::vector<uint8_t> callee = {0x40, 0xe9, 0xfc, 0x0c};  // inc ax; jmp 1000
+  for (const bool lockstep : {false, true}) {
+    CAPTURE(lockstep);
+    test::RealModeMachine j(true, lockstep);
+    j.load(0x100, code);
+    j.load(0x300, callee);
+    j.load(0x1000, {0x42, 0xc3});
+    j.c.s.gpr[cpu::kRdx] = 0;
+    CHECK(j.engine->run(100000) == StopReason::kHalted);
+    CHECK(uint16_t(j.c.s.gpr[cpu::kRax]) == 200);
+    CHECK(uint16_t(j.c.s.gpr[cpu::kRdx]) == 200);
+    CHECK(uint16_t(j.c.s.gpr[cpu::kRsp]) == 0x8000);
+    const JitEngine::Stats& st = j.jit().stats();
+    if (lockstep) {
+      CHECK(st.chained_indirect == 0);  // each block checked alone
+    } else {
+      CHECK(st.chained_inline >= 500);  // 200 calls, jumps and returns, all but the first few
+      CHECK(st.chained_inline <= st.chained_indirect);
+      CHECK(st.blocks_run < 50);
+    }
+  }
+  same_as_interpreter(code, 0x300, callee);
+}
+
+TEST_CASE("the inline probe hashes CS base + rIP: code under a non-zero CS base") {
+  // CS = 0020h (base 200h). 0000: mov cx, 100; xor ax, ax; mov bx, 0100;
+  // 0008: call bx; dec cx; jnz 0008; hlt. 0100 (linear 300h): inc ax; ret
+  uint64_t icount[2] = {};
+  for (const bool use_jit : {true, false}) {
+    test::RealModeMachine m(use_jit);
+    m.load(0x200, {0xb9, 0x64, 0x00, 0x31, 0xc0, 0xbb, 0x00, 0x01, 0xff, 0xd3, 0x49, 0x75, 0xfb, 0xf4});
+    m.load(0x300, {0x40, 0xc3});
+    m.c.load_real_segment(cpu::kCs, 0x20);
+    m.c.s.rip = 0;
+    CHECK(m.engine->run(100000) == StopReason::kHalted);
+    CHECK(uint16_t(m.c.s.gpr[cpu::kRax]) == 100);
+    CHECK(m.c.s.rip == 0xe);
+    icount[use_jit] = m.c.s.icount;
+    if (use_jit) CHECK(m.jit().stats().chained_inline >= 150);
+  }
+  CHECK(icount[0] == icount[1]);
+}
+
+TEST_CASE("the inline probe misses on another privilege and a changed TLB generation") {
+  // The same key under CPL 3 or after a remapping must not hit: the table
+  // says so for the dispatcher, and the probe compares the same tag.
+  JumpCache jc;
+  int block = 0;
+  const uint8_t code[1] = {};
+  const JumpCache::Key k{0x1234, 0x10000, 0xffff, 0x11};
+  jc.insert(k, 3, &block, code);
+  const JumpCache::Entry& e = jc.entries()[JumpCache::index(k.cs_base + k.rip)];
+  CHECK(e.code == code);
+  CHECK(e.rip == k.rip);
+  CHECK(e.segment == (0x10000 | uint64_t{0xffff} << 32));
+  CHECK(e.tag == (uint64_t{3} << 16 | 0x11));
+  CHECK(e.tag != (uint64_t{3} << 16 | 0x111));
+  CHECK(e.tag != (uint64_t{4} << 16 | 0x11));
+  // A key that does not fit the packed entry is never cached.
+  JumpCache::Key wide = k;
+  wide.cs_base = uint64_t{1} << 32;
+  jc.insert(wide, 3, &block, code);
+  CHECK(jc.find(wide, 3) == nullptr);
+  jc.remove(k, &block);
+  CHECK(jc.entries()[JumpCache::index(k.cs_base + k.rip)].code == nullptr);
+}
+
 }  // namespace
 }  // namespace kestrel::jit
