@@ -46,13 +46,18 @@ Value mem_operand(Lifter& l, const cpu::DecodedInsn& i, bool align16) {
 
 uint64_t x_imm(const cpu::DecodedInsn& i, unsigned reg) { return i.seg | uint64_t(i.asize) << 8 | xmm(reg, 0) << 16; }
 
+/// XMM `to` = XMM `from`, the register forms of the full moves.
+void move_full(Lifter& l, unsigned from, unsigned to) {
+  check(l);
+  const Value lo = ld(l, from, 0), hi = ld(l, from, 1);
+  st(l, to, 0, lo);
+  st(l, to, 1, hi);
+}
+
 /// V = W (MOVUPS, MOVAPS, MOVDQU...): read_w, then write_v.
 bool load_full(Lifter& l, const cpu::DecodedInsn& i, bool align16) {
   if (!i.is_mem()) {
-    check(l);
-    const Value lo = ld(l, i.rm, 0), hi = ld(l, i.rm, 1);
-    st(l, i.reg, 0, lo);
-    st(l, i.reg, 1, hi);
+    move_full(l, i.rm, i.reg);
     return true;
   }
   const Value addr = mem_operand(l, i, align16);
@@ -64,10 +69,7 @@ bool load_full(Lifter& l, const cpu::DecodedInsn& i, bool align16) {
 /// W = V: write_w (nothing stored unless all 16 bytes can be).
 bool store_full(Lifter& l, const cpu::DecodedInsn& i, bool align16) {
   if (!i.is_mem()) {
-    check(l);
-    const Value lo = ld(l, i.reg, 0), hi = ld(l, i.reg, 1);
-    st(l, i.rm, 0, lo);
-    st(l, i.rm, 1, hi);
+    move_full(l, i.reg, i.rm);
     return true;
   }
   const Value addr = mem_operand(l, i, align16);
@@ -76,16 +78,22 @@ bool store_full(Lifter& l, const cpu::DecodedInsn& i, bool align16) {
   return true;
 }
 
+/// The register forms of MOVSS, MOVSD and MOVQ: the low `size` bytes of
+/// XMM `from` into XMM `to`, whose upper quadword is zeroed when `zero`.
+void move_low(Lifter& l, unsigned from, unsigned to, unsigned size, bool zero) {
+  check(l);
+  const Value v = ld(l, from, 0);
+  if (size == 4) l.b.emit(Op::kStField32, v, ir::kNone, xmm(to, 0));
+  else st(l, to, 0, v);
+  if (zero) st(l, to, 1, l.b.konst(0));
+}
+
 /// The low `size` bytes of V replaced from a register, or V = the zero-
 /// extended memory operand (MOVSS, MOVSD, MOVQ loads: `zero` forces the
 /// upper quadword to 0 for a register source too).
 bool load_low(Lifter& l, const cpu::DecodedInsn& i, unsigned size, bool zero) {
   if (!i.is_mem()) {
-    check(l);
-    const Value v = ld(l, i.rm, 0);
-    if (size == 4) l.b.emit(Op::kStField32, v, ir::kNone, xmm(i.reg, 0));
-    else st(l, i.reg, 0, v);
-    if (zero) st(l, i.reg, 1, l.b.konst(0));
+    move_low(l, i.rm, i.reg, size, zero);
     return true;
   }
   const Value addr = mem_operand(l, i, false);
@@ -100,11 +108,7 @@ bool load_low(Lifter& l, const cpu::DecodedInsn& i, unsigned size, bool zero) {
 /// bytes (MOVSS, MOVSD stores; MOVQ Wq,Vq zeroes the register's upper half).
 bool store_low(Lifter& l, const cpu::DecodedInsn& i, unsigned size, bool zero) {
   if (!i.is_mem()) {
-    check(l);
-    const Value v = ld(l, i.reg, 0);
-    if (size == 4) l.b.emit(Op::kStField32, v, ir::kNone, xmm(i.rm, 0));
-    else st(l, i.rm, 0, v);
-    if (zero) st(l, i.rm, 1, l.b.konst(0));
+    move_low(l, i.reg, i.rm, size, zero);
     return true;
   }
   const Value addr = mem_operand(l, i, false);
