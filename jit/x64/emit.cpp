@@ -1,194 +1,29 @@
 // SPDX-License-Identifier: MIT
-// Code emission for x86-64 hosts through asmjit's x86::Assembler. Each IR op
-// has one emit<Op> specialisation (a missing one fails to link, STYLE.md
-// A2). Values come from their register or stack slot into rax/rcx, results
-// go back; CpuState is [rbx + offsetof], JitCtx is [rbp + offsetof].
-#include <asmjit/x86.h>
-
-#include <cstddef>
+// Code emission for x86-64 hosts through asmjit's x86::Assembler: the
+// integer, memory and control ops (the SSE group is emit_sse.cpp), the
+// block's entry checks, exits and stubs, and the trampoline. Each IR op has
+// one emit<Op> specialisation (a missing one fails to link, STYLE.md A2).
 #include <cstring>
 
-#include "cpu/flags.h"
-#include "cpu/state.h"
-#include "mmu/tlb.h"
-#include "jit/runtime/sse_access.h"
-#include "jit/x64/backend.h"
+#include "jit/runtime/jump_cache.h"
+#include "jit/x64/emitter.h"
 
 namespace kestrel::jit::x64 {
 namespace {
-
-namespace x86 = asmjit::x86;
-using ir::Op;
 
 /// Stack frame below the saved registers: the spill slots (+8 keeps the
 /// stack 16-byte aligned at calls: six pushes and the return address).
 constexpr int32_t kFrame = int32_t(kSpillSlots) * 8 + 8;
 
-/// CR0.EM | CR0.TS and CR4.OSFXSR (cpu/interp/sse.h, sse_check).
-constexpr uint32_t kCr0EmTs = (1u << 2) | (1u << 3);
-constexpr uint32_t kCr4Osfxsr = 1u << 9;
+}  // namespace
+
+namespace detail {
+namespace {
 
 /// cpu::arith_flags for generated code (it throws nothing).
 uint64_t arith_flags_of(const cpu::CpuState* s) noexcept { return cpu::arith_flags(*s); }
 
-struct Emitter {
-  x86::Assembler& a;
-  const ir::Block& b;
-  const std::vector<Location>& loc;
-  const Helpers& h;
-  uint64_t epilogue;
-  const std::vector<ExitSlot*>& slots;
-  Emitted& out;
-  asmjit::Label leave;  ///< kExitDispatch to the epilogue
-  asmjit::Label fault;  ///< kExitFault to the epilogue
-  size_t next_exit = 0;
-  /// Out-of-line slow paths of inlined memory accesses (emitted after the body).
-  struct Slow {
-    asmjit::Label at, back;
-    size_t i;
-  };
-  std::vector<Slow> slow;
-  asmjit::Label chain_probe;  ///< emit_chain_probe's, made when first needed
-
-  x86::Mem slot(int16_t s) const { return x86::qword_ptr(x86::rsp, int32_t(s) * 8); }
-  x86::Mem state(uint64_t off) const { return x86::qword_ptr(x86::rbx, int32_t(off)); }
-
-  void load(const x86::Gp& dst, ir::Value v) {
-    const ir::Inst& d = b.insts[v];
-    if (d.op == Op::kConst) {
-      a.mov(dst, d.imm);
-    } else if (loc[v].reg >= 0) {
-      a.mov(dst, x86::gpq(loc[v].reg));
-    } else {
-      a.mov(dst, slot(loc[v].slot));
-    }
-  }
-  void store(size_t i, const x86::Gp& src) {
-    if (loc[i].reg >= 0) a.mov(x86::gpq(loc[i].reg), src);
-    else if (loc[i].slot >= 0) a.mov(slot(loc[i].slot), src);
-  }
-  void call(const void* fn) {
-    a.mov(x86::rax, reinterpret_cast<uint64_t>(fn));
-    a.call(x86::rax);
-  }
-  /// rIP = target, then the patchable jump (E9 rel32) to its stub.
-  void direct_exit(uint64_t target) {
-    a.mov(x86::rax, target);
-    a.mov(state(offsetof(cpu::CpuState, rip)), x86::rax);
-    Emitted::Exit e{};
-    e.jump = uint32_t(a.offset());
-    e.target_rip = target;
-    a.embedUInt8(0xe9);
-    a.embedUInt32(0);
-    out.exits.push_back(e);
-  }
-  void emit_stubs() {
-    for (size_t k = 0; k < out.exits.size(); ++k) {
-      out.exits[k].stub = uint32_t(a.offset());
-      a.mov(x86::rcx, reinterpret_cast<uint64_t>(slots[k]));
-      a.mov(x86::qword_ptr(x86::rbp, int32_t(offsetof(JitCtx, exit_slot))), x86::rcx);
-      a.mov(x86::eax, uint32_t(kExitChain));
-      a.jmp(asmjit::Imm(epilogue));
-    }
-  }
-
-  /// rax = the host address of the access of `size` bytes at seg:rsi, or a
-  /// jump to `slow_at` for whatever Cpu::read/write would not do on their
-  /// fast path: cpu::Cpu::linear/linear64's checks (a failure faults there),
-  /// a page-crossing access, misalignment at CPL 3 (#AC), a TLB miss or an entry without the
-  /// fast path (MMIO, ROM, code pages, watches). rsi and rdx are kept.
-  void probe(uint8_t seg, unsigned size, bool write, asmjit::Label slow_at) {
-    static_assert(sizeof(mmu::TlbEntry) == 32);
-    if (b.long64) {
-      if (seg == cpu::kFs || seg == cpu::kGs) {
-        a.mov(x86::rax, state(seg_field(seg, offsetof(cpu::SegmentCache, base))));
-        a.add(x86::rax, x86::rsi);
-      } else {
-        a.mov(x86::rax, x86::rsi);
-      }
-      // No canonical check here: the TLB holds only pages that canonical
-      // addresses (48 or 57 bits, as paging is set up) were translated
-      // for, so a non-canonical address misses the tag below and takes
-      // the slow path, which raises #GP or #SS. Its last byte is in the
-      // same page (checked below) and so canonical too.
-    } else {
-      a.mov(x86::ecx, x86::dword_ptr(x86::rbx, seg_field(seg, offsetof(cpu::SegmentCache, lo))));
-      a.cmp(x86::rsi, x86::rcx);
-      a.jb(slow_at);
-      a.lea(x86::rax, x86::ptr(x86::rsi, int32_t(size - 1)));
-      a.mov(x86::ecx, x86::dword_ptr(x86::rbx, seg_field(seg, offsetof(cpu::SegmentCache, limit))));
-      a.cmp(x86::rax, x86::rcx);
-      a.ja(slow_at);
-      a.test(x86::byte_ptr(x86::rbx, seg_field(seg, offsetof(cpu::SegmentCache, rights))),
-             write ? cpu::kSegWritable : cpu::kSegReadable);
-      a.jz(slow_at);
-      a.mov(x86::rax, state(seg_field(seg, offsetof(cpu::SegmentCache, base))));
-      a.add(x86::rax, x86::rsi);
-      a.mov(x86::eax, x86::eax);  // linear addresses are 32 bits wide here
-    }
-    if (size > 1) {
-      // Misaligned: CPL 3 may owe #AC (Cpu::check_alignment), so it takes
-      // the slow path; otherwise only a page-crossing access does.
-      asmjit::Label aligned = a.newLabel();
-      a.test(x86::al, size - 1);
-      a.jz(aligned);
-      a.cmp(x86::byte_ptr(x86::rbx, int32_t(offsetof(cpu::CpuState, cpl))), 3);
-      a.je(slow_at);
-      a.mov(x86::ecx, x86::eax);
-      a.and_(x86::ecx, int32_t(mmu::kPageSize - 1));
-      a.cmp(x86::ecx, int32_t(mmu::kPageSize - size));
-      a.ja(slow_at);
-      a.bind(aligned);
-    }
-    // The entry: tlb[cpl == 3][(lin >> 12) & (kTlbSize - 1)] (Cpu::priv()).
-    a.mov(x86::ecx, x86::eax);
-    a.shr(x86::ecx, mmu::kPageBits - 5);
-    a.and_(x86::ecx, (mmu::kTlbSize - 1) << 5);
-    a.cmp(x86::byte_ptr(x86::rbx, int32_t(offsetof(cpu::CpuState, cpl))), 3);
-    a.sete(x86::r8b);
-    a.movzx(x86::r8d, x86::r8b);
-    a.shl(x86::r8d, mmu::kTlbBits + 5);
-    a.add(x86::ecx, x86::r8d);
-    a.add(x86::rcx, x86::qword_ptr(x86::rbp, int32_t(offsetof(JitCtx, tlb))));
-    a.mov(x86::r8, x86::rax);
-    a.and_(x86::r8, int32_t(mmu::kPageMask));
-    a.cmp(x86::r8, x86::qword_ptr(x86::rcx, write ? int32_t(offsetof(mmu::TlbEntry, write_tag))
-                                                  : int32_t(offsetof(mmu::TlbEntry, read_tag))));
-    a.jne(slow_at);
-    a.add(x86::rax, x86::qword_ptr(x86::rcx, int32_t(offsetof(mmu::TlbEntry, addend))));
-  }
-  static int32_t seg_field(uint8_t seg, size_t field) {
-    return int32_t(offsetof(cpu::CpuState, seg) + seg * sizeof(cpu::SegmentCache) + field);
-  }
-  /// The helper call of a Load (offset in rsi; result in rax) or a Store
-  /// (offset in rsi, value in rdx): Cpu::read/write with every check.
-  void slow_access(size_t, const ir::Inst& in) {
-    if (in.op == Op::kLoadX || in.op == Op::kStoreX) return slow_x(in);
-    a.mov(x86::rdi, x86::rbp);
-    if (in.op == Op::kLoad) {
-      a.mov(x86::edx, uint32_t(in.imm));
-      a.mov(x86::rcx, in.imm2);
-      call(reinterpret_cast<const void*>(h.load));
-    } else {
-      a.mov(x86::ecx, uint32_t(in.imm));
-      a.mov(x86::r8, in.imm2);
-      call(reinterpret_cast<const void*>(h.store));
-    }
-    a.cmp(x86::byte_ptr(x86::rbp, int32_t(offsetof(JitCtx, faulted))), 0);
-    a.jne(fault);
-  }
-  void emit_slow_paths() {
-    for (const Slow& sp : slow) {
-      a.bind(sp.at);
-      slow_access(sp.i, b.insts[sp.i]);
-      a.jmp(sp.back);
-    }
-  }
-
-  void access_x(size_t i, const ir::Inst& in, bool write);
-  void slow_x(const ir::Inst& in);
-  template <Op kOp> void emit(size_t i, const ir::Inst& in);
-};
+}  // namespace
 
 template <> void Emitter::emit<Op::kConst>(size_t, const ir::Inst&) {}
 template <> void Emitter::emit<Op::kLdGpr>(size_t i, const ir::Inst& in) {
@@ -403,6 +238,8 @@ template <> void Emitter::emit<Op::kCheckStop>(size_t, const ir::Inst& in) {
   a.jmp(leave);
   a.bind(go_on);
 }
+namespace {
+
 /// rIP is set: on to the next block's chained entry when Helpers::chain
 /// finds it in the jump cache, else out through the dispatcher.
 void chain_or_leave(Emitter& e) {
@@ -464,6 +301,8 @@ void emit_chain_probe(Emitter& e) {
   a.bind(miss);
   chain_or_leave(e);
 }
+}  // namespace
+
 template <> void Emitter::emit<Op::kCallInsn>(size_t, const ir::Inst& in) {
   a.mov(x86::rdi, x86::rbp);
   a.mov(x86::rsi, in.imm);
@@ -519,109 +358,16 @@ template <> void Emitter::emit<Op::kCheckBranch>(size_t, const ir::Inst& in) {
   a.bind(ok);
 }
 
-// ---- SSE (jit/frontend/lift_sse.cpp) ----
-/// cpu::exec::sse_check inline; when it would fault, the helper records
-/// exactly which fault.
-template <> void Emitter::emit<Op::kSseCheck>(size_t, const ir::Inst& in) {
-  asmjit::Label ok = a.newLabel(), bad = a.newLabel();
-  a.test(x86::byte_ptr(x86::rbx, int32_t(offsetof(cpu::CpuState, cr))), uint32_t(kCr0EmTs));
-  a.jnz(bad);
-  a.test(x86::dword_ptr(x86::rbx, int32_t(offsetof(cpu::CpuState, cr) + 4 * 8)), uint32_t(kCr4Osfxsr));
-  a.jnz(ok);
-  a.bind(bad);
-  a.mov(x86::rdi, x86::rbp);
-  a.mov(x86::rsi, in.imm2);
-  call(reinterpret_cast<const void*>(&sse::check_fault));
-  a.test(x86::al, x86::al);
-  a.jnz(fault);
-  a.bind(ok);
-}
-/// cpu::exec::check_align16: the linear address, segment base included as
-/// the interpreter adds it.
-template <> void Emitter::emit<Op::kCheckAlign16>(size_t, const ir::Inst& in) {
-  asmjit::Label ok = a.newLabel();
-  load(x86::rsi, in.a);
-  a.mov(x86::rax, state(seg_field(uint8_t(in.imm), offsetof(cpu::SegmentCache, base))));
-  a.add(x86::rax, x86::rsi);
-  a.test(x86::al, 15);
-  a.jz(ok);
-  a.mov(x86::rdi, x86::rbp);
-  a.mov(x86::rsi, in.imm2);
-  call(reinterpret_cast<const void*>(&sse::align_fault));
-  a.jmp(fault);
-  a.bind(ok);
-}
-/// A 16-byte access inline when the probe allows it (a 16-bit offset that
-/// wraps between the halves takes the slow path, as read_m128 splits there).
-void Emitter::access_x(size_t i, const ir::Inst& in, bool write) {
-  load(x86::rsi, in.a);
-  if (!b.inline_mem) {
-    slow_x(in);
-    return;
-  }
-  const Slow sp{a.newLabel(), a.newLabel(), i};
-  if (((in.imm >> 8) & 0xff) == 2) {
-    a.cmp(x86::rsi, 0xfff0);
-    a.ja(sp.at);
-  }
-  probe(uint8_t(in.imm), 16, write, sp.at);
-  const x86::Mem field = x86::xmmword_ptr(x86::rbx, int32_t(in.imm >> 16));
-  if (write) {
-    a.movdqu(x86::xmm0, field);
-    a.movdqu(x86::xmmword_ptr(x86::rax), x86::xmm0);
-  } else {
-    a.movdqu(x86::xmm0, x86::xmmword_ptr(x86::rax));
-    a.movdqu(field, x86::xmm0);
-  }
-  a.bind(sp.back);
-  slow.push_back(sp);
-}
-void Emitter::slow_x(const ir::Inst& in) {
-  a.mov(x86::rdi, x86::rbp);
-  a.mov(x86::rdx, in.imm);
-  a.mov(x86::rcx, in.imm2);
-  call(reinterpret_cast<const void*>(in.op == Op::kLoadX ? &sse::load_x : &sse::store_x));
-  a.cmp(x86::byte_ptr(x86::rbp, int32_t(offsetof(JitCtx, faulted))), 0);
-  a.jne(fault);
-}
-template <> void Emitter::emit<Op::kLoadX>(size_t i, const ir::Inst& in) { access_x(i, in, false); }
-template <> void Emitter::emit<Op::kStoreX>(size_t i, const ir::Inst& in) { access_x(i, in, true); }
+}  // namespace detail
 
-template <> void Emitter::emit<Op::kLaneEq>(size_t i, const ir::Inst& in) {
-  load(x86::rax, in.a);
-  load(x86::rcx, in.b);
-  a.movq(x86::xmm0, x86::rax);
-  a.movq(x86::xmm1, x86::rcx);
-  switch (in.imm) {
-    case 1: a.pcmpeqb(x86::xmm0, x86::xmm1); break;
-    case 2: a.pcmpeqw(x86::xmm0, x86::xmm1); break;
-    default: a.pcmpeqd(x86::xmm0, x86::xmm1); break;
-  }
-  a.movq(x86::rax, x86::xmm0);
-  store(i, x86::rax);
-}
-template <> void Emitter::emit<Op::kSignBits8>(size_t i, const ir::Inst& in) {
-  load(x86::rax, in.a);
-  a.movq(x86::xmm0, x86::rax);
-  a.pmovmskb(x86::eax, x86::xmm0);  // the upper quadword is zero: bits 15:8 are clear
-  store(i, x86::rax);
-}
+namespace {
 
-template <> void Emitter::emit<Op::kSseCompare>(size_t i, const ir::Inst& in) {
-  load(x86::rsi, in.a);
-  load(x86::rdx, in.b);
-  a.mov(x86::rdi, x86::rbp);
-  a.mov(x86::ecx, uint32_t(in.imm));
-  a.mov(x86::r8, in.imm2);
-  call(reinterpret_cast<const void*>(&sse::compare));
-  a.cmp(x86::byte_ptr(x86::rbp, int32_t(offsetof(JitCtx, faulted))), 0);
-  a.jne(fault);
-  store(i, x86::rax);
-}
+using detail::Emitter;
+namespace x86 = asmjit::x86;
 
 using EmitFn = void (Emitter::*)(size_t, const ir::Inst&);
 constexpr EmitFn kEmit[] = {
-#define OP(name, ...) &Emitter::emit<Op::k##name>,
+#define OP(name, ...) &Emitter::emit<ir::Op::k##name>,
 #include "jit/ir/opcodes.inc"
 #undef OP
 };
@@ -677,7 +423,7 @@ bool emit_block(const ir::Block& b, uint64_t base, uint64_t epilogue, const Help
   // Direct exits to another page reach the probe once link() patches them.
   if (b.chain_inline && (e.chain_probe.isValid() || !out.exits.empty())) {
     if (!e.chain_probe.isValid()) e.chain_probe = a.newLabel();
-    emit_chain_probe(e);
+    detail::emit_chain_probe(e);
   }
   if (code.flatten() || code.resolveUnresolvedLinks() || code.relocateToBase(base)) return false;
   const asmjit::CodeBuffer& buf = code.textSection()->buffer();

@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: MIT
+// The emitter's SSE group (jit/frontend/lift_sse.cpp lowers into it): the
+// availability and alignment checks, 16-byte moves through the inline TLB
+// probe, lane compares and byte masks on a quadword, the (U)COMIS helper.
+#include "jit/runtime/sse_access.h"
+#include "jit/x64/emitter.h"
+
+namespace kestrel::jit::x64::detail {
+namespace {
+
+/// CR0.EM | CR0.TS and CR4.OSFXSR (cpu/interp/sse.h, sse_check).
+constexpr uint32_t kCr0EmTs = (1u << 2) | (1u << 3);
+constexpr uint32_t kCr4Osfxsr = 1u << 9;
+
+}  // namespace
+
+/// cpu::exec::sse_check inline; when it would fault, the helper records
+/// exactly which fault.
+template <> void Emitter::emit<Op::kSseCheck>(size_t, const ir::Inst& in) {
+  asmjit::Label ok = a.newLabel(), bad = a.newLabel();
+  a.test(x86::byte_ptr(x86::rbx, int32_t(offsetof(cpu::CpuState, cr))), uint32_t(kCr0EmTs));
+  a.jnz(bad);
+  a.test(x86::dword_ptr(x86::rbx, int32_t(offsetof(cpu::CpuState, cr) + 4 * 8)), uint32_t(kCr4Osfxsr));
+  a.jnz(ok);
+  a.bind(bad);
+  a.mov(x86::rdi, x86::rbp);
+  a.mov(x86::rsi, in.imm2);
+  call(reinterpret_cast<const void*>(&sse::check_fault));
+  a.test(x86::al, x86::al);
+  a.jnz(fault);
+  a.bind(ok);
+}
+/// cpu::exec::check_align16: the linear address, segment base included as
+/// the interpreter adds it.
+template <> void Emitter::emit<Op::kCheckAlign16>(size_t, const ir::Inst& in) {
+  asmjit::Label ok = a.newLabel();
+  load(x86::rsi, in.a);
+  a.mov(x86::rax, state(seg_field(uint8_t(in.imm), offsetof(cpu::SegmentCache, base))));
+  a.add(x86::rax, x86::rsi);
+  a.test(x86::al, 15);
+  a.jz(ok);
+  a.mov(x86::rdi, x86::rbp);
+  a.mov(x86::rsi, in.imm2);
+  call(reinterpret_cast<const void*>(&sse::align_fault));
+  a.jmp(fault);
+  a.bind(ok);
+}
+/// A 16-byte access inline when the probe allows it (a 16-bit offset that
+/// wraps between the halves takes the slow path, as read_m128 splits there).
+void Emitter::access_x(size_t i, const ir::Inst& in, bool write) {
+  load(x86::rsi, in.a);
+  if (!b.inline_mem) {
+    slow_x(in);
+    return;
+  }
+  const Slow sp{a.newLabel(), a.newLabel(), i};
+  if (((in.imm >> 8) & 0xff) == 2) {
+    a.cmp(x86::rsi, 0xfff0);
+    a.ja(sp.at);
+  }
+  probe(uint8_t(in.imm), 16, write, sp.at);
+  const x86::Mem field = x86::xmmword_ptr(x86::rbx, int32_t(in.imm >> 16));
+  if (write) {
+    a.movdqu(x86::xmm0, field);
+    a.movdqu(x86::xmmword_ptr(x86::rax), x86::xmm0);
+  } else {
+    a.movdqu(x86::xmm0, x86::xmmword_ptr(x86::rax));
+    a.movdqu(field, x86::xmm0);
+  }
+  a.bind(sp.back);
+  slow.push_back(sp);
+}
+void Emitter::slow_x(const ir::Inst& in) {
+  a.mov(x86::rdi, x86::rbp);
+  a.mov(x86::rdx, in.imm);
+  a.mov(x86::rcx, in.imm2);
+  call(reinterpret_cast<const void*>(in.op == Op::kLoadX ? &sse::load_x : &sse::store_x));
+  a.cmp(x86::byte_ptr(x86::rbp, int32_t(offsetof(JitCtx, faulted))), 0);
+  a.jne(fault);
+}
+template <> void Emitter::emit<Op::kLoadX>(size_t i, const ir::Inst& in) { access_x(i, in, false); }
+template <> void Emitter::emit<Op::kStoreX>(size_t i, const ir::Inst& in) { access_x(i, in, true); }
+
+template <> void Emitter::emit<Op::kLaneEq>(size_t i, const ir::Inst& in) {
+  load(x86::rax, in.a);
+  load(x86::rcx, in.b);
+  a.movq(x86::xmm0, x86::rax);
+  a.movq(x86::xmm1, x86::rcx);
+  switch (in.imm) {
+    case 1: a.pcmpeqb(x86::xmm0, x86::xmm1); break;
+    case 2: a.pcmpeqw(x86::xmm0, x86::xmm1); break;
+    default: a.pcmpeqd(x86::xmm0, x86::xmm1); break;
+  }
+  a.movq(x86::rax, x86::xmm0);
+  store(i, x86::rax);
+}
+template <> void Emitter::emit<Op::kSignBits8>(size_t i, const ir::Inst& in) {
+  load(x86::rax, in.a);
+  a.movq(x86::xmm0, x86::rax);
+  a.pmovmskb(x86::eax, x86::xmm0);  // the upper quadword is zero: bits 15:8 are clear
+  store(i, x86::rax);
+}
+
+template <> void Emitter::emit<Op::kSseCompare>(size_t i, const ir::Inst& in) {
+  load(x86::rsi, in.a);
+  load(x86::rdx, in.b);
+  a.mov(x86::rdi, x86::rbp);
+  a.mov(x86::ecx, uint32_t(in.imm));
+  a.mov(x86::r8, in.imm2);
+  call(reinterpret_cast<const void*>(&sse::compare));
+  a.cmp(x86::byte_ptr(x86::rbp, int32_t(offsetof(JitCtx, faulted))), 0);
+  a.jne(fault);
+  store(i, x86::rax);
+}
+
+}  // namespace kestrel::jit::x64::detail
