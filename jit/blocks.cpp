@@ -10,6 +10,7 @@
 #include <string>
 
 #include "cpu/flags.h"
+#include "cpu/interp/operands.h"
 #include "jit/engine_impl.h"
 #include "jit/frontend/discover.h"
 #include "jit/frontend/lift.h"
@@ -99,9 +100,7 @@ const uint8_t* chain(JitCtx* ctx) noexcept {
 /// assumes 48-bit addresses): #GP(0) on the branch itself.
 bool branch_fault(JitCtx* ctx, uint64_t target, uint64_t rip) noexcept {
   cpu::Cpu& c = *ctx->cpu;
-  const bool bad = c.long_mode64() ? !c.canonical(target)
-                                   : target > c.s.seg[cpu::kCs].limit && !c.model->quirk(cpu::kQuirkSegWrap);
-  if (!bad) return false;
+  if (cpu::exec::near_target_ok(c, target)) return false;
   c.insn_rip = rip;
   ctx->fault = cpu::GuestFault{cpu::kVecGp, true, 0};
   ctx->faulted = true;

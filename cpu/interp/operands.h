@@ -130,13 +130,16 @@ template <class T> T pop(Cpu& cpu) {
 /// check (#GP(0)) that the 286 and later make; in 64-bit mode a
 /// non-canonical target is #GP(0) on the branch itself, as Intel reports it
 /// (SDM 2 JMP, "64-Bit Mode Exceptions").
+/// Whether a near branch may reach `target` (masked to its operand size):
+/// canonical in 64-bit mode, else inside the CS limit (the 8086 wraps).
+inline bool near_target_ok(const Cpu& cpu, uint64_t target) {
+  if (cpu.long_mode64()) return cpu.canonical(target);
+  return target <= cpu.s.seg[kCs].limit || cpu.model->quirk(kQuirkSegWrap);
+}
+
 inline void near_jump(Cpu& cpu, uint64_t target, unsigned osize) {
   target &= addr_mask(osize);
-  if (cpu.long_mode64()) {
-    if (!cpu.canonical(target)) raise(kVecGp, 0);
-  } else if (target > cpu.s.seg[kCs].limit && !cpu.model->quirk(kQuirkSegWrap)) {
-    raise(kVecGp, 0);
-  }
+  if (!near_target_ok(cpu, target)) raise(kVecGp, 0);
   cpu.s.rip = target;
 }
 
