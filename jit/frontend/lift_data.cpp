@@ -168,8 +168,8 @@ Value inline_cc(Lifter& l, unsigned cc) {
 bool jcc(Lifter& l, const cpu::DecodedInsn& i, unsigned cc) {
   const uint64_t target = (l.next + i.imm) & (i.osize == 8 ? ~uint64_t{0} : (uint64_t{1} << (8 * i.osize)) - 1);
   if (!l.target_ok(target)) return false;
+  l.sync_icount(1);  // first: the compare then sits right before its branch
   const Value c = l.cond(cc);
-  l.sync_icount(1);
   l.b.emit(Op::kExitIf, c, ir::kNone, target);
   l.b.emit(Op::kExit, ir::kNone, ir::kNone, l.next);
   l.uncounted = uint32_t(-1);  // the driver's increment brings it back to 0

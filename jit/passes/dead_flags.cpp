@@ -23,6 +23,20 @@ int flag_field(const ir::Inst& in) {
     default: return -1;
   }
 }
+/// Lifter::set_eager's store: rflags = (rflags & ~kArithFlags) | f, the
+/// other bits as they were.
+bool eager_store(const ir::Block& b, const ir::Inst& in) {
+  constexpr uint64_t kRflags = offsetof(cpu::CpuState, rflags);
+  if (in.op != ir::Op::kStField || in.imm != kRflags) return false;
+  const ir::Inst& merged = b.insts[in.a];
+  if (merged.op != ir::Op::kOr) return false;
+  const ir::Inst& kept = b.insts[merged.a];
+  if (kept.op != ir::Op::kAnd) return false;
+  const ir::Inst& old = b.insts[kept.a];
+  const ir::Inst& mask = b.insts[kept.b];
+  return old.op == ir::Op::kLdField && old.imm == kRflags && mask.op == ir::Op::kConst &&
+         mask.imm == ~uint64_t{cpu::kArithFlags};
+}
 bool observes_flags(ir::Op op) {
   const ir::Effect e = ir::info(op).effect;
   return op == ir::Op::kTestCc || op == ir::Op::kCarryFlag || op == ir::Op::kArithFlags ||
@@ -33,15 +47,22 @@ bool observes_flags(ir::Op op) {
 
 void dead_flags(ir::Block& b) {
   bool overwritten[4] = {false, false, false, false};
+  bool lazy_later = false;  // a lazy record is written before anything observes
   for (size_t i = b.insts.size(); i-- > 0;) {
     ir::Inst& in = b.insts[i];
     if (in.dead) continue;
     if (observes_flags(in.op)) {
       for (bool& o : overwritten) o = false;
+      lazy_later = false;
+      continue;
+    }
+    if (eager_store(b, in)) {
+      if (lazy_later) in.dead = true;
       continue;
     }
     const int f = flag_field(in);
     if (f < 0) continue;
+    if (f == 0 && !overwritten[0]) lazy_later = b.insts[in.a].op == ir::Op::kConst && b.insts[in.a].imm != 0;
     if (overwritten[f]) in.dead = true;
     overwritten[f] = true;
   }

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 
+#include "cpu/flags.h"
 #include "cpu/state.h"
 #include "jit/ir/ir.h"
 #include "jit/passes/passes.h"
@@ -103,6 +104,65 @@ TEST_CASE("dead_flags drops a flags record overwritten before anything reads it"
   passes::dead_flags(b);
   CHECK(live(b, Op::kStField32) == 2);  // record 2 (read by TestCc) and 3 (seen by the exit)
   CHECK(live(b, Op::kStField) == 2);
+}
+
+TEST_CASE("reg_cache makes a store that a later one supersedes past a memory access lazy") {
+  ir::Block b;
+  const ir::Value sp = b.emit(Op::kLdGpr, ir::kNone, ir::kNone, cpu::kRsp);
+  const ir::Value first = b.emit(Op::kStGpr, b.emit(Op::kAdd, sp, b.konst(8)), ir::kNone, cpu::kRsp);
+  b.emit(Op::kLoad, sp, ir::kNone, cpu::kSs | 8 << 8, 0x100);
+  const ir::Value dropped = b.emit(Op::kStGpr, b.konst(1), ir::kNone, cpu::kRsp);
+  const ir::Value last = b.emit(Op::kStGpr, b.konst(2), ir::kNone, cpu::kRsp);
+  b.emit(Op::kExit, ir::kNone, ir::kNone, 0);
+  passes::reg_cache(b);
+  CHECK(b.insts[dropped].dead);
+  CHECK(b.insts[first].imm2 == last);  // written on the access's way out only
+  CHECK(b.insts[last].imm2 == 0);
+  CHECK(ir::verify(b).empty());
+}
+
+TEST_CASE("simplify folds negated compares, redundant extensions and the rebuilt CMP operand") {
+  ir::Block b;
+  const ir::Value x = b.emit(Op::kZext, b.emit(Op::kLdGpr, ir::kNone, ir::kNone, cpu::kRax), ir::kNone, 4);
+  const ir::Value y = b.emit(Op::kLdGpr, ir::kNone, ir::kNone, cpu::kRcx);
+  const ir::Value diff = b.emit(Op::kZext, b.emit(Op::kSub, x, y), ir::kNone, 4);
+  const ir::Value back = b.emit(Op::kZext, b.emit(Op::kAdd, diff, y), ir::kNone, 4);
+  const ir::Value lt = b.emit(Op::kCmp, back, y, unsigned(ir::Cond::kUlt));
+  const ir::Value ge = b.emit(Op::kXor, lt, b.konst(1));
+  const ir::Value ld = b.emit(Op::kLoad, y, ir::kNone, cpu::kDs | 1 << 8, 0x100);
+  const ir::Value z = b.emit(Op::kZext, b.emit(Op::kZext, ld, ir::kNone, 2), ir::kNone, 1);
+  b.emit(Op::kStGpr, z, ir::kNone, cpu::kRdx);
+  b.emit(Op::kExitIf, ge, ir::kNone, 0x10);
+  b.emit(Op::kExit, ir::kNone, ir::kNone, 0x20);
+  passes::simplify(b);
+  CHECK(b.insts[back].dead);
+  CHECK(b.insts[lt].a == x);  // (x - y) + y is x again
+  CHECK(b.insts[ge].op == Op::kCmp);
+  CHECK(b.insts[ge].imm == unsigned(ir::Cond::kUle));  // !(x < y) is y <= x
+  CHECK(b.insts[ge].a == y);
+  CHECK(b.insts[ge].b == x);
+  CHECK(b.insts[z].dead);  // a byte load already fits
+  CHECK(b.insts[b.insts.size() - 3].a == ld);
+  CHECK(ir::verify(b).empty());
+}
+
+TEST_CASE("dead_flags drops an eager flags write that a lazy record hides") {
+  ir::Block b;
+  constexpr uint64_t kRflags = offsetof(cpu::CpuState, rflags);
+  const auto eager = [&] {
+    const ir::Value old = b.emit(Op::kLdField, ir::kNone, ir::kNone, kRflags);
+    const ir::Value kept = b.emit(Op::kAnd, old, b.konst(~uint64_t{cpu::kArithFlags}));
+    const ir::Value st = b.emit(Op::kStField, b.emit(Op::kOr, kept, b.konst(cpu::kCf)), ir::kNone, kRflags);
+    b.emit(Op::kStField32, b.konst(0), ir::kNone, offsetof(cpu::CpuState, cc_op));
+    return st;
+  };
+  const ir::Value hidden = eager();
+  b.emit(Op::kStField32, b.konst(cpu::cc_op(cpu::CcOp::kSub, 8)), ir::kNone, offsetof(cpu::CpuState, cc_op));
+  const ir::Value seen = eager();
+  b.emit(Op::kExit, ir::kNone, ir::kNone, 0);
+  passes::dead_flags(b);
+  CHECK(b.insts[hidden].dead);
+  CHECK(!b.insts[seen].dead);  // the exit sees the last one
 }
 
 TEST_CASE("dce drops unused pure values but keeps state writes") {

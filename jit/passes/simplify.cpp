@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: MIT
+// Algebraic simplification of the patterns the lifters leave behind: an
+// extension of a value that already fits, x + 0 and its kin, a negated
+// compare (the odd condition codes are Xor(Cmp, 1)), and the CMP operand
+// the lazy-flags record rebuilds as (a - b) + b. A value found equal to an
+// earlier one is forwarded to its users in the same forward scan; dce drops
+// what is left unused.
+#include <utility>
+#include <vector>
+
+#include "jit/passes/passes.h"
+
+namespace kestrel::jit::passes {
+
+namespace {
+
+using ir::Cond;
+using ir::Op;
+using ir::Value;
+
+struct Simplifier {
+  ir::Block& b;
+  std::vector<Value> forward;
+
+  const ir::Inst& def(Value v) const { return b.insts[v]; }
+  bool is_const(Value v, uint64_t c) const { return def(v).op == Op::kConst && def(v).imm == c; }
+
+  /// Whether v is known to be zero above its low `bytes` bytes.
+  bool fits(Value v, uint64_t bytes) const {
+    if (bytes >= 8) return true;
+    const ir::Inst& d = def(v);
+    switch (d.op) {
+      case Op::kConst: return (d.imm >> (8 * bytes)) == 0;
+      case Op::kZext: return d.imm <= bytes;
+      case Op::kLoad: return ((d.imm >> 8) & 0xff) <= bytes;
+      case Op::kCmp: case Op::kMulOf: return true;
+      case Op::kAnd: return fits(d.a, bytes) || fits(d.b, bytes);
+      case Op::kShr: return d.imm >= 64 - 8 * bytes;
+      default: return false;
+    }
+  }
+
+  /// The value `in` equals, or ir::kNone; may rewrite `in`.
+  Value simplify(ir::Inst& in) {
+    switch (in.op) {
+      case Op::kZext:
+        if (fits(in.a, in.imm)) return in.a;
+        if (def(in.a).op == Op::kZext) {  // the narrower of the two
+          const ir::Inst& inner = def(in.a);
+          if (inner.imm < in.imm) return in.a;
+          in.a = inner.a;
+        }
+        // zext(zext(a - v, n) + v, n) is zext(a, n): the lazy record's
+        // dst + src that rebuilds a CMP's first operand.
+        if (def(in.a).op == Op::kAdd) {
+          const ir::Inst& add = def(in.a);
+          const ir::Inst& lhs = def(add.a);
+          if (lhs.op == Op::kZext && lhs.imm == in.imm && def(lhs.a).op == Op::kSub &&
+              def(lhs.a).b == add.b) {
+            in.a = def(lhs.a).a;
+            if (fits(in.a, in.imm)) return in.a;
+          }
+        }
+        return ir::kNone;
+      case Op::kAdd: case Op::kOr: case Op::kXor:
+        if (is_const(in.b, 0)) return in.a;
+        // (a - v) + v, the same rebuild at 64 bits.
+        if (in.op == Op::kAdd && def(in.a).op == Op::kSub && def(in.a).b == in.b) return def(in.a).a;
+        if (is_const(in.a, 0)) return in.b;
+        if (in.op == Op::kXor && is_const(in.b, 1) && def(in.a).op == Op::kCmp) negate(in);
+        return ir::kNone;
+      case Op::kSub: case Op::kShl: case Op::kShr: case Op::kSar:
+        if (in.op == Op::kSub ? is_const(in.b, 0) : in.imm == 0) return in.a;
+        return ir::kNone;
+      default:
+        return ir::kNone;
+    }
+  }
+
+  /// Xor(Cmp(x, y, c), 1) becomes the compare of the opposite condition:
+  /// !(x < y) is y <= x, and so on.
+  void negate(ir::Inst& in) {
+    const ir::Inst cmp = def(in.a);
+    in.op = Op::kCmp;
+    in.a = cmp.a;
+    in.b = cmp.b;
+    switch (Cond(cmp.imm)) {
+      case Cond::kEq: in.imm = unsigned(Cond::kNe); break;
+      case Cond::kNe: in.imm = unsigned(Cond::kEq); break;
+      case Cond::kUlt: in.imm = unsigned(Cond::kUle); std::swap(in.a, in.b); break;
+      case Cond::kUle: in.imm = unsigned(Cond::kUlt); std::swap(in.a, in.b); break;
+      case Cond::kSlt: in.imm = unsigned(Cond::kSle); std::swap(in.a, in.b); break;
+      case Cond::kSle: in.imm = unsigned(Cond::kSlt); std::swap(in.a, in.b); break;
+    }
+  }
+
+  void run() {
+    forward.assign(b.insts.size(), ir::kNone);
+    for (size_t i = 0; i < b.insts.size(); ++i) {
+      ir::Inst& in = b.insts[i];
+      if (in.dead) continue;
+      for (Value* v : {&in.a, &in.b, &in.c}) {
+        if (*v != ir::kNone && forward[*v] != ir::kNone) *v = forward[*v];
+      }
+      if (ir::info(in.op).effect != ir::Effect::kPure) continue;
+      if (const Value same = simplify(in); same != ir::kNone) {
+        forward[i] = same;
+        in.dead = true;
+      }
+    }
+  }
+};
+
+}  // namespace
+
+void simplify(ir::Block& b) { Simplifier{b, {}}.run(); }
+
+}  // namespace kestrel::jit::passes
