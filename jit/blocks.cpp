@@ -133,7 +133,7 @@ CompiledBlock* JitEngine::Impl::lookup() {
     return static_cast<CompiledBlock*>(hit);
   }
   const uint64_t phys = cpu.mem.translate(jk.cs_base + jk.rip, mmu::Access::kExec, cpu.priv());
-  const BlockKey key{phys, jk.rip, jk.cs_base, jk.cs_limit, jk.mode & 0xff};
+  const BlockKey key{phys, jk.rip, jk.cs_base, jk.cs_limit, jk.mode};
   auto it = blocks.find(key);
   CompiledBlock* b = it != blocks.end() ? it->second.get() : compile(key);
   if (b) jump_cache.insert(jk, gen, b, b->check_entry);

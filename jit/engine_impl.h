@@ -24,7 +24,7 @@ namespace kestrel::jit {
 struct BlockKey {
   uint64_t phys, rip, cs_base;
   uint32_t cs_limit;
-  uint32_t mode;  ///< code size, PE, VM
+  uint32_t mode;  ///< mode_here(): code size, PE, VM, SS.B, CPL 3
   bool operator==(const BlockKey&) const = default;
 };
 struct BlockKeyHash {
@@ -79,18 +79,20 @@ struct JitEngine::Impl final : mmu::CodeWriteListener {
   void code_page_written(uint64_t page) override;
   BlockKey key_here(uint64_t phys) const;
   /// What decoding and lifting depend on besides the bytes, as
-  /// frontend::decode_context and Facts see it: the code size, PE, VM, SS.B.
+  /// frontend::decode_context and Facts see it: the code size, PE, VM, SS.B,
+  /// and whether CPL is 3 (the inline TLB probe reads that privilege's
+  /// entries; only a far transfer, which ends the block, changes it).
   uint32_t mode_here() const {
     const cpu::CpuState& s = cpu.s;
     const uint32_t code = cpu.long_mode64() ? 2 : s.seg[cpu::kCs].attr & cpu::kAttrDb ? 1 : 0;
     return code | uint32_t(!cpu.real_mode()) << 4 | uint32_t(cpu.v86()) << 5 |
-           uint32_t((s.seg[cpu::kSs].attr & cpu::kAttrDb) != 0) << 6;
+           uint32_t((s.seg[cpu::kSs].attr & cpu::kAttrDb) != 0) << 6 | uint32_t(s.cpl == 3) << 8;
   }
-  /// The jump cache's key: the block key without phys, plus the privilege
-  /// the code page's execute permission was checked for.
+  /// The jump cache's key: the block key without phys (the privilege the
+  /// code page's execute permission was checked for is in the mode).
   JumpCache::Key jump_key() const {
     const cpu::SegmentCache& cs = cpu.s.seg[cpu::kCs];
-    return {cpu.s.rip, cs.base, cs.limit, mode_here() | uint32_t(cpu.s.cpl == 3) << 8};
+    return {cpu.s.rip, cs.base, cs.limit, mode_here()};
   }
   /// The body entry of the block at CS:rIP when generated code may go
   /// straight on to it (the jump cache has it and the dispatcher would run

@@ -67,7 +67,7 @@ std::string state_difference(const cpu::CpuState& a, const cpu::CpuState& b) {
 
 void disassemble(const CompiledBlock& b, mmu::Mmu& mem) {
   csh h;
-  const cs_mode mode = (b.key.mode & 0xf) == 8 ? CS_MODE_64 : (b.key.mode & 0xf) == 4 ? CS_MODE_32 : CS_MODE_16;
+  const cs_mode mode = (b.key.mode & 3) == 2 ? CS_MODE_64 : (b.key.mode & 3) == 1 ? CS_MODE_32 : CS_MODE_16;
   if (cs_open(CS_ARCH_X86, mode, &h) != CS_ERR_OK) return;
   std::vector<uint8_t> code(b.guest_bytes);
   mem.copy_from_phys(b.key.phys, code);

@@ -66,6 +66,8 @@ struct Block {
   uint64_t cs_base = 0;
   uint32_t cs_limit = 0, mode = 0;
   bool chain_inline = false;
+  /// CPL is 3 (the key's mode bit 8): the inline probe reads that TLB.
+  bool cpl3() const { return (mode >> 8) & 1; }
 
   Value emit(Op op, Value a = kNone, Value b = kNone, uint64_t imm = 0, uint64_t imm2 = 0) {
     insts.push_back(Inst{op, a, b, kNone, imm, imm2});

@@ -27,97 +27,128 @@ uint64_t arith_flags_of(const cpu::CpuState* s) noexcept { return cpu::arith_fla
 
 template <> void Emitter::emit<Op::kConst>(size_t, const ir::Inst&) {}
 template <> void Emitter::emit<Op::kLdGpr>(size_t i, const ir::Inst& in) {
-  a.mov(x86::rax, state(offsetof(cpu::CpuState, gpr) + 8 * in.imm));
-  store(i, x86::rax);
+  const x86::Gp d = dst(i);
+  a.mov(d, state(offsetof(cpu::CpuState, gpr) + 8 * in.imm));
+  store(i, d);
 }
+namespace {
+/// *(u64*)(state + off) = v: from its register, as an immediate, or via rax.
+void store_state(Emitter& e, uint64_t off, ir::Value v) {
+  const asmjit::Operand o = e.src(v, x86::rax);
+  if (o.isMem()) {
+    e.a.mov(x86::rax, o.as<x86::Mem>());
+    e.a.mov(e.state(off), x86::rax);
+  } else if (o.isImm()) {
+    e.a.mov(e.state(off), o.as<asmjit::Imm>());
+  } else {
+    e.a.mov(e.state(off), o.as<x86::Gp>());
+  }
+}
+/// The host condition of an ir::Cond.
+x86::CondCode host_cond(ir::Cond c) {
+  switch (c) {
+    case ir::Cond::kEq: return x86::CondCode::kE;
+    case ir::Cond::kNe: return x86::CondCode::kNE;
+    case ir::Cond::kUlt: return x86::CondCode::kB;
+    case ir::Cond::kUle: return x86::CondCode::kBE;
+    case ir::Cond::kSlt: return x86::CondCode::kL;
+    case ir::Cond::kSle: return x86::CondCode::kLE;
+  }
+  return x86::CondCode::kE;
+}
+}  // namespace
+void Emitter::store_gpr(unsigned r, ir::Value v) { store_state(*this, offsetof(cpu::CpuState, gpr) + 8 * r, v); }
 template <> void Emitter::emit<Op::kStGpr>(size_t, const ir::Inst& in) {
-  load(x86::rax, in.a);
-  a.mov(state(offsetof(cpu::CpuState, gpr) + 8 * in.imm), x86::rax);
+  if (in.imm2) {  // lazy: written where a memory access leaves (passes/reg_cache.cpp)
+    dirty[in.imm] = in.a;
+    return;
+  }
+  dirty[in.imm] = ir::kNone;
+  store_gpr(unsigned(in.imm), in.a);
 }
 template <> void Emitter::emit<Op::kLdField>(size_t i, const ir::Inst& in) {
-  a.mov(x86::rax, state(in.imm));
-  store(i, x86::rax);
+  const x86::Gp d = dst(i);
+  a.mov(d, state(in.imm));
+  store(i, d);
 }
 template <> void Emitter::emit<Op::kStField>(size_t, const ir::Inst& in) {
-  load(x86::rax, in.a);
-  a.mov(state(in.imm), x86::rax);
+  store_state(*this, in.imm, in.a);
 }
 template <> void Emitter::emit<Op::kStField32>(size_t, const ir::Inst& in) {
-  load(x86::rax, in.a);
-  a.mov(x86::dword_ptr(x86::rbx, int32_t(in.imm)), x86::eax);
+  const x86::Mem m = x86::dword_ptr(x86::rbx, int32_t(in.imm));
+  if (is_const(in.a)) {
+    a.mov(m, uint32_t(b.insts[in.a].imm));
+  } else if (loc[in.a].reg >= 0) {
+    a.mov(m, x86::gpd(loc[in.a].reg));
+  } else {
+    load(x86::rax, in.a);
+    a.mov(m, x86::eax);
+  }
 }
 
-#define KESTREL_BINOP(OP, INSN)                                  \
-  template <> void Emitter::emit<Op::OP>(size_t i, const ir::Inst& in) { \
-    load(x86::rax, in.a);                                        \
-    load(x86::rcx, in.b);                                        \
-    a.INSN(x86::rax, x86::rcx);                                  \
-    store(i, x86::rax);                                          \
-  }
-KESTREL_BINOP(kAdd, add)
-KESTREL_BINOP(kSub, sub)
-KESTREL_BINOP(kAnd, and_)
-KESTREL_BINOP(kOr, or_)
-KESTREL_BINOP(kXor, xor_)
-#undef KESTREL_BINOP
+template <> void Emitter::emit<Op::kAdd>(size_t i, const ir::Inst& in) { binop(i, in, x86::Inst::kIdAdd, true); }
+template <> void Emitter::emit<Op::kSub>(size_t i, const ir::Inst& in) { binop(i, in, x86::Inst::kIdSub, false); }
+template <> void Emitter::emit<Op::kAnd>(size_t i, const ir::Inst& in) { binop(i, in, x86::Inst::kIdAnd, true); }
+template <> void Emitter::emit<Op::kOr>(size_t i, const ir::Inst& in) { binop(i, in, x86::Inst::kIdOr, true); }
+template <> void Emitter::emit<Op::kXor>(size_t i, const ir::Inst& in) { binop(i, in, x86::Inst::kIdXor, true); }
+template <> void Emitter::emit<Op::kMul>(size_t i, const ir::Inst& in) {
+  binop(i, in, x86::Inst::kIdImul, true, false);
+}
 
 template <> void Emitter::emit<Op::kShl>(size_t i, const ir::Inst& in) {
-  load(x86::rax, in.a);
-  if (in.imm >= 64) a.xor_(x86::eax, x86::eax);
-  else if (in.imm) a.shl(x86::rax, unsigned(in.imm));
-  store(i, x86::rax);
+  const x86::Gp d = dst_with(i, in.a);
+  if (in.imm >= 64) a.xor_(d.r32(), d.r32());
+  else if (in.imm) a.shl(d, unsigned(in.imm));
+  store(i, d);
 }
 template <> void Emitter::emit<Op::kShr>(size_t i, const ir::Inst& in) {
-  load(x86::rax, in.a);
-  if (in.imm >= 64) a.xor_(x86::eax, x86::eax);
-  else if (in.imm) a.shr(x86::rax, unsigned(in.imm));
-  store(i, x86::rax);
+  const x86::Gp d = dst_with(i, in.a);
+  if (in.imm >= 64) a.xor_(d.r32(), d.r32());
+  else if (in.imm) a.shr(d, unsigned(in.imm));
+  store(i, d);
 }
 template <> void Emitter::emit<Op::kZext>(size_t i, const ir::Inst& in) {
-  load(x86::rax, in.a);
+  const x86::Gp d = dst_with(i, in.a);
   switch (in.imm) {
-    case 1: a.movzx(x86::eax, x86::al); break;
-    case 2: a.movzx(x86::eax, x86::ax); break;
-    case 4: a.mov(x86::eax, x86::eax); break;
+    case 1: a.movzx(d.r32(), d.r8()); break;
+    case 2: a.movzx(d.r32(), d.r16()); break;
+    case 4: a.mov(d.r32(), d.r32()); break;
     default: break;
   }
-  store(i, x86::rax);
+  store(i, d);
 }
 template <> void Emitter::emit<Op::kSext>(size_t i, const ir::Inst& in) {
-  load(x86::rax, in.a);
+  const x86::Gp d = dst_with(i, in.a);
   switch (in.imm) {
-    case 1: a.movsx(x86::rax, x86::al); break;
-    case 2: a.movsx(x86::rax, x86::ax); break;
-    case 4: a.movsxd(x86::rax, x86::eax); break;
+    case 1: a.movsx(d, d.r8()); break;
+    case 2: a.movsx(d, d.r16()); break;
+    case 4: a.movsxd(d, d.r32()); break;
     default: break;
   }
-  store(i, x86::rax);
+  store(i, d);
 }
+/// The compare; when its one user is the next instruction's branch, the
+/// host flags carry the result there (emit<kExitIf>) and no setcc is needed.
 template <> void Emitter::emit<Op::kCmp>(size_t i, const ir::Inst& in) {
-  load(x86::rax, in.a);
-  load(x86::rcx, in.b);
-  a.cmp(x86::rax, x86::rcx);
-  switch (ir::Cond(in.imm)) {
-    case ir::Cond::kEq: a.sete(x86::al); break;
-    case ir::Cond::kNe: a.setne(x86::al); break;
-    case ir::Cond::kUlt: a.setb(x86::al); break;
-    case ir::Cond::kUle: a.setbe(x86::al); break;
-    case ir::Cond::kSlt: a.setl(x86::al); break;
-    case ir::Cond::kSle: a.setle(x86::al); break;
+  x86::Gp x = x86::rax;
+  if (!is_const(in.a) && loc[in.a].reg >= 0) x = x86::gpq(loc[in.a].reg);
+  else load(x86::rax, in.a);
+  a.emit(x86::Inst::kIdCmp, x, src(in.b, x86::rcx));
+  size_t next = i + 1;
+  while (next < b.insts.size() && b.insts[next].dead) ++next;
+  if (uses[i] == 1 && next < b.insts.size() && b.insts[next].op == Op::kExitIf && b.insts[next].a == i) {
+    fused = ir::Value(i);
+    return;
   }
-  a.movzx(x86::eax, x86::al);
-  store(i, x86::rax);
+  const x86::Gp d = dst(i);
+  a.set(host_cond(ir::Cond(in.imm)), d.r8());
+  a.movzx(d.r32(), d.r8());
+  store(i, d);
 }
 template <> void Emitter::emit<Op::kSar>(size_t i, const ir::Inst& in) {
-  load(x86::rax, in.a);
-  a.sar(x86::rax, unsigned(in.imm >= 64 ? 63 : in.imm));
-  store(i, x86::rax);
-}
-template <> void Emitter::emit<Op::kMul>(size_t i, const ir::Inst& in) {
-  load(x86::rax, in.a);
-  load(x86::rcx, in.b);
-  a.imul(x86::rax, x86::rcx);
-  store(i, x86::rax);
+  const x86::Gp d = dst_with(i, in.a);
+  a.sar(d, unsigned(in.imm >= 64 ? 63 : in.imm));
+  store(i, d);
 }
 template <> void Emitter::emit<Op::kMulOf>(size_t i, const ir::Inst& in) {
   load(x86::rax, in.a);
@@ -188,43 +219,68 @@ template <> void Emitter::emit<Op::kCarryFlag>(size_t i, const ir::Inst&) {
   store(i, x86::rax);
 }
 template <> void Emitter::emit<Op::kAddIcount>(size_t, const ir::Inst& in) {
-  a.add(state(offsetof(cpu::CpuState, icount)), uint32_t(in.imm));
+  pending += uint32_t(in.imm);
 }
 template <> void Emitter::emit<Op::kLoad>(size_t i, const ir::Inst& in) {
-  load(x86::rsi, in.a);
   if (!b.inline_mem) {
+    load(x86::rsi, in.a);
+    count_pending(true);
+    write_dirty(true);
     slow_access(i, in);
     store(i, x86::rax);
     return;
   }
-  const Slow sp{a.newLabel(), a.newLabel(), i};
+  const Slow sp{a.newLabel(), a.newLabel(), i, pending, due()};
   const unsigned size = unsigned(in.imm >> 8) & 0xff;
-  probe(uint8_t(in.imm), size, false, sp.at);
+  probe(uint8_t(in.imm), size, false, sp.at, addr_reg(in.a));
+  // Straight into the result's register (the slow path moves it there).
+  const x86::Gp d = dst(i);
   switch (size) {
-    case 1: a.movzx(x86::eax, x86::byte_ptr(x86::rax)); break;
-    case 2: a.movzx(x86::eax, x86::word_ptr(x86::rax)); break;
-    case 4: a.mov(x86::eax, x86::dword_ptr(x86::rax)); break;
-    default: a.mov(x86::rax, x86::qword_ptr(x86::rax)); break;
+    case 1: a.movzx(d.r32(), x86::byte_ptr(x86::rax)); break;
+    case 2: a.movzx(d.r32(), x86::word_ptr(x86::rax)); break;
+    case 4: a.mov(d.r32(), x86::dword_ptr(x86::rax)); break;
+    default: a.mov(d, x86::qword_ptr(x86::rax)); break;
   }
   a.bind(sp.back);
-  store(i, x86::rax);
+  if (loc[i].reg < 0) store(i, x86::rax);
   slow.push_back(sp);
 }
 template <> void Emitter::emit<Op::kStore>(size_t i, const ir::Inst& in) {
-  load(x86::rsi, in.a);
-  load(x86::rdx, in.b);
   if (!b.inline_mem) {
+    load(x86::rsi, in.a);
+    load(x86::rdx, in.b);
+    count_pending(true);
+    write_dirty(true);
     slow_access(i, in);
     return;
   }
-  const Slow sp{a.newLabel(), a.newLabel(), i};
+  const Slow sp{a.newLabel(), a.newLabel(), i, pending, due()};
   const unsigned size = unsigned(in.imm >> 8) & 0xff;
-  probe(uint8_t(in.imm), size, true, sp.at);
+  probe(uint8_t(in.imm), size, true, sp.at, addr_reg(in.a));
+  // The value from where it lives (the slow path loads rdx itself).
+  x86::Gp v = x86::rdx;
+  const bool konst = is_const(in.b);
+  const uint64_t k = konst ? b.insts[in.b].imm : 0;
+  if (!konst && loc[in.b].reg >= 0) v = x86::gpq(loc[in.b].reg);
+  else if (!konst || (size == 8 && int64_t(k) != int64_t(int32_t(k)))) load(x86::rdx, in.b);
+  const bool imm = konst && v == x86::rdx && !(size == 8 && int64_t(k) != int64_t(int32_t(k)));
   switch (size) {
-    case 1: a.mov(x86::byte_ptr(x86::rax), x86::dl); break;
-    case 2: a.mov(x86::word_ptr(x86::rax), x86::dx); break;
-    case 4: a.mov(x86::dword_ptr(x86::rax), x86::edx); break;
-    default: a.mov(x86::qword_ptr(x86::rax), x86::rdx); break;
+    case 1:
+      if (imm) a.mov(x86::byte_ptr(x86::rax), uint8_t(k));
+      else a.mov(x86::byte_ptr(x86::rax), v.r8());
+      break;
+    case 2:
+      if (imm) a.mov(x86::word_ptr(x86::rax), uint16_t(k));
+      else a.mov(x86::word_ptr(x86::rax), v.r16());
+      break;
+    case 4:
+      if (imm) a.mov(x86::dword_ptr(x86::rax), uint32_t(k));
+      else a.mov(x86::dword_ptr(x86::rax), v.r32());
+      break;
+    default:
+      if (imm) a.mov(x86::qword_ptr(x86::rax), int32_t(k));
+      else a.mov(x86::qword_ptr(x86::rax), v);
+      break;
   }
   a.bind(sp.back);
   slow.push_back(sp);
@@ -233,6 +289,8 @@ template <> void Emitter::emit<Op::kCheckStop>(size_t, const ir::Inst& in) {
   asmjit::Label go_on = a.newLabel();
   a.cmp(x86::byte_ptr(x86::rbp, int32_t(offsetof(JitCtx, stop))), 0);
   a.je(go_on);
+  count_pending(false);
+  write_dirty(false);
   a.mov(x86::rax, in.imm);
   a.mov(state(offsetof(cpu::CpuState, rip)), x86::rax);
   a.jmp(leave);
@@ -284,16 +342,11 @@ void emit_chain_probe(Emitter& e) {
   a.mov(x86::rax, e.b.cs_base | uint64_t{e.b.cs_limit} << 32);
   a.cmp(x86::rax, x86::qword_ptr(x86::rcx, int32_t(offsetof(Entry, segment))));
   a.jne(miss);
-  // The tag: generation << 16 | mode | (CPL == 3) << 8.
-  a.xor_(x86::edx, x86::edx);
-  a.cmp(x86::byte_ptr(x86::rbx, int32_t(offsetof(cpu::CpuState, cpl))), 3);
-  a.sete(x86::dl);
-  a.shl(x86::edx, 8);
-  a.or_(x86::edx, int32_t(e.b.mode));
+  // The tag: generation << 16 | mode (the privilege is the block's own).
   a.mov(x86::rax, x86::qword_ptr(x86::rbp, int32_t(offsetof(JitCtx, tlb_generation))));
   a.mov(x86::rax, x86::qword_ptr(x86::rax));
   a.shl(x86::rax, 16);
-  a.or_(x86::rax, x86::rdx);
+  a.or_(x86::rax, int32_t(e.b.mode));
   a.cmp(x86::rax, x86::qword_ptr(x86::rcx, int32_t(offsetof(Entry, tag))));
   a.jne(miss);
   a.add(x86::qword_ptr(x86::rbp, int32_t(offsetof(JitCtx, chained_inline))), 1);
@@ -316,9 +369,19 @@ template <> void Emitter::emit<Op::kCallInsn>(size_t, const ir::Inst& in) {
 template <> void Emitter::emit<Op::kExit>(size_t, const ir::Inst& in) { direct_exit(in.imm); }
 template <> void Emitter::emit<Op::kExitIf>(size_t, const ir::Inst& in) {
   asmjit::Label skip = a.newLabel();
-  load(x86::rax, in.a);
-  a.test(x86::rax, x86::rax);
-  a.jz(skip);
+  if (fused == in.a) {
+    a.j(x86::negateCond(host_cond(ir::Cond(b.insts[in.a].imm))), skip);
+    fused = ir::kNone;
+  } else if (!is_const(in.a) && loc[in.a].reg >= 0) {
+    a.test(x86::gpq(loc[in.a].reg), x86::gpq(loc[in.a].reg));
+    a.jz(skip);
+  } else {
+    load(x86::rax, in.a);
+    a.test(x86::rax, x86::rax);
+    a.jz(skip);
+  }
+  count_pending(false);
+  write_dirty(false);
   direct_exit(in.imm);
   a.bind(skip);
 }
@@ -381,7 +444,14 @@ bool emit_block(const ir::Block& b, uint64_t base, uint64_t epilogue, const Help
   asmjit::CodeHolder code;
   code.init(asmjit::Environment::host(), base);
   x86::Assembler a(&code);
-  Emitter e{a, b, loc, h, epilogue, slots, out, a.newLabel(), a.newLabel(), 0, {}, {}};
+  Emitter e{a, b, loc, h, epilogue, slots, out, a.newLabel(), a.newLabel(), 0, {}, {}, {}};
+  e.uses.assign(b.insts.size(), 0);
+  for (const ir::Inst& in : b.insts) {
+    if (in.dead) continue;
+    for (ir::Value v : {in.a, in.b, in.c}) {
+      if (v != ir::kNone) ++e.uses[v];
+    }
+  }
   asmjit::Label check = a.newLabel();
   // Chained entry: leave for the dispatcher when an event can be taken
   // (cpu::event_deliverable: a request IF holds back does not count) or
@@ -406,8 +476,19 @@ bool emit_block(const ir::Block& b, uint64_t base, uint64_t epilogue, const Help
   for (size_t i = 0; i < b.insts.size(); ++i) {
     const ir::Inst& in = b.insts[i];
     if (in.dead) continue;
+    // icount is exact before anything that calls out or leaves; Load,
+    // Store, CheckStop and ExitIf do it on their out-of-line paths only.
+    const ir::Effect eff = ir::info(in.op).effect;
+    using ir::Op;
+    const bool own = in.op == Op::kLoad || in.op == Op::kStore || in.op == Op::kCheckStop ||
+                     in.op == Op::kExitIf;
+    if (!own && (eff == ir::Effect::kMemory || eff == ir::Effect::kCall || eff == ir::Effect::kExit)) {
+      e.count_pending(true);
+      e.write_dirty(true);
+    }
     (e.*kEmit[unsigned(in.op)])(i, in);
   }
+  if (e.pending) return false;  // a block ends in an exit, which counts
   a.bind(check);
   a.mov(x86::eax, uint32_t(kExitCheck));
   a.jmp(asmjit::Imm(epilogue));

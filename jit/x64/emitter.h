@@ -9,7 +9,10 @@
 #include <asmjit/x86.h>
 
 #include <cstddef>
+#include <algorithm>
 #include <cstdint>
+#include <iterator>
+#include <utility>
 #include <vector>
 
 #include "cpu/flags.h"
@@ -37,9 +40,47 @@ struct Emitter {
   struct Slow {
     asmjit::Label at, back;
     size_t i;
+    uint32_t pending = 0;  ///< instructions the helper's icount must include
+    std::vector<std::pair<uint8_t, ir::Value>> stores = {};  ///< lazy guest-register stores due
   };
   std::vector<Slow> slow;
   asmjit::Label chain_probe;  ///< emit_chain_probe's, made when first needed
+  std::vector<uint32_t> uses;  ///< live users of each value
+  /// A Cmp whose only user, the next instruction, branches on the host's
+  /// flags as the Cmp left them (no setcc), or kNone.
+  ir::Value fused = ir::kNone;
+  /// Instructions retired (Op::kAddIcount) but not yet added to
+  /// CpuState::icount: the add happens where something can see it (an
+  /// exit, a call, a slow path's helper), not once per memory access,
+  /// whose adds would chain through memory.
+  uint32_t pending = 0;
+  x86::Mem icount() const { return state(offsetof(cpu::CpuState, icount)); }
+  /// Lazy guest-register stores (StGpr with imm2) not yet written: the
+  /// value each register holds until the store that supersedes it.
+  ir::Value dirty[16] = {ir::kNone, ir::kNone, ir::kNone, ir::kNone, ir::kNone, ir::kNone,
+                         ir::kNone, ir::kNone, ir::kNone, ir::kNone, ir::kNone, ir::kNone,
+                         ir::kNone, ir::kNone, ir::kNone, ir::kNone};
+  std::vector<std::pair<uint8_t, ir::Value>> due() const {
+    std::vector<std::pair<uint8_t, ir::Value>> d;
+    for (uint8_t r = 0; r < 16; ++r) {
+      if (dirty[r] != ir::kNone) d.emplace_back(r, dirty[r]);
+    }
+    return d;
+  }
+  void store_gpr(unsigned r, ir::Value v);
+  void write_due(const std::vector<std::pair<uint8_t, ir::Value>>& d) {
+    for (const auto& [r, v] : d) store_gpr(r, v);
+  }
+  /// The lazy stores written here; `settle` when the path goes on.
+  void write_dirty(bool settle) {
+    write_due(due());
+    if (settle) std::fill(std::begin(dirty), std::end(dirty), ir::kNone);
+  }
+  /// icount += pending in generated code; `settle` when the path goes on.
+  void count_pending(bool settle) {
+    if (pending) a.add(icount(), pending);
+    if (settle) pending = 0;
+  }
 
   x86::Mem slot(int16_t s) const { return x86::qword_ptr(x86::rsp, int32_t(s) * 8); }
   x86::Mem state(uint64_t off) const { return x86::qword_ptr(x86::rbx, int32_t(off)); }
@@ -49,14 +90,57 @@ struct Emitter {
     if (d.op == Op::kConst) {
       a.mov(dst, d.imm);
     } else if (loc[v].reg >= 0) {
-      a.mov(dst, x86::gpq(loc[v].reg));
+      if (uint32_t(loc[v].reg) != dst.id()) a.mov(dst, x86::gpq(loc[v].reg));
     } else {
       a.mov(dst, slot(loc[v].slot));
     }
   }
   void store(size_t i, const x86::Gp& src) {
-    if (loc[i].reg >= 0) a.mov(x86::gpq(loc[i].reg), src);
-    else if (loc[i].slot >= 0) a.mov(slot(loc[i].slot), src);
+    if (loc[i].reg >= 0) {
+      if (uint32_t(loc[i].reg) != src.id()) a.mov(x86::gpq(loc[i].reg), src);
+    } else if (loc[i].slot >= 0) {
+      a.mov(slot(loc[i].slot), src);
+    }
+  }
+  bool is_const(ir::Value v) const { return b.insts[v].op == Op::kConst; }
+  /// Whether `v` lives in host register `r` (a constant lives nowhere).
+  bool in_reg(ir::Value v, const x86::Gp& r) const { return !is_const(v) && loc[v].reg == int(r.id()); }
+  /// `v` as a source operand: an immediate when `imm` allows and the
+  /// constant sign-extends from 32 bits, else its register, its slot, or
+  /// the constant loaded into `scratch`.
+  asmjit::Operand src(ir::Value v, const x86::Gp& scratch, bool imm = true) {
+    const ir::Inst& d = b.insts[v];
+    if (d.op == Op::kConst) {
+      if (imm && int64_t(d.imm) == int64_t(int32_t(d.imm))) return asmjit::Imm(int64_t(d.imm));
+      a.mov(scratch, d.imm);
+      return scratch;
+    }
+    if (loc[v].reg >= 0) return x86::gpq(loc[v].reg);
+    return slot(loc[v].slot);
+  }
+  /// The register instruction i computes its result in: its own, or rax
+  /// when it lives in a stack slot (store() then puts it there).
+  x86::Gp dst(size_t i) const { return loc[i].reg >= 0 ? x86::gpq(loc[i].reg) : x86::rax; }
+  /// dst(i) holding `v` (the first operand of a two-address operation).
+  x86::Gp dst_with(size_t i, ir::Value v) {
+    const x86::Gp d = dst(i);
+    load(d, v);
+    return d;
+  }
+  /// d = a OP b for a two-address host instruction `id`.
+  void binop(size_t i, const ir::Inst& in, asmjit::InstId id, bool commutative, bool imm = true) {
+    const x86::Gp d = dst(i);
+    ir::Value x = in.a, y = in.b;
+    if (commutative && in_reg(y, d)) std::swap(x, y);
+    if (in_reg(y, d)) {  // y lives where the result goes: compute in rax
+      load(x86::rax, x);
+      a.emit(id, x86::rax, src(y, x86::rcx, imm));
+      a.mov(d, x86::rax);
+    } else {
+      load(d, x);
+      a.emit(id, d, src(y, x86::rcx, imm));
+    }
+    store(i, d);
   }
   void call(const void* fn) {
     a.mov(x86::rax, reinterpret_cast<uint64_t>(fn));
@@ -83,19 +167,21 @@ struct Emitter {
     }
   }
 
-  /// rax = the host address of the access of `size` bytes at seg:rsi, or a
-  /// jump to `slow_at` for whatever Cpu::read/write would not do on their
+  /// rax = the host address of the access of `size` bytes at seg:`off`, or
+  /// a jump to `slow_at` for whatever Cpu::read/write would not do on their
   /// fast path: cpu::Cpu::linear/linear64's checks (a failure faults there),
-  /// a page-crossing access, misalignment at CPL 3 (#AC), a TLB miss or an entry without the
-  /// fast path (MMIO, ROM, code pages, watches). rsi and rdx are kept.
-  void probe(uint8_t seg, unsigned size, bool write, asmjit::Label slow_at) {
+  /// a page-crossing access, misalignment at CPL 3 (#AC), a TLB miss or an
+  /// entry without the fast path (MMIO, ROM, code pages, watches). Only rax,
+  /// rcx and r8 change.
+  void probe(uint8_t seg, unsigned size, bool write, asmjit::Label slow_at,
+             const x86::Gp& off = x86::rsi) {
     static_assert(sizeof(mmu::TlbEntry) == 32);
     if (b.long64) {
       if (seg == cpu::kFs || seg == cpu::kGs) {
         a.mov(x86::rax, state(seg_field(seg, offsetof(cpu::SegmentCache, base))));
-        a.add(x86::rax, x86::rsi);
+        a.add(x86::rax, off);
       } else {
-        a.mov(x86::rax, x86::rsi);
+        a.mov(x86::rax, off);
       }
       // No canonical check here: the TLB holds only pages that canonical
       // addresses (48 or 57 bits, as paging is set up) were translated
@@ -104,9 +190,9 @@ struct Emitter {
       // same page (checked below) and so canonical too.
     } else {
       a.mov(x86::ecx, x86::dword_ptr(x86::rbx, seg_field(seg, offsetof(cpu::SegmentCache, lo))));
-      a.cmp(x86::rsi, x86::rcx);
+      a.cmp(off, x86::rcx);
       a.jb(slow_at);
-      a.lea(x86::rax, x86::ptr(x86::rsi, int32_t(size - 1)));
+      a.lea(x86::rax, x86::ptr(off, int32_t(size - 1)));
       a.mov(x86::ecx, x86::dword_ptr(x86::rbx, seg_field(seg, offsetof(cpu::SegmentCache, limit))));
       a.cmp(x86::rax, x86::rcx);
       a.ja(slow_at);
@@ -114,42 +200,39 @@ struct Emitter {
              write ? cpu::kSegWritable : cpu::kSegReadable);
       a.jz(slow_at);
       a.mov(x86::rax, state(seg_field(seg, offsetof(cpu::SegmentCache, base))));
-      a.add(x86::rax, x86::rsi);
+      a.add(x86::rax, off);
       a.mov(x86::eax, x86::eax);  // linear addresses are 32 bits wide here
     }
-    if (size > 1) {
-      // Misaligned: CPL 3 may owe #AC (Cpu::check_alignment), so it takes
-      // the slow path; otherwise only a page-crossing access does.
-      asmjit::Label aligned = a.newLabel();
+    // The tag compared is that of the access's last byte: one that crosses
+    // into the next page misses and takes the slow path. Misaligned at
+    // CPL 3 may owe #AC (Cpu::check_alignment): the slow path decides.
+    if (size > 1 && b.cpl3()) {
       a.test(x86::al, size - 1);
-      a.jz(aligned);
-      a.cmp(x86::byte_ptr(x86::rbx, int32_t(offsetof(cpu::CpuState, cpl))), 3);
-      a.je(slow_at);
-      a.mov(x86::ecx, x86::eax);
-      a.and_(x86::ecx, int32_t(mmu::kPageSize - 1));
-      a.cmp(x86::ecx, int32_t(mmu::kPageSize - size));
-      a.ja(slow_at);
-      a.bind(aligned);
+      a.jnz(slow_at);
     }
-    // The entry: tlb[cpl == 3][(lin >> 12) & (kTlbSize - 1)] (Cpu::priv()).
+    if (size > 1 && !b.cpl3()) a.lea(x86::r8, x86::ptr(x86::rax, int32_t(size - 1)));
+    else a.mov(x86::r8, x86::rax);
+    a.and_(x86::r8, int32_t(mmu::kPageMask));
+    // The entry: tlb[cpl == 3][(lin >> 12) & (kTlbSize - 1)] (Cpu::priv();
+    // the privilege is the block's, part of its key).
     a.mov(x86::ecx, x86::eax);
     a.shr(x86::ecx, mmu::kPageBits - 5);
     a.and_(x86::ecx, (mmu::kTlbSize - 1) << 5);
-    a.cmp(x86::byte_ptr(x86::rbx, int32_t(offsetof(cpu::CpuState, cpl))), 3);
-    a.sete(x86::r8b);
-    a.movzx(x86::r8d, x86::r8b);
-    a.shl(x86::r8d, mmu::kTlbBits + 5);
-    a.add(x86::ecx, x86::r8d);
     a.add(x86::rcx, x86::qword_ptr(x86::rbp, int32_t(offsetof(JitCtx, tlb))));
-    a.mov(x86::r8, x86::rax);
-    a.and_(x86::r8, int32_t(mmu::kPageMask));
-    a.cmp(x86::r8, x86::qword_ptr(x86::rcx, write ? int32_t(offsetof(mmu::TlbEntry, write_tag))
-                                                  : int32_t(offsetof(mmu::TlbEntry, read_tag))));
+    const int32_t array = b.cpl3() ? int32_t(mmu::kTlbSize * sizeof(mmu::TlbEntry)) : 0;
+    a.cmp(x86::r8, x86::qword_ptr(x86::rcx, array + (write ? int32_t(offsetof(mmu::TlbEntry, write_tag))
+                                                          : int32_t(offsetof(mmu::TlbEntry, read_tag)))));
     a.jne(slow_at);
-    a.add(x86::rax, x86::qword_ptr(x86::rcx, int32_t(offsetof(mmu::TlbEntry, addend))));
+    a.add(x86::rax, x86::qword_ptr(x86::rcx, array + int32_t(offsetof(mmu::TlbEntry, addend))));
   }
   static int32_t seg_field(uint8_t seg, size_t field) {
     return int32_t(offsetof(cpu::CpuState, seg) + seg * sizeof(cpu::SegmentCache) + field);
+  }
+  /// The register holding `v` for an address: its own, else `v` loaded into rsi.
+  x86::Gp addr_reg(ir::Value v) {
+    if (!is_const(v) && loc[v].reg >= 0) return x86::gpq(loc[v].reg);
+    load(x86::rsi, v);
+    return x86::rsi;
   }
   /// The helper call of a Load (offset in rsi; result in rax) or a Store
   /// (offset in rsi, value in rdx): Cpu::read/write with every check.
@@ -171,7 +254,14 @@ struct Emitter {
   void emit_slow_paths() {
     for (const Slow& sp : slow) {
       a.bind(sp.at);
-      slow_access(sp.i, b.insts[sp.i]);
+      if (sp.pending) a.add(icount(), sp.pending);  // exact for the helper and a fault
+      write_due(sp.stores);
+      const ir::Inst& in = b.insts[sp.i];
+      if (in.op == Op::kLoad || in.op == Op::kStore) load(x86::rsi, in.a);  // the fast path kept them where they live
+      if (in.op == Op::kStore) load(x86::rdx, in.b);
+      slow_access(sp.i, in);
+      if (sp.pending) a.sub(icount(), sp.pending);
+      if (in.op == Op::kLoad && loc[sp.i].reg >= 0) store(sp.i, x86::rax);
       a.jmp(sp.back);
     }
   }

@@ -2,7 +2,10 @@
 // Linear-scan register allocation over the IR's live ranges. Values live
 // from their definition to their last use; four callee-saved registers
 // (r12-r15, which survive helper calls) are handed out first, stack slots
-// after. Constants get neither: the emitter materialises them in place.
+// after; a result takes its first operand's register when that operand
+// dies there, so the emitter's two-address forms work in place. Constants
+// get neither: the emitter materialises them in place.
+#include <algorithm>
 #include <vector>
 
 #include "jit/x64/backend.h"
@@ -17,8 +20,11 @@ bool allocate(const ir::Block& b, std::vector<Location>& out) {
     const ir::Inst& in = b.insts[i];
     if (in.dead) continue;
     for (ir::Value v : {in.a, in.b, in.c}) {
-      if (v != ir::kNone) last_use[v] = i;
+      if (v != ir::kNone) last_use[v] = std::max(last_use[v], i);
     }
+    // A lazy store's value is written by the slow paths up to the store
+    // that supersedes it (passes/reg_cache.cpp).
+    if (in.op == ir::Op::kStGpr && in.imm2) last_use[in.a] = std::max<size_t>(last_use[in.a], in.imm2);
   }
   std::vector<int8_t> free_regs = {15, 14, 13, 12};
   std::vector<int16_t> free_slots;
@@ -42,7 +48,15 @@ bool allocate(const ir::Block& b, std::vector<Location>& out) {
     }
     if (ir::info(in.op).result == ir::Type::kVoid || in.op == ir::Op::kConst) continue;
     if (last_use[i] == 0) continue;  // unused: the emitter writes it nowhere
-    if (!free_regs.empty()) {
+    // The first operand's register when it dies here: the emitter's
+    // two-address forms then work in place.
+    const bool reuse = in.a != ir::kNone && last_use[in.a] == i && out[in.a].reg >= 0 &&
+                       b.insts[in.a].op != ir::Op::kConst;
+    if (reuse) {
+      const auto at = std::find(free_regs.begin(), free_regs.end(), out[in.a].reg);
+      out[i].reg = *at;
+      free_regs.erase(at);
+    } else if (!free_regs.empty()) {
       out[i].reg = free_regs.back();
       free_regs.pop_back();
     } else if (!free_slots.empty()) {
