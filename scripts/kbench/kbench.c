@@ -4,7 +4,8 @@
 // CHECKSUM MICROSECONDS" so the host can time them from the outside (the
 // guest's clock follows the host's, but the host's view is the one compared)
 // and check that every engine computed the same result.
-// Usage: kbench [SCALE]   (SCALE multiplies every kernel's work; default 1)
+// Usage: kbench [SCALE [KERNEL...]]   (SCALE multiplies every kernel's work,
+// default 1; naming kernels runs only those, in the usual order)
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -159,6 +160,9 @@ int main(int argc, char** argv) {
       {"memory", k_memory}, {"bytecode", k_bytecode}, {"float", k_float},
   };
   for (size_t i = 0; i < sizeof kernels / sizeof kernels[0]; ++i) {
+    int wanted = argc <= 2;
+    for (int a = 2; a < argc; ++a) wanted |= strcmp(argv[a], kernels[i].name) == 0;
+    if (!wanted) continue;
     printf("kbench: begin %s\n", kernels[i].name);
     fflush(stdout);
     const uint64_t t0 = now_us();
