@@ -79,7 +79,7 @@ void Lifter::set_lazy(cpu::CcOp op, unsigned size, Value dst, Value src, Value s
   b.emit(Op::kStField, dst, ir::kNone, offsetof(cpu::CpuState, cc_dst));
   b.emit(Op::kStField, src, ir::kNone, offsetof(cpu::CpuState, cc_src));
   b.emit(Op::kStField, src2, ir::kNone, offsetof(cpu::CpuState, cc_src2));
-  flags = {true, op, size, dst, src};
+  flags = {true, op, size, dst, src, src2};
 }
 
 void Lifter::set_eager(Value f) {

@@ -39,7 +39,7 @@ struct Lifter {
     bool known = false;
     cpu::CcOp op = cpu::CcOp::kEflags;
     unsigned size = 0;
-    ir::Value dst = ir::kNone, src = ir::kNone;
+    ir::Value dst = ir::kNone, src = ir::kNone, src2 = ir::kNone;
   } flags;
 
   // ---- helpers the lift:: functions share ----

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
-// Native lowerings of ADD OR AND SUB XOR CMP TEST, INC and DEC, register
-// and memory forms: the same results, lazy-flags records and order of
-// effects (flags after the write) as cpu/interp/alu.cpp.
+// Native lowerings of ADD OR ADC SBB AND SUB XOR CMP TEST, INC and DEC,
+// register and memory forms: the same results, lazy-flags records and
+// order of effects (carry read first, flags after the write) as
+// cpu/interp/alu.cpp.
 #include "jit/frontend/lift_forms.h"
 
 #include <bit>
@@ -13,7 +14,7 @@ using cpu::CcOp;
 using ir::Op;
 using ir::Value;
 
-enum class Alu : uint8_t { kAdd, kOr, kAnd, kSub, kXor, kCmp, kTest };
+enum class Alu : uint8_t { kAdd, kOr, kAdc, kSbb, kAnd, kSub, kXor, kCmp, kTest };
 /// Where the operands come from (alu.cpp's encoding shapes).
 enum class Shape : uint8_t { kEG, kGE, kAccImm, kEImm8s, kEImm };
 
@@ -23,6 +24,8 @@ bool alu(Lifter& l, const cpu::DecodedInsn& i, Alu op, Shape shape, bool byte) {
   const bool mem = i.is_mem() && shape != Shape::kAccImm;
   ir::Block& b = l.b;
   if (mem) l.begin_mem();
+  // ADC/SBB read CF before anything (alu.cpp to_e: carry_flag first).
+  const Value carry = op == Alu::kAdc || op == Alu::kSbb ? l.carry() : ir::kNone;
   const Value addr = mem ? l.ea(i) : ir::kNone;
   const uint64_t m = cpu::size_mask(std::countr_zero(size));
   Value a, v;
@@ -52,6 +55,8 @@ bool alu(Lifter& l, const cpu::DecodedInsn& i, Alu op, Shape shape, bool byte) {
   CcOp cc = CcOp::kLogic;
   switch (op) {
     case Alu::kAdd: r = b.emit(Op::kAdd, a, v); cc = CcOp::kAdd; break;
+    case Alu::kAdc: r = b.emit(Op::kAdd, b.emit(Op::kAdd, a, v), carry); cc = CcOp::kAdc; break;
+    case Alu::kSbb: r = b.emit(Op::kSub, b.emit(Op::kSub, a, v), carry); cc = CcOp::kSbb; break;
     case Alu::kSub: case Alu::kCmp: r = b.emit(Op::kSub, a, v); cc = CcOp::kSub; break;
     case Alu::kOr: r = b.emit(Op::kOr, a, v); break;
     case Alu::kXor: r = b.emit(Op::kXor, a, v); break;
@@ -65,7 +70,7 @@ bool alu(Lifter& l, const cpu::DecodedInsn& i, Alu op, Shape shape, bool byte) {
     else l.write_e(size, i, addr, r);
   }
   const Value zero = b.konst(0);
-  l.set_lazy(cc, size, r, cc == CcOp::kLogic ? zero : v, zero);
+  l.set_lazy(cc, size, r, cc == CcOp::kLogic ? zero : v, carry != ir::kNone ? carry : zero);
   if (mem) l.end_mem();
   return true;
 }
@@ -100,6 +105,8 @@ bool inc_dec(Lifter& l, const cpu::DecodedInsn& i, bool zv, unsigned size, bool 
   bool MN##_Ev_Ib(Lifter& l, const cpu::DecodedInsn& i) { return alu(l, i, OPV, Shape::kEImm8s, false); }
 KESTREL_ALU_FORMS(ADD, Alu::kAdd)
 KESTREL_ALU_FORMS(OR, Alu::kOr)
+KESTREL_ALU_FORMS(ADC, Alu::kAdc)
+KESTREL_ALU_FORMS(SBB, Alu::kSbb)
 KESTREL_ALU_FORMS(AND, Alu::kAnd)
 KESTREL_ALU_FORMS(SUB, Alu::kSub)
 KESTREL_ALU_FORMS(XOR, Alu::kXor)

@@ -281,6 +281,16 @@ ir::Value Lifter::cond(unsigned cc) {
 }
 
 ir::Value Lifter::carry() {
+  // The ADC and SBB records, as cpu::carry_flag reads them.
+  if (flags.known && (flags.op == cpu::CcOp::kAdc || flags.op == cpu::CcOp::kSbb)) {
+    ir::Value a = flags.dst;
+    if (flags.op == cpu::CcOp::kSbb) {
+      a = zext(b.emit(ir::Op::kAdd, b.emit(ir::Op::kAdd, a, flags.src), flags.src2), flags.size);
+    }
+    const ir::Value le = b.emit(ir::Op::kCmp, a, flags.src, unsigned(ir::Cond::kUle));
+    const ir::Value lt = b.emit(ir::Op::kCmp, a, flags.src, unsigned(ir::Cond::kUlt));
+    return b.select(flags.src2, le, lt);
+  }
   const ir::Value c = lift::inline_cc(*this, 0x2);
   return c != ir::kNone ? c : b.emit(ir::Op::kCarryFlag);
 }

@@ -54,8 +54,7 @@ bool cmov(Lifter& l, const cpu::DecodedInsn& i, unsigned cc) {
   const Value v = l.read_e(size, i, addr);
   const Value c = l.cond(cc);
   const Value old = l.read_reg(size, i.reg, true);
-  const Value r = b.emit(Op::kSelect, c, v);
-  b.insts[r].c = old;
+  const Value r = b.select(c, v, old);
   l.write_reg(size, i.reg, true, r);
   if (mem) l.end_mem();
   return true;

@@ -1,8 +1,13 @@
 // SPDX-License-Identifier: MIT
 // Native lowerings of the group-2 shifts and rotates (ROL ROR SHL SAL SHR
-// SAR) by 1 and by imm8, with the results and eager flags of
-// cpu/interp/shift.cpp. RCL/RCR, counts in CL and the 8086's unmasked
-// counts stay with the interpreter handler.
+// SAR) by 1 and by imm8, and of the shifts of a 32- or 64-bit register by
+// CL, with the results and eager flags of cpu/interp/shift.cpp. RCL/RCR,
+// rotates by CL, CL shifts of memory, bytes and words, and the 8086's
+// unmasked counts stay with the interpreter handler.
+#include <cstddef>
+
+#include "cpu/flags.h"
+#include "cpu/state.h"
 #include "jit/frontend/lift_forms.h"
 
 namespace kestrel::jit::frontend::lift {
@@ -94,7 +99,58 @@ bool group2(Lifter& l, const cpu::DecodedInsn& i, Rot op, unsigned size, unsigne
   return true;
 }
 
+/// SHL/SHR/SAR of a 32- or 64-bit register by CL, whose masked count
+/// stays below the width (shift.cpp shift()). A count of 0 changes no
+/// flag and writes the register back (count_zero), so the flags and the
+/// result are selected on it at run time.
+bool group2_cl(Lifter& l, const cpu::DecodedInsn& i, Rot op) {
+  const unsigned size = i.osize;
+  if (l.facts.unmasked_shift || i.is_mem() || size < 4) return false;
+  ir::Block& b = l.b;
+  const unsigned n = 8 * size;
+  const Value one = b.konst(1);
+  const Value c = b.emit(Op::kAnd, l.read_reg(1, cpu::kRcx, true), b.konst(n - 1));
+  const Value a = l.read_e(size, i, ir::kNone);
+  // CF: the last bit shifted out, for a count c > 0.
+  const Value out_right = b.emit(Op::kAnd, b.emit(Op::kShrV, a, b.emit(Op::kSub, c, one)), one);
+  Value r, cf, of;
+  switch (op) {
+    case Rot::kShl:
+      r = l.zext(b.emit(Op::kShlV, a, c), size);
+      cf = b.emit(Op::kAnd, b.emit(Op::kShrV, a, b.emit(Op::kSub, b.konst(n), c)), one);
+      of = b.emit(Op::kXor, bit(b, r, n - 1), cf);
+      break;
+    case Rot::kShr:
+      r = b.emit(Op::kShrV, a, c);
+      cf = out_right;
+      of = b.emit(Op::kAnd, b.emit(Op::kCmp, c, one, unsigned(ir::Cond::kEq)), bit(b, a, n - 1));
+      break;
+    default:  // kSar
+      r = l.zext(b.emit(Op::kSarV, l.sext(a, size), c), size);
+      cf = out_right;
+      of = b.konst(0);
+      break;
+  }
+  const Value nz = b.emit(Op::kCmp, c, b.konst(0), unsigned(ir::Cond::kNe));
+  l.write_e(size, i, ir::kNone, b.select(nz, r, a));
+  Value f = b.emit(Op::kOr, b.emit(Op::kSzp, r, ir::kNone, size), cf);  // AF clear
+  f = b.emit(Op::kOr, f, b.emit(Op::kShl, of, ir::kNone, 11));
+  constexpr uint64_t kRflags = offsetof(cpu::CpuState, rflags), kCcOp = offsetof(cpu::CpuState, cc_op);
+  const Value old = b.emit(Op::kLdField, ir::kNone, ir::kNone, kRflags);
+  const Value merged = b.emit(Op::kOr, b.emit(Op::kAnd, old, b.konst(~uint64_t{cpu::kArithFlags})), f);
+  b.emit(Op::kStField, b.select(nz, merged, old), ir::kNone, kRflags);
+  const Value old_op = b.emit(Op::kLdField, ir::kNone, ir::kNone, kCcOp);
+  b.emit(Op::kStField32, b.select(nz, b.konst(0), old_op), ir::kNone, kCcOp);
+  l.flags.known = false;  // which record holds depends on the count
+  return true;
+}
+
 }  // namespace
+
+bool SHL_Ev_CL(Lifter& l, const cpu::DecodedInsn& i) { return group2_cl(l, i, Rot::kShl); }
+bool SAL_Ev_CL(Lifter& l, const cpu::DecodedInsn& i) { return group2_cl(l, i, Rot::kShl); }
+bool SHR_Ev_CL(Lifter& l, const cpu::DecodedInsn& i) { return group2_cl(l, i, Rot::kShr); }
+bool SAR_Ev_CL(Lifter& l, const cpu::DecodedInsn& i) { return group2_cl(l, i, Rot::kSar); }
 
 #define KESTREL_SHIFT_FORMS(MN, OPV)                                                         \
   bool MN##_Eb_1(Lifter& l, const cpu::DecodedInsn& i) { return group2(l, i, OPV, 1, 1); }   \

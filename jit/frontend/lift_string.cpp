@@ -33,9 +33,7 @@ Value step(Lifter& l, unsigned size) {
   const Value fl = b.emit(Op::kLdField, ir::kNone, ir::kNone, offsetof(cpu::CpuState, rflags));
   const Value df = b.emit(Op::kAnd, fl, b.konst(cpu::kDf));
   const Value down = b.konst(uint64_t(0) - size), up = b.konst(size);
-  const Value r = b.emit(Op::kSelect, df, down);
-  b.insts[r].c = up;  // Block::emit takes two arguments; Select's third goes here
-  return r;
+  return b.select(df, down, up);
 }
 
 /// Moves the index register `r` one element, at the address size (16-bit

@@ -74,6 +74,12 @@ struct Block {
     return Value(insts.size() - 1);
   }
   Value konst(uint64_t v) { return emit(Op::kConst, kNone, kNone, v); }
+  /// Op::kSelect: `cond` ? `yes` : `no`.
+  Value select(Value cond, Value yes, Value no) {
+    const Value v = emit(Op::kSelect, cond, yes);
+    insts[v].c = no;
+    return v;
+  }
 };
 
 /// Checks the block's SSA form and argument types; returns an empty string

@@ -35,6 +35,9 @@ bool fold(const ir::Inst& in, uint64_t x, uint64_t y, uint64_t& out) {
     case Op::kShl: out = in.imm >= 64 ? 0 : x << in.imm; return true;
     case Op::kShr: out = in.imm >= 64 ? 0 : x >> in.imm; return true;
     case Op::kSar: out = uint64_t(int64_t(x) >> (in.imm >= 64 ? 63 : in.imm)); return true;
+    case Op::kShlV: out = x << (y & 63); return true;
+    case Op::kShrV: out = x >> (y & 63); return true;
+    case Op::kSarV: out = uint64_t(int64_t(x) >> (y & 63)); return true;
     case Op::kMul: out = x * y; return true;
     case Op::kZext: out = x & mask_of(in.imm); return true;
     case Op::kSext: {

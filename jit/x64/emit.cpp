@@ -145,6 +145,19 @@ template <> void Emitter::emit<Op::kCmp>(size_t i, const ir::Inst& in) {
   a.movzx(d.r32(), d.r8());
   store(i, d);
 }
+namespace {
+/// A shift by a count known at run time: the host's takes it in CL and
+/// masks it to 6 bits as the IR op says.
+void shift_by_cl(Emitter& e, size_t i, const ir::Inst& in, asmjit::InstId id) {
+  e.load(x86::rcx, in.b);  // first: the result's register may be the count's
+  const x86::Gp d = e.dst_with(i, in.a);
+  e.a.emit(id, d, x86::cl);
+  e.store(i, d);
+}
+}  // namespace
+template <> void Emitter::emit<Op::kShlV>(size_t i, const ir::Inst& in) { shift_by_cl(*this, i, in, x86::Inst::kIdShl); }
+template <> void Emitter::emit<Op::kShrV>(size_t i, const ir::Inst& in) { shift_by_cl(*this, i, in, x86::Inst::kIdShr); }
+template <> void Emitter::emit<Op::kSarV>(size_t i, const ir::Inst& in) { shift_by_cl(*this, i, in, x86::Inst::kIdSar); }
 template <> void Emitter::emit<Op::kSar>(size_t i, const ir::Inst& in) {
   const x86::Gp d = dst_with(i, in.a);
   a.sar(d, unsigned(in.imm >= 64 ? 63 : in.imm));
