@@ -56,7 +56,7 @@ struct Emitted {
 /// Emits `b` for placement at `base`; `epilogue` is the trampoline's exit.
 /// The stubs load the exit slot pointer from `slots[i]` (one per Exit/ExitIf
 /// in order). Returns false when the block cannot be compiled.
-/// `owner` is the block's identity, stored in JitCtx::running on a chained entry.
+/// `owner` is the block's identity, stored in JitCtx::running before its helper calls.
 bool emit_block(const ir::Block& b, uint64_t base, uint64_t epilogue, const Helpers& h,
                 const std::vector<ExitSlot*>& slots, const void* owner, Emitted& out);
 

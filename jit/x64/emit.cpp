@@ -458,6 +458,7 @@ bool emit_block(const ir::Block& b, uint64_t base, uint64_t epilogue, const Help
   code.init(asmjit::Environment::host(), base);
   x86::Assembler a(&code);
   Emitter e{a, b, loc, h, epilogue, slots, out, a.newLabel(), a.newLabel(), 0, {}, {}, {}};
+  e.owner = owner;
   e.uses.assign(b.insts.size(), 0);
   for (const ir::Inst& in : b.insts) {
     if (in.dead) continue;
@@ -470,8 +471,6 @@ bool emit_block(const ir::Block& b, uint64_t base, uint64_t epilogue, const Help
   // (cpu::event_deliverable: a request IF holds back does not count) or
   // the block would run past the budget (JitCtx::end_icount).
   out.check_entry = uint32_t(a.offset());
-  a.mov(x86::rax, reinterpret_cast<uint64_t>(owner));
-  a.mov(x86::qword_ptr(x86::rbp, int32_t(offsetof(JitCtx, running))), x86::rax);
   asmjit::Label quiet = a.newLabel();
   a.mov(x86::eax, x86::dword_ptr(x86::rbx, int32_t(offsetof(cpu::CpuState, pending))));
   a.test(x86::eax, x86::eax);
@@ -503,6 +502,10 @@ bool emit_block(const ir::Block& b, uint64_t base, uint64_t epilogue, const Help
   }
   if (e.pending) return false;  // a block ends in an exit, which counts
   a.bind(check);
+  // The dispatcher takes over at this block's start; a chained jump here
+  // did not store rIP (Emitter::direct_exit).
+  a.mov(x86::rax, b.guest_rip);
+  a.mov(e.state(offsetof(cpu::CpuState, rip)), x86::rax);
   a.mov(x86::eax, uint32_t(kExitCheck));
   a.jmp(asmjit::Imm(epilogue));
   a.bind(e.leave);

@@ -49,6 +49,7 @@ struct Emitter {
   /// A Cmp whose only user, the next instruction, branches on the host's
   /// flags as the Cmp left them (no setcc), or kNone.
   ir::Value fused = ir::kNone;
+  const void* owner = nullptr;  ///< the CompiledBlock (JitCtx::running), or none
   /// Instructions retired (Op::kAddIcount) but not yet added to
   /// CpuState::icount: the add happens where something can see it (an
   /// exit, a call, a slow path's helper), not once per memory access,
@@ -142,14 +143,26 @@ struct Emitter {
     }
     store(i, d);
   }
+  /// A helper call. JitCtx::running names this block first: a helper that
+  /// writes code needs it (a chained entry does not store it).
   void call(const void* fn) {
+    if (owner) {
+      a.mov(x86::rax, reinterpret_cast<uint64_t>(owner));
+      a.mov(x86::qword_ptr(x86::rbp, int32_t(offsetof(JitCtx, running))), x86::rax);
+    }
     a.mov(x86::rax, reinterpret_cast<uint64_t>(fn));
     a.call(x86::rax);
   }
-  /// rIP = target, then the patchable jump (E9 rel32) to its stub.
+  /// The patchable jump (E9 rel32) to `target`'s stub. rIP is stored first
+  /// only for a target on another linear page, whose link goes through the
+  /// jump-cache probe (JitEngine::Impl::link); a jump within the page links
+  /// straight to the target block, which knows its own rIP, and the stub
+  /// stores it for the dispatcher.
   void direct_exit(uint64_t target) {
-    a.mov(x86::rax, target);
-    a.mov(state(offsetof(cpu::CpuState, rip)), x86::rax);
+    if (((b.cs_base + target) ^ (b.cs_base + b.guest_rip)) & mmu::kPageMask) {
+      a.mov(x86::rax, target);
+      a.mov(state(offsetof(cpu::CpuState, rip)), x86::rax);
+    }
     Emitted::Exit e{};
     e.jump = uint32_t(a.offset());
     e.target_rip = target;
@@ -160,6 +173,8 @@ struct Emitter {
   void emit_stubs() {
     for (size_t k = 0; k < out.exits.size(); ++k) {
       out.exits[k].stub = uint32_t(a.offset());
+      a.mov(x86::rax, out.exits[k].target_rip);
+      a.mov(state(offsetof(cpu::CpuState, rip)), x86::rax);
       a.mov(x86::rcx, reinterpret_cast<uint64_t>(slots[k]));
       a.mov(x86::qword_ptr(x86::rbp, int32_t(offsetof(JitCtx, exit_slot))), x86::rcx);
       a.mov(x86::eax, uint32_t(kExitChain));
