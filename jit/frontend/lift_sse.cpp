@@ -3,46 +3,54 @@
 // 128-bit moves (Op::kLoadX/kStoreX), MOVSS/MOVSD, MOVD/MOVQ, PAND..PXOR,
 // ANDPS..XORPD and PCMPEQB/W/D on 64-bit halves, PMOVMSKB, (U)COMISS/SD
 // through a helper, with the checks, faults and their order of the
-// handlers in cpu/interp/sse_*.cpp. Arithmetic stays with its handlers.
+// handlers in cpu/interp/sse_*.cpp. Arithmetic is lift_sse_arith.cpp's.
 #include "jit/frontend/lift_forms.h"
+#include "jit/frontend/lift_sse.h"
 
 #include <cstddef>
 
 #include "cpu/state.h"
 
 namespace kestrel::jit::frontend::lift {
+
+namespace sse {
+
+uint64_t xmm(unsigned n, unsigned half) { return offsetof(cpu::CpuState, vec) + 32 * n + 8 * half; }
+
+ir::Value ld(Lifter& l, unsigned n, unsigned half) {
+  return l.b.emit(ir::Op::kLdField, ir::kNone, ir::kNone, xmm(n, half));
+}
+void st(Lifter& l, unsigned n, unsigned half, ir::Value v) { l.b.emit(ir::Op::kStField, v, ir::kNone, xmm(n, half)); }
+
+void check(Lifter& l) {
+  for (size_t k = l.b.insts.size(); k-- > 0;) {
+    const ir::Op op = l.b.insts[k].op;
+    if (op == ir::Op::kSseCheck) return;
+    if (op == ir::Op::kCallInsn) break;
+  }
+  l.sync_icount();
+  l.b.emit(ir::Op::kSseCheck, ir::kNone, ir::kNone, 0, l.ip);
+}
+
+ir::Value mem_operand(Lifter& l, const cpu::DecodedInsn& i, bool align16) {
+  l.begin_mem();
+  check(l);
+  const ir::Value addr = l.ea(i);
+  if (align16) l.b.emit(ir::Op::kCheckAlign16, addr, ir::kNone, i.seg, l.ip);
+  return addr;
+}
+
+}  // namespace sse
+
 namespace {
 
 using ir::Op;
 using ir::Value;
-
-/// Quadword `half` of XMM register n in CpuState (legacy encodings leave
-/// bits 255:128 alone).
-uint64_t xmm(unsigned n, unsigned half) { return offsetof(cpu::CpuState, vec) + 32 * n + 8 * half; }
-
-Value ld(Lifter& l, unsigned n, unsigned half) { return l.b.emit(Op::kLdField, ir::kNone, ir::kNone, xmm(n, half)); }
-void st(Lifter& l, unsigned n, unsigned half, Value v) { l.b.emit(Op::kStField, v, ir::kNone, xmm(n, half)); }
-
-/// sse_check first, as every handler here makes it. CR0 and CR4 change
-/// only in handler calls, so one check covers the block up to the next call.
-void check(Lifter& l) {
-  for (size_t k = l.b.insts.size(); k-- > 0;) {
-    const Op op = l.b.insts[k].op;
-    if (op == Op::kSseCheck) return;
-    if (op == Op::kCallInsn) break;
-  }
-  l.sync_icount();
-  l.b.emit(Op::kSseCheck, ir::kNone, ir::kNone, 0, l.ip);
-}
-
-/// The memory operand's offset, after the checks the handler makes first.
-Value mem_operand(Lifter& l, const cpu::DecodedInsn& i, bool align16) {
-  l.begin_mem();
-  check(l);
-  const Value addr = l.ea(i);
-  if (align16) l.b.emit(Op::kCheckAlign16, addr, ir::kNone, i.seg, l.ip);
-  return addr;
-}
+using sse::check;
+using sse::ld;
+using sse::mem_operand;
+using sse::st;
+using sse::xmm;
 
 uint64_t x_imm(const cpu::DecodedInsn& i, unsigned reg) { return i.seg | uint64_t(i.asize) << 8 | xmm(reg, 0) << 16; }
 

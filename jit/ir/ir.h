@@ -38,6 +38,16 @@ constexpr const OpInfo& info(Op op) { return kOpInfo[unsigned(op)]; }
 
 /// Conditions of Op::kCmp (operands are 64-bit; the lifter extends them).
 enum class Cond : uint8_t { kEq, kNe, kUlt, kUle, kSlt, kSle };
+/// The operation of Op::kSseScalar and kSsePacked (imm bits 7:0), as
+/// cpu/simd/float.h defines it. kSqrt and the conversions take only W:
+/// a signed integer (kFromInt), to a doubleword or quadword integer rounded
+/// by MXCSR or truncated, binary32 <-> binary64, and the packed CVT forms.
+enum class SseOp : uint8_t {
+  kAdd, kSub, kMul, kDiv, kMin, kMax, kSqrt,
+  kFromInt, kToInt32, kToInt64, kTruncInt32, kTruncInt64, kWiden, kNarrow,
+  kCvtDq2Pd, kCvtPs2Pd, kCvtPd2Ps, kCvtDq2Ps, kCvtPs2Dq, kCvtTPs2Dq, kCvtPd2Dq, kCvtTPd2Dq,
+  kCount
+};
 
 using Value = uint32_t;
 inline constexpr Value kNone = ~Value{0};

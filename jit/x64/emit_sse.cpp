@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
-// The emitter's SSE group (jit/frontend/lift_sse.cpp lowers into it): the
+// The emitter's SSE group (jit/frontend/lift_sse*.cpp lower into it): the
 // availability and alignment checks, 16-byte moves through the inline TLB
-// probe, lane compares and byte masks on a quadword, the (U)COMIS helper.
+// probe, lane compares, adds and byte masks on a quadword, the (U)COMIS
+// helper and the arithmetic helpers (jit/runtime/sse_arith.cpp).
 #include "jit/runtime/sse_access.h"
 #include "jit/x64/emitter.h"
 
@@ -111,6 +112,54 @@ template <> void Emitter::emit<Op::kSseCompare>(size_t i, const ir::Inst& in) {
   a.cmp(x86::byte_ptr(x86::rbp, int32_t(offsetof(JitCtx, faulted))), 0);
   a.jne(fault);
   store(i, x86::rax);
+}
+
+namespace {
+
+/// PADDB/W/D and PSUBB/W/D on one quadword with the host's own instruction
+/// (a free function: emitter.h declares only the shared members).
+void lane_arith(Emitter& e, size_t i, const ir::Inst& in, bool sub) {
+  x86::Assembler& a = e.a;
+  e.load(x86::rax, in.a);
+  e.load(x86::rcx, in.b);
+  a.movq(x86::xmm0, x86::rax);
+  a.movq(x86::xmm1, x86::rcx);
+  switch (in.imm) {
+    case 1: sub ? a.psubb(x86::xmm0, x86::xmm1) : a.paddb(x86::xmm0, x86::xmm1); break;
+    case 2: sub ? a.psubw(x86::xmm0, x86::xmm1) : a.paddw(x86::xmm0, x86::xmm1); break;
+    default: sub ? a.psubd(x86::xmm0, x86::xmm1) : a.paddd(x86::xmm0, x86::xmm1); break;
+  }
+  a.movq(x86::rax, x86::xmm0);
+  e.store(i, x86::rax);
+}
+
+}  // namespace
+
+template <> void Emitter::emit<Op::kLaneAdd>(size_t i, const ir::Inst& in) { lane_arith(*this, i, in, false); }
+template <> void Emitter::emit<Op::kLaneSub>(size_t i, const ir::Inst& in) { lane_arith(*this, i, in, true); }
+
+/// The arithmetic helpers: the one for this op and lane type is chosen now,
+/// so the call does no dispatch of its own.
+template <> void Emitter::emit<Op::kSseScalar>(size_t i, const ir::Inst& in) {
+  load(x86::rsi, in.a);
+  load(x86::rdx, in.b);
+  a.mov(x86::rdi, x86::rbp);
+  a.mov(x86::rcx, in.imm);
+  a.mov(x86::r8, in.imm2);
+  call(reinterpret_cast<const void*>(sse::scalar_helper(in.imm)));
+  a.cmp(x86::byte_ptr(x86::rbp, int32_t(offsetof(JitCtx, faulted))), 0);
+  a.jne(fault);
+  store(i, x86::rax);
+}
+template <> void Emitter::emit<Op::kSsePacked>(size_t, const ir::Inst& in) {
+  load(x86::rsi, in.a);
+  load(x86::rdx, in.b);
+  a.mov(x86::rdi, x86::rbp);
+  a.mov(x86::rcx, in.imm);
+  a.mov(x86::r8, in.imm2);
+  call(reinterpret_cast<const void*>(sse::packed_helper(in.imm)));
+  a.cmp(x86::byte_ptr(x86::rbp, int32_t(offsetof(JitCtx, faulted))), 0);
+  a.jne(fault);
 }
 
 }  // namespace kestrel::jit::x64::detail

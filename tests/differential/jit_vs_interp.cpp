@@ -4,7 +4,8 @@
 // 4-level paging, once through each engine from the same state; the whole
 // architectural state and the scratch memory must be equal afterwards.
 // Exceptions go through an IDT to HLT stubs, so faulting sequences compare
-// the state the fault was delivered with (frame included).
+// the state the fault was delivered with (frame included); some cases make
+// a data page not present or read-only so memory operands raise #PF.
 // Usage: jit_vs_interp [--count N sequences] [--seed S] [--len L] [--only MN[,MN..]]
 #include <cinttypes>
 #include <cstdio>
@@ -53,8 +54,9 @@ struct Side {
         table = e & ~uint64_t{0xfff};
       }
       mem.write_phys(table + 8 * ((lin >> 12) & 0x1ff), phys | 7, 8);
+      return table + 8 * ((lin >> 12) & 0x1ff);
     };
-    for (uint64_t off = 0; off < kDataSize; off += kPage) map(kDataBase + off, kDataPhys + off);
+    for (uint64_t off = 0; off < kDataSize; off += kPage) data_pte[off / kPage] = map(kDataBase + off, kDataPhys + off);
     for (uint64_t off = 0; off < kSeqMax + kPage; off += kPage) map(kSeqBase + off, kSeqPhys + off);
     map(kSysBase, kSysPhys);
     // GDT: null, 08 = 64-bit code (L, P, DPL 0, execute/read).
@@ -73,11 +75,15 @@ struct Side {
   }
 
   /// `sse_off` 1, 2, 3: CR0.TS, CR0.EM, CR4.OSFXSR clear (the SSE forms'
-  /// #NM and #UD, which the JIT checks inline).
-  void start(const Case& k, unsigned sse_off = 0) {
+  /// #NM and #UD, which the JIT checks inline). `pages` 1: the last data
+  /// page is not present, 2: the one below it read-only, so memory operands
+  /// aimed there fault (#PF) on a read or a write (the stack is below both).
+  void start(const Case& k, unsigned sse_off = 0, unsigned pages = 0) {
     using namespace cpu;
     CpuState& s = c.s;
     s = CpuState{};
+    mem.write_phys(data_pte[3], (kDataPhys + 3 * kPage) | (pages == 1 ? 6 : 7), 8);
+    mem.write_phys(data_pte[2], (kDataPhys + 2 * kPage) | (pages == 2 ? 5 : 7), 8);
     const uint64_t cr0 = 0x80050033 | (sse_off == 1 ? 8 : sse_off == 2 ? 4 : 0);
     c.load_paging(cr0, kPml4, sse_off == 3 ? 0x420 : 0x620, 0xd01, true);
     s.cpl = 0;
@@ -103,6 +109,7 @@ struct Side {
   cpu::OpenBus bus;
   cpu::Cpu c;
   std::unique_ptr<cpu::ExecEngine> engine;
+  uint64_t data_pte[kDataSize / kPage] = {};  ///< physical addresses of the data pages' PTEs
 };
 
 /// The first difference between two states, or an empty string.
@@ -152,15 +159,19 @@ int run(const Options& o) {
   const Generator gen(o.only, all_features);
   Side interp(false), jit(true);
   uint64_t mismatches = 0, insns = 0;
+  uint64_t faults[kVectors] = {};  // cases that ended in each exception's stub
   for (uint64_t n = 0; n < o.count; ++n) {
     const Case k = gen.generate(o.seed * 0x100000001b3ull + n, o.len);
     const unsigned sse_off = n % 16 == 15 ? unsigned(n / 16 % 3) + 1 : 0;
-    interp.start(k, sse_off);
-    jit.start(k, sse_off);
+    const unsigned pages = n % 16 == 5 ? 1 : n % 16 == 9 ? 2 : 0;
+    interp.start(k, sse_off, pages);
+    jit.start(k, sse_off, pages);
     // A budget beyond any straight sequence; both stop at HLT or at it.
     interp.engine->run(4000);
     jit.engine->run(4000);
     insns += interp.c.s.icount;
+    const uint64_t stub = interp.c.s.rip - 1 - (kSysBase + kStubOff);
+    if (stub < 4 * kVectors) ++faults[stub / 4];
     std::string d = difference(interp.c.s, jit.c.s);
     if (d.empty()) {
       std::vector<uint8_t> a(kDataSize), b(kDataSize);
@@ -181,6 +192,11 @@ int run(const Options& o) {
   std::printf("jit_vs_interp: %" PRIu64 " sequences, %" PRIu64 " instructions, %" PRIu64 " mismatches\n"
               "  jit: %" PRIu64 " blocks compiled, %" PRIu64 " run, %" PRIu64 " instructions left to the interpreter\n",
               o.count, insns, mismatches, st.blocks_compiled, st.blocks_run, st.interp_steps);
+  std::printf("  exceptions delivered:");
+  for (unsigned v = 0; v < kVectors; ++v) {
+    if (faults[v]) std::printf(" #%u x%" PRIu64, v, faults[v]);
+  }
+  std::printf("\n");
   return mismatches ? 1 : 0;
 }
 
