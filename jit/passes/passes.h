@@ -13,7 +13,8 @@ void reg_cache(ir::Block& b);
 /// Folds operations whose arguments are constants; drops never-taken exits.
 void const_fold(ir::Block& b);
 /// Algebraic identities: extensions of values that fit, x + 0, negated
-/// compares, the CMP operand rebuilt from its flags record.
+/// compares, the CMP operand rebuilt from its flags record; repeated pure
+/// operations (value numbering).
 void simplify(ir::Block& b);
 /// Drops lazy-flags stores that a later record overwrites before anything
 /// (a condition, a handler call, an exit) can observe them.

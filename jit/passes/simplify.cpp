@@ -2,9 +2,13 @@
 // Algebraic simplification of the patterns the lifters leave behind: an
 // extension of a value that already fits, x + 0 and its kin, a negated
 // compare (the odd condition codes are Xor(Cmp, 1)), and the CMP operand
-// the lazy-flags record rebuilds as (a - b) + b. A value found equal to an
-// earlier one is forwarded to its users in the same forward scan; dce drops
-// what is left unused.
+// the lazy-flags record rebuilds as (a - b) + b; and a pure operation that
+// repeats an earlier one (the same op, arguments and constants) is that
+// one. A value found equal to an earlier one is forwarded to its users in
+// the same forward scan; dce drops what is left unused.
+#include <cstddef>
+#include <cstdint>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -18,9 +22,25 @@ using ir::Cond;
 using ir::Op;
 using ir::Value;
 
+/// A pure instruction's identity for value numbering.
+struct Key {
+  Op op;
+  Value a, b, c;
+  uint64_t imm, imm2;
+  bool operator==(const Key&) const = default;
+};
+struct KeyHash {
+  size_t operator()(const Key& k) const {
+    uint64_t h = (uint64_t(k.op) << 48) ^ (uint64_t(k.a) << 24) ^ k.b ^ (uint64_t(k.c) << 40);
+    h = (h ^ k.imm) * 0x9e3779b97f4a7c15ull;
+    return size_t((h ^ (h >> 29) ^ k.imm2) * 0xbf58476d1ce4e5b9ull >> 16);
+  }
+};
+
 struct Simplifier {
   ir::Block& b;
   std::vector<Value> forward;
+  std::unordered_map<Key, Value, KeyHash> seen;
 
   const ir::Inst& def(Value v) const { return b.insts[v]; }
   bool is_const(Value v, uint64_t c) const { return def(v).op == Op::kConst && def(v).imm == c; }
@@ -103,7 +123,12 @@ struct Simplifier {
         if (*v != ir::kNone && forward[*v] != ir::kNone) *v = forward[*v];
       }
       if (ir::info(in.op).effect != ir::Effect::kPure) continue;
-      if (const Value same = simplify(in); same != ir::kNone) {
+      Value same = simplify(in);
+      if (same == ir::kNone && in.op != Op::kConst) {
+        const auto [at, fresh] = seen.try_emplace(Key{in.op, in.a, in.b, in.c, in.imm, in.imm2}, Value(i));
+        if (!fresh) same = at->second;
+      }
+      if (same != ir::kNone) {
         forward[i] = same;
         in.dead = true;
       }
@@ -113,6 +138,6 @@ struct Simplifier {
 
 }  // namespace
 
-void simplify(ir::Block& b) { Simplifier{b, {}}.run(); }
+void simplify(ir::Block& b) { Simplifier{b, {}, {}}.run(); }
 
 }  // namespace kestrel::jit::passes

@@ -3,6 +3,8 @@
 // integer, memory and control ops (the SSE group is emit_sse.cpp), the
 // block's entry checks, exits and stubs, and the trampoline. Each IR op has
 // one emit<Op> specialisation (a missing one fails to link, STYLE.md A2).
+#include <cpuid.h>
+
 #include <cstring>
 
 #include "jit/runtime/jump_cache.h"
@@ -19,6 +21,16 @@ constexpr int32_t kFrame = int32_t(kSpillSlots) * 8 + 8;
 
 namespace detail {
 namespace {
+
+/// LAHF in 64-bit mode (CPUID 8000_0001h ECX bit 0): every x86-64 part
+/// but the first few has it.
+bool host_has_lahf() {
+  static const bool has = [] {
+    unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+    return __get_cpuid(0x80000001u, &eax, &ebx, &ecx, &edx) && (ecx & 1);
+  }();
+  return has;
+}
 
 /// cpu::arith_flags for generated code (it throws nothing).
 uint64_t arith_flags_of(const cpu::CpuState* s) noexcept { return cpu::arith_flags(*s); }
@@ -198,18 +210,25 @@ template <> void Emitter::emit<Op::kSzp>(size_t i, const ir::Inst& in) {
     case 4: a.test(x86::eax, x86::eax); break;
     default: a.test(x86::rax, x86::rax); break;
   }
-  // The host's PF/ZF/SF are the guest's: same definitions, same bit numbers.
-  a.setp(x86::cl);
-  a.setz(x86::dl);
-  a.sets(x86::al);
-  a.movzx(x86::ecx, x86::cl);
-  a.shl(x86::ecx, 2);
-  a.movzx(x86::edx, x86::dl);
-  a.shl(x86::edx, 6);
-  a.or_(x86::ecx, x86::edx);
-  a.movzx(x86::eax, x86::al);
-  a.shl(x86::eax, 7);
-  a.or_(x86::eax, x86::ecx);
+  // The host's PF/ZF/SF are the guest's: same definitions, same bit
+  // numbers, and LAHF puts them (with CF, AF and bit 1) in AH.
+  if (host_has_lahf()) {
+    a.lahf();
+    a.movzx(x86::eax, x86::ah);
+    a.and_(x86::eax, int32_t(cpu::kSf | cpu::kZf | cpu::kPf));
+  } else {
+    a.setp(x86::cl);
+    a.setz(x86::dl);
+    a.sets(x86::al);
+    a.movzx(x86::ecx, x86::cl);
+    a.shl(x86::ecx, 2);
+    a.movzx(x86::edx, x86::dl);
+    a.shl(x86::edx, 6);
+    a.or_(x86::ecx, x86::edx);
+    a.movzx(x86::eax, x86::al);
+    a.shl(x86::eax, 7);
+    a.or_(x86::eax, x86::ecx);
+  }
   store(i, x86::rax);
 }
 template <> void Emitter::emit<Op::kArithFlags>(size_t i, const ir::Inst&) {

@@ -146,6 +146,23 @@ TEST_CASE("simplify folds negated compares, redundant extensions and the rebuilt
   CHECK(ir::verify(b).empty());
 }
 
+TEST_CASE("simplify numbers repeated pure operations as one") {
+  ir::Block b;
+  const ir::Value x = b.emit(Op::kLdGpr, ir::kNone, ir::kNone, cpu::kRax);
+  const ir::Value s1 = b.emit(Op::kShr, x, ir::kNone, 8);
+  const ir::Value s2 = b.emit(Op::kShr, x, ir::kNone, 8);
+  const ir::Value s3 = b.emit(Op::kShr, x, ir::kNone, 7);
+  const ir::Value sum = b.emit(Op::kAdd, s2, s3);
+  b.emit(Op::kStGpr, sum, ir::kNone, cpu::kRcx);
+  b.emit(Op::kExit, ir::kNone, ir::kNone, 0);
+  passes::simplify(b);
+  CHECK(!b.insts[s1].dead);
+  CHECK(b.insts[s2].dead);
+  CHECK(!b.insts[s3].dead);  // another shift count
+  CHECK(b.insts[sum].a == s1);
+  CHECK(ir::verify(b).empty());
+}
+
 TEST_CASE("dead_flags drops an eager flags write that a lazy record hides") {
   ir::Block b;
   constexpr uint64_t kRflags = offsetof(cpu::CpuState, rflags);
