@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-// The x86-64 backend: register allocation (linear scan over callee-saved
-// host registers, stack slots beyond) and code emission through asmjit's
+// The x86-64 backend: register allocation (linear scan over seven host
+// registers, stack slots beyond) and code emission through asmjit's
 // x86::Assembler. Generated code addresses CpuState from rbx (pinned) and
 // JitCtx from rbp; the trampoline saves the host's registers once.
 #pragma once
@@ -17,9 +17,15 @@ namespace kestrel::jit::x64 {
 struct Location {
   int8_t reg = -1;    ///< asmjit GP register id, or -1
   int16_t slot = -1;  ///< stack slot, or -1 (constants have neither)
+  uint32_t until = 0;  ///< the last instruction that reads it
 };
 
 inline constexpr unsigned kSpillSlots = 240;
+/// Registers the allocator hands out: r12-r15, which helper calls keep,
+/// first; then r9-r11, which a helper call clobbers, so a call saves those
+/// of them that hold a value live across it (Emitter::call).
+inline constexpr int8_t kCalleeSaved[] = {12, 13, 14, 15};
+inline constexpr int8_t kCallerSaved[] = {9, 10, 11};
 
 /// Linear scan over the live instructions; false when the block needs more
 /// than kSpillSlots slots.

@@ -15,7 +15,7 @@ namespace {
 
 /// Stack frame below the saved registers: the spill slots (+8 keeps the
 /// stack 16-byte aligned at calls: six pushes and the return address).
-constexpr int32_t kFrame = int32_t(kSpillSlots) * 8 + 8;
+constexpr int32_t kFrame = int32_t(kSpillSlots + 4) * 8 + 8;  // + the r9-r11 save area
 
 }  // namespace
 
@@ -504,9 +504,13 @@ bool emit_block(const ir::Block& b, uint64_t base, uint64_t epilogue, const Help
   a.cmp(x86::rax, x86::qword_ptr(x86::rbp, int32_t(offsetof(JitCtx, end_icount))));
   a.ja(check);
   out.body_entry = uint32_t(a.offset());
+  for (size_t v = 0; v < b.insts.size(); ++v) {
+    if (!b.insts[v].dead && loc[v].reg >= 0 && loc[v].reg < 12) e.caller_saved.push_back(ir::Value(v));
+  }
   for (size_t i = 0; i < b.insts.size(); ++i) {
     const ir::Inst& in = b.insts[i];
     if (in.dead) continue;
+    e.cur = i;
     // icount is exact before anything that calls out or leaves; Load,
     // Store, CheckStop and ExitIf do it on their out-of-line paths only.
     const ir::Effect eff = ir::info(in.op).effect;

@@ -50,6 +50,8 @@ struct Emitter {
   /// flags as the Cmp left them (no setcc), or kNone.
   ir::Value fused = ir::kNone;
   const void* owner = nullptr;  ///< the CompiledBlock (JitCtx::running), or none
+  size_t cur = 0;               ///< the instruction being emitted (its slow path's)
+  std::vector<ir::Value> caller_saved = {};  ///< values living in r9-r11
   /// Instructions retired (Op::kAddIcount) but not yet added to
   /// CpuState::icount: the add happens where something can see it (an
   /// exit, a call, a slow path's helper), not once per memory access,
@@ -132,7 +134,22 @@ struct Emitter {
   void binop(size_t i, const ir::Inst& in, asmjit::InstId id, bool commutative, bool imm = true) {
     const x86::Gp d = dst(i);
     ir::Value x = in.a, y = in.b;
-    if (commutative && in_reg(y, d)) std::swap(x, y);
+    if (commutative && (in_reg(y, d) || is_const(x))) std::swap(x, y);
+    // A sum into a third register: one LEA.
+    if (id == x86::Inst::kIdAdd && !is_const(x) && loc[x].reg >= 0 && !in_reg(x, d) && !in_reg(y, d)) {
+      const x86::Gp xr = x86::gpq(loc[x].reg);
+      const ir::Inst& yd = b.insts[y];
+      if (yd.op == Op::kConst && int64_t(yd.imm) == int64_t(int32_t(yd.imm))) {
+        a.lea(d, x86::ptr(xr, int32_t(yd.imm)));
+        store(i, d);
+        return;
+      }
+      if (yd.op != Op::kConst && loc[y].reg >= 0) {
+        a.lea(d, x86::ptr(xr, x86::gpq(loc[y].reg)));
+        store(i, d);
+        return;
+      }
+    }
     if (in_reg(y, d)) {  // y lives where the result goes: compute in rax
       load(x86::rax, x);
       a.emit(id, x86::rax, src(y, x86::rcx, imm));
@@ -146,13 +163,27 @@ struct Emitter {
   /// A helper call. JitCtx::running names this block first: a helper that
   /// writes code needs it (a chained entry does not store it).
   void call(const void* fn) {
+    // r9-r11 values that outlive the instruction being emitted.
+    uint32_t saved = 0;
+    for (const ir::Value v : caller_saved) {
+      if (v < cur && loc[v].until > cur) {
+        const int r = loc[v].reg;
+        if (!(saved >> r & 1)) a.mov(save_slot(r), x86::gpq(r));
+        saved |= 1u << r;
+      }
+    }
     if (owner) {
       a.mov(x86::rax, reinterpret_cast<uint64_t>(owner));
       a.mov(x86::qword_ptr(x86::rbp, int32_t(offsetof(JitCtx, running))), x86::rax);
     }
     a.mov(x86::rax, reinterpret_cast<uint64_t>(fn));
     a.call(x86::rax);
+    for (int r = 0; r < 16; ++r) {
+      if (saved >> r & 1) a.mov(x86::gpq(r), save_slot(r));
+    }
   }
+  /// Where call() keeps r9-r11 (the frame's words after the spill slots).
+  x86::Mem save_slot(int r) const { return slot(int16_t(kSpillSlots + (r - 9))); }
   /// The patchable jump (E9 rel32) to `target`'s stub. rIP is stored first
   /// only for a target on another linear page, whose link goes through the
   /// jump-cache probe (JitEngine::Impl::link); a jump within the page links
@@ -268,6 +299,7 @@ struct Emitter {
   }
   void emit_slow_paths() {
     for (const Slow& sp : slow) {
+      cur = sp.i;
       a.bind(sp.at);
       if (sp.pending) a.add(icount(), sp.pending);  // exact for the helper and a fault
       write_due(sp.stores);

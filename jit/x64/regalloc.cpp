@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: MIT
 // Linear-scan register allocation over the IR's live ranges. Values live
-// from their definition to their last use; four callee-saved registers
-// (r12-r15, which survive helper calls) are handed out first, stack slots
-// after; a result takes its first operand's register when that operand
+// from their definition to their last use; the callee-saved r12-r15 are
+// handed out first, then r9-r11 (saved around the helper calls they live
+// across), stack slots after; a result takes its first operand's register when that operand
 // dies there, so the emitter's two-address forms work in place. Constants
 // get neither: the emitter materialises them in place.
 #include <algorithm>
+#include <iterator>
 #include <vector>
 
 #include "jit/x64/backend.h"
@@ -26,7 +27,17 @@ bool allocate(const ir::Block& b, std::vector<Location>& out) {
     // that supersedes it (passes/reg_cache.cpp).
     if (in.op == ir::Op::kStGpr && in.imm2) last_use[in.a] = std::max<size_t>(last_use[in.a], in.imm2);
   }
-  std::vector<int8_t> free_regs = {15, 14, 13, 12};
+  std::vector<int8_t> free_regs(std::begin(kCallerSaved), std::end(kCallerSaved));
+  free_regs.insert(free_regs.end(), std::begin(kCalleeSaved), std::end(kCalleeSaved));
+  // The callee-saved ones first: a value in r9-r11 costs a save and a
+  // restore at every helper call it lives across.
+  const auto pick = [&] {
+    auto at = std::find_if(free_regs.begin(), free_regs.end(), [](int8_t r) { return r >= 12; });
+    if (at == free_regs.end()) at = free_regs.begin();
+    const int8_t r = *at;
+    free_regs.erase(at);
+    return r;
+  };
   std::vector<int16_t> free_slots;
   int16_t next_slot = 0;
   std::vector<ir::Value> active;  // values holding a register or slot
@@ -57,8 +68,7 @@ bool allocate(const ir::Block& b, std::vector<Location>& out) {
       out[i].reg = *at;
       free_regs.erase(at);
     } else if (!free_regs.empty()) {
-      out[i].reg = free_regs.back();
-      free_regs.pop_back();
+      out[i].reg = pick();
     } else if (!free_slots.empty()) {
       out[i].slot = free_slots.back();
       free_slots.pop_back();
@@ -68,6 +78,7 @@ bool allocate(const ir::Block& b, std::vector<Location>& out) {
     }
     active.push_back(ir::Value(i));
   }
+  for (size_t v = 0; v < n; ++v) out[v].until = uint32_t(last_use[v]);
   return true;
 }
 
