@@ -40,31 +40,48 @@ bool eager_store(const ir::Block& b, const ir::Inst& in) {
 bool observes_flags(ir::Op op) {
   const ir::Effect e = ir::info(op).effect;
   return op == ir::Op::kTestCc || op == ir::Op::kCarryFlag || op == ir::Op::kArithFlags ||
-         op == ir::Op::kLdField ||
-         e == ir::Effect::kCall || e == ir::Effect::kExit || e == ir::Effect::kMemory;
+         op == ir::Op::kLdField || e == ir::Effect::kCall || e == ir::Effect::kExit;
 }
 }  // namespace
 
 void dead_flags(ir::Block& b) {
   bool overwritten[4] = {false, false, false, false};
-  bool lazy_later = false;  // a lazy record is written before anything observes
+  size_t over_at[4] = {0, 0, 0, 0};         // the store that overwrites each field
+  bool crossed[4] = {false, false, false, false};  // a memory access before it
+  size_t hidden_by = 0;  // a lazy record's cc_op store that hides rflags' bits (0: none)
+  bool hidden_crossed = false;
   for (size_t i = b.insts.size(); i-- > 0;) {
     ir::Inst& in = b.insts[i];
     if (in.dead) continue;
+    if (ir::info(in.op).effect == ir::Effect::kMemory) {
+      // It may leave the block: a store it sees but a later one overwrites
+      // becomes lazy, written only where the access leaves (jit/x64).
+      for (bool& c : crossed) c = true;
+      hidden_crossed = true;
+      continue;
+    }
     if (observes_flags(in.op)) {
       for (bool& o : overwritten) o = false;
-      lazy_later = false;
+      hidden_by = 0;
       continue;
     }
     if (eager_store(b, in)) {
-      if (lazy_later) in.dead = true;
+      if (hidden_by && hidden_crossed) in.imm2 = hidden_by;
+      else if (hidden_by) in.dead = true;
       continue;
     }
     const int f = flag_field(in);
     if (f < 0) continue;
-    if (f == 0 && !overwritten[0]) lazy_later = b.insts[in.a].op == ir::Op::kConst && b.insts[in.a].imm != 0;
-    if (overwritten[f]) in.dead = true;
+    if (f == 0 && !overwritten[0]) {
+      const bool lazy_record = b.insts[in.a].op == ir::Op::kConst && b.insts[in.a].imm != 0;
+      hidden_by = lazy_record ? i : 0;
+      hidden_crossed = false;
+    }
+    if (overwritten[f] && crossed[f]) in.imm2 = over_at[f];
+    else if (overwritten[f]) in.dead = true;
     overwritten[f] = true;
+    over_at[f] = i;
+    crossed[f] = false;
   }
 }
 

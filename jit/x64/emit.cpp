@@ -69,14 +69,30 @@ x86::CondCode host_cond(ir::Cond c) {
   return x86::CondCode::kE;
 }
 }  // namespace
-void Emitter::store_gpr(unsigned r, ir::Value v) { store_state(*this, offsetof(cpu::CpuState, gpr) + 8 * r, v); }
-template <> void Emitter::emit<Op::kStGpr>(size_t, const ir::Inst& in) {
-  if (in.imm2) {  // lazy: written where a memory access leaves (passes/reg_cache.cpp)
-    dirty[in.imm] = in.a;
-    return;
+namespace {
+/// *(u32*)(state + off) = v.
+void store_state32(Emitter& e, uint64_t off, ir::Value v) {
+  const x86::Mem m = x86::dword_ptr(x86::rbx, int32_t(off));
+  if (e.is_const(v)) {
+    e.a.mov(m, uint32_t(e.b.insts[v].imm));
+  } else if (e.loc[v].reg >= 0) {
+    e.a.mov(m, x86::gpd(e.loc[v].reg));
+  } else {
+    e.load(x86::rax, v);
+    e.a.mov(m, x86::eax);
   }
-  dirty[in.imm] = ir::kNone;
-  store_gpr(unsigned(in.imm), in.a);
+}
+}  // namespace
+void Emitter::write_lazy(const Lazy& l) {
+  if (l.width == 4) store_state32(*this, uint64_t(l.off), l.v);
+  else store_state(*this, uint64_t(l.off), l.v);
+}
+// A store with imm2 is lazy: written only where a memory access leaves or
+// something calls out before the store at imm2 supersedes it.
+template <> void Emitter::emit<Op::kStGpr>(size_t, const ir::Inst& in) {
+  const int32_t off = int32_t(offsetof(cpu::CpuState, gpr) + 8 * in.imm);
+  if (in.imm2) return defer(off, 8, in);
+  store_state(*this, uint64_t(off), in.a);
 }
 template <> void Emitter::emit<Op::kLdField>(size_t i, const ir::Inst& in) {
   const x86::Gp d = dst(i);
@@ -84,18 +100,12 @@ template <> void Emitter::emit<Op::kLdField>(size_t i, const ir::Inst& in) {
   store(i, d);
 }
 template <> void Emitter::emit<Op::kStField>(size_t, const ir::Inst& in) {
+  if (in.imm2) return defer(int32_t(in.imm), 8, in);
   store_state(*this, in.imm, in.a);
 }
 template <> void Emitter::emit<Op::kStField32>(size_t, const ir::Inst& in) {
-  const x86::Mem m = x86::dword_ptr(x86::rbx, int32_t(in.imm));
-  if (is_const(in.a)) {
-    a.mov(m, uint32_t(b.insts[in.a].imm));
-  } else if (loc[in.a].reg >= 0) {
-    a.mov(m, x86::gpd(loc[in.a].reg));
-  } else {
-    load(x86::rax, in.a);
-    a.mov(m, x86::eax);
-  }
+  if (in.imm2) return defer(int32_t(in.imm), 4, in);
+  store_state32(*this, in.imm, in.a);
 }
 
 template <> void Emitter::emit<Op::kAdd>(size_t i, const ir::Inst& in) { binop(i, in, x86::Inst::kIdAdd, true); }
@@ -511,6 +521,7 @@ bool emit_block(const ir::Block& b, uint64_t base, uint64_t epilogue, const Help
     const ir::Inst& in = b.insts[i];
     if (in.dead) continue;
     e.cur = i;
+    e.expire(i);
     // icount is exact before anything that calls out or leaves; Load,
     // Store, CheckStop and ExitIf do it on their out-of-line paths only.
     const ir::Effect eff = ir::info(in.op).effect;

@@ -36,12 +36,21 @@ struct Emitter {
   asmjit::Label leave;  ///< kExitDispatch to the epilogue
   asmjit::Label fault;  ///< kExitFault to the epilogue
   size_t next_exit = 0;
+  /// A lazy state store (StGpr, StField, StField32 with imm2) not yet
+  /// written: the value the field holds until the store at `until`
+  /// supersedes it (passes/reg_cache.cpp, dead_flags.cpp).
+  struct Lazy {
+    int32_t off;     ///< CpuState offset
+    uint8_t width;   ///< 8 or 4 bytes
+    ir::Value v;
+    uint64_t until;
+  };
   /// Out-of-line slow paths of inlined memory accesses (emitted after the body).
   struct Slow {
     asmjit::Label at, back;
     size_t i;
     uint32_t pending = 0;  ///< instructions the helper's icount must include
-    std::vector<std::pair<uint8_t, ir::Value>> stores = {};  ///< lazy guest-register stores due
+    std::vector<Lazy> stores = {};  ///< lazy state stores due
   };
   std::vector<Slow> slow;
   asmjit::Label chain_probe;  ///< emit_chain_probe's, made when first needed
@@ -58,26 +67,25 @@ struct Emitter {
   /// whose adds would chain through memory.
   uint32_t pending = 0;
   x86::Mem icount() const { return state(offsetof(cpu::CpuState, icount)); }
-  /// Lazy guest-register stores (StGpr with imm2) not yet written: the
-  /// value each register holds until the store that supersedes it.
-  ir::Value dirty[16] = {ir::kNone, ir::kNone, ir::kNone, ir::kNone, ir::kNone, ir::kNone,
-                         ir::kNone, ir::kNone, ir::kNone, ir::kNone, ir::kNone, ir::kNone,
-                         ir::kNone, ir::kNone, ir::kNone, ir::kNone};
-  std::vector<std::pair<uint8_t, ir::Value>> due() const {
-    std::vector<std::pair<uint8_t, ir::Value>> d;
-    for (uint8_t r = 0; r < 16; ++r) {
-      if (dirty[r] != ir::kNone) d.emplace_back(r, dirty[r]);
-    }
-    return d;
+  std::vector<Lazy> dirty = {};
+  std::vector<Lazy> due() const { return dirty; }
+  /// Notes the lazy store `in`, replacing an older one of the same field.
+  void defer(int32_t off, uint8_t width, const ir::Inst& in) {
+    std::erase_if(dirty, [&](const Lazy& l) { return l.off == off; });
+    dirty.push_back({off, width, in.a, in.imm2});
   }
-  void store_gpr(unsigned r, ir::Value v);
-  void write_due(const std::vector<std::pair<uint8_t, ir::Value>>& d) {
-    for (const auto& [r, v] : d) store_gpr(r, v);
+  /// Forgets the lazy stores superseded by instruction i or earlier.
+  void expire(size_t i) {
+    std::erase_if(dirty, [&](const Lazy& l) { return l.until <= i; });
+  }
+  void write_lazy(const Lazy& l);
+  void write_due(const std::vector<Lazy>& d) {
+    for (const Lazy& l : d) write_lazy(l);
   }
   /// The lazy stores written here; `settle` when the path goes on.
   void write_dirty(bool settle) {
-    write_due(due());
-    if (settle) std::fill(std::begin(dirty), std::end(dirty), ir::kNone);
+    write_due(dirty);
+    if (settle) dirty.clear();
   }
   /// icount += pending in generated code; `settle` when the path goes on.
   void count_pending(bool settle) {

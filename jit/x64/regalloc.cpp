@@ -24,8 +24,9 @@ bool allocate(const ir::Block& b, std::vector<Location>& out) {
       if (v != ir::kNone) last_use[v] = std::max(last_use[v], i);
     }
     // A lazy store's value is written by the slow paths up to the store
-    // that supersedes it (passes/reg_cache.cpp).
-    if (in.op == ir::Op::kStGpr && in.imm2) last_use[in.a] = std::max<size_t>(last_use[in.a], in.imm2);
+    // that supersedes it (passes/reg_cache.cpp, dead_flags.cpp).
+    const bool store = in.op == ir::Op::kStGpr || in.op == ir::Op::kStField || in.op == ir::Op::kStField32;
+    if (store && in.imm2) last_use[in.a] = std::max<size_t>(last_use[in.a], in.imm2);
   }
   std::vector<int8_t> free_regs(std::begin(kCallerSaved), std::end(kCallerSaved));
   free_regs.insert(free_regs.end(), std::begin(kCalleeSaved), std::end(kCalleeSaved));
