@@ -97,6 +97,8 @@ template <class T> Order relate(T a, T b, bool signalling, Env& env) {
 
 }  // namespace
 
+namespace soft {
+
 template <class T> T add(T a, T b, Env& env) { return add_signed(a, b, false, env); }
 template <class T> T sub(T a, T b, Env& env) { return add_signed(a, b, true, env); }
 
@@ -154,6 +156,19 @@ template <class T> T sqrt(T a, Env& env) {
   return round_pack<T>(false, e / 2, shift_right_jam(r, 1) | !exact, env);
 }
 
+template F32 add<F32>(F32, F32, Env&);
+template F32 sub<F32>(F32, F32, Env&);
+template F32 mul<F32>(F32, F32, Env&);
+template F32 div<F32>(F32, F32, Env&);
+template F32 sqrt<F32>(F32, Env&);
+template F64 add<F64>(F64, F64, Env&);
+template F64 sub<F64>(F64, F64, Env&);
+template F64 mul<F64>(F64, F64, Env&);
+template F64 div<F64>(F64, F64, Env&);
+template F64 sqrt<F64>(F64, Env&);
+
+}  // namespace soft
+
 template <class T> T min(T a, T b, Env& env) { return min_max(a, b, false, env); }
 template <class T> T max(T a, T b, Env& env) { return min_max(a, b, true, env); }
 
@@ -179,20 +194,10 @@ template <class T> Order compare_ordered(T a, T b, bool signalling, Env& env) {
   return relate(a, b, signalling, env);
 }
 
-template F32 add<F32>(F32, F32, Env&);
-template F32 sub<F32>(F32, F32, Env&);
-template F32 mul<F32>(F32, F32, Env&);
-template F32 div<F32>(F32, F32, Env&);
-template F32 sqrt<F32>(F32, Env&);
 template F32 min<F32>(F32, F32, Env&);
 template F32 max<F32>(F32, F32, Env&);
 template bool compare<F32>(F32, F32, Predicate, Env&);
 template Order compare_ordered<F32>(F32, F32, bool, Env&);
-template F64 add<F64>(F64, F64, Env&);
-template F64 sub<F64>(F64, F64, Env&);
-template F64 mul<F64>(F64, F64, Env&);
-template F64 div<F64>(F64, F64, Env&);
-template F64 sqrt<F64>(F64, Env&);
 template F64 min<F64>(F64, F64, Env&);
 template F64 max<F64>(F64, F64, Env&);
 template bool compare<F64>(F64, F64, Predicate, Env&);

@@ -7,6 +7,7 @@
 #include "cpu/simd/format.h"
 
 namespace kestrel::cpu::simd {
+namespace soft {
 
 F64 widen(F32 a, Env& env) {
   const Unpacked u = unpack(a, env.daz);
@@ -64,6 +65,15 @@ template <class I, class T> I to_int(T a, bool truncate, Env& env) {
   return I(u.sign ? 0 - m : m);
 }
 
+template F32 from_int<F32>(int64_t, Env&);
+template F64 from_int<F64>(int64_t, Env&);
+template int32_t to_int<int32_t, F32>(F32, bool, Env&);
+template int64_t to_int<int64_t, F32>(F32, bool, Env&);
+template int32_t to_int<int32_t, F64>(F64, bool, Env&);
+template int64_t to_int<int64_t, F64>(F64, bool, Env&);
+
+}  // namespace soft
+
 template <class T> T round_integral(T a, Rounding rc, bool suppress_inexact, Env& env) {
   // No DE either (SDM 2 ROUNDPS: invalid for SNaNs, precision).
   const Unpacked u = unpack(a, env.daz);
@@ -88,7 +98,7 @@ F32 approximate(F64 x, bool sign) {
   const int exp = int(r >> 52) - Fmt<F64>::kBias;
   if (exp < Fmt<F32>::kEmin) return pack_zero<F32>(sign);
   Env exact;
-  return narrow(r, exact) | (sign ? Fmt<F32>::kSign : 0);
+  return soft::narrow(r, exact) | (sign ? Fmt<F32>::kSign : 0);
 }
 
 }  // namespace
@@ -99,7 +109,7 @@ F32 reciprocal(F32 a) {
   if (u.zero()) return pack_inf<F32>(u.sign);
   if (u.inf()) return pack_zero<F32>(u.sign);
   Env env;
-  const F64 q = div<F64>(kOne64, widen(a & ~Fmt<F32>::kSign, env), env);
+  const F64 q = soft::div<F64>(kOne64, soft::widen(a & ~Fmt<F32>::kSign, env), env);
   return approximate(q, u.sign);
 }
 
@@ -110,16 +120,10 @@ F32 reciprocal_sqrt(F32 a) {
   if (u.sign) return kDefaultNan32;
   if (u.inf()) return pack_zero<F32>(false);
   Env env;
-  const F64 q = div<F64>(kOne64, sqrt<F64>(widen(a, env), env), env);
+  const F64 q = soft::div<F64>(kOne64, soft::sqrt<F64>(soft::widen(a, env), env), env);
   return approximate(q, false);
 }
 
-template F32 from_int<F32>(int64_t, Env&);
-template F64 from_int<F64>(int64_t, Env&);
-template int32_t to_int<int32_t, F32>(F32, bool, Env&);
-template int64_t to_int<int64_t, F32>(F32, bool, Env&);
-template int32_t to_int<int32_t, F64>(F64, bool, Env&);
-template int64_t to_int<int64_t, F64>(F64, bool, Env&);
 template F32 round_integral<F32>(F32, Rounding, bool, Env&);
 template F64 round_integral<F64>(F64, Rounding, bool, Env&);
 

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 // The SSE floating-point core: IEEE binary32 and binary64 values (as their
 // bit patterns) under MXCSR control (rounding, FTZ, DAZ, masks), with the
-// x86 NaN, denormal and exception rules. Integer arithmetic only, so results
-// are the same on every host. The instructions live in cpu/interp/sse_fp_*.
+// x86 NaN, denormal and exception rules. The integer arithmetic (soft::)
+// gives the same results on every host; x86-64 hosts run the common
+// operations natively (native.cpp). The instructions live in cpu/interp/sse_fp_*.
 #pragma once
 
 #include <cstdint>
@@ -81,6 +82,22 @@ template <class I, class T> I to_int(T a, bool truncate, Env& env);
 /// ROUNDPS: to an integral value in the same format, in mode `rc`; with
 /// `suppress_inexact` the precision flag is never raised.
 template <class T> T round_integral(T a, Rounding rc, bool suppress_inexact, Env& env);
+
+/// The integer-only implementations of the operations above that x86-64
+/// hosts run on their own SSE unit (cpu/simd/native.cpp): the reference on
+/// every host, and the answer whenever the guest would see an unmasked
+/// exception.
+namespace soft {
+template <class T> T add(T a, T b, Env& env);
+template <class T> T sub(T a, T b, Env& env);
+template <class T> T mul(T a, T b, Env& env);
+template <class T> T div(T a, T b, Env& env);
+template <class T> T sqrt(T a, Env& env);
+F64 widen(F32 a, Env& env);
+F32 narrow(F64 a, Env& env);
+template <class T> T from_int(int64_t v, Env& env);
+template <class I, class T> I to_int(T a, bool truncate, Env& env);
+}  // namespace soft
 
 /// RCPPS and RSQRTPS. Raise no flags and ignore MXCSR: denormal operands
 /// read as zero and tiny results are flushed to zero (SDM 2 RCPPS).

@@ -2,7 +2,8 @@
 // The SSE floating-point core against the host CPU's own SSE unit on
 // random operands (biased to denormals, NaNs, infinities, tiny and huge
 // values and integer boundaries) under random rounding, FTZ and DAZ, all
-// exceptions masked: results and flags must be identical. x86-64 hosts
+// exceptions masked: results and flags must be identical. The integer
+// path (soft::) is tested where the core has a native one. x86-64 hosts
 // only; unmasked exceptions are the host oracle's job
 // (tests/differential/host_oracle*).
 #include <doctest/doctest.h>
@@ -69,21 +70,21 @@ struct OpPair {
 };
 
 const OpPair kOps[] = {
-    {"addss", h_addss, [](uint64_t a, uint64_t b, Env& e) { return low32(a, add<F32>(F32(a), F32(b), e)); }, false},
-    {"subsd", h_subsd, [](uint64_t a, uint64_t b, Env& e) { return uint64_t(sub<F64>(a, b, e)); }, true},
-    {"mulss", h_mulss, [](uint64_t a, uint64_t b, Env& e) { return low32(a, mul<F32>(F32(a), F32(b), e)); }, false},
-    {"mulsd", h_mulsd, [](uint64_t a, uint64_t b, Env& e) { return uint64_t(mul<F64>(a, b, e)); }, true},
-    {"divss", h_divss, [](uint64_t a, uint64_t b, Env& e) { return low32(a, div<F32>(F32(a), F32(b), e)); }, false},
-    {"divsd", h_divsd, [](uint64_t a, uint64_t b, Env& e) { return uint64_t(div<F64>(a, b, e)); }, true},
-    {"sqrtss", h_sqrtss, [](uint64_t a, uint64_t b, Env& e) { return low32(a, sqrt<F32>(F32(b), e)); }, false},
-    {"sqrtsd", h_sqrtsd, [](uint64_t, uint64_t b, Env& e) { return uint64_t(sqrt<F64>(b, e)); }, true},
+    {"addss", h_addss, [](uint64_t a, uint64_t b, Env& e) { return low32(a, soft::add<F32>(F32(a), F32(b), e)); }, false},
+    {"subsd", h_subsd, [](uint64_t a, uint64_t b, Env& e) { return uint64_t(soft::sub<F64>(a, b, e)); }, true},
+    {"mulss", h_mulss, [](uint64_t a, uint64_t b, Env& e) { return low32(a, soft::mul<F32>(F32(a), F32(b), e)); }, false},
+    {"mulsd", h_mulsd, [](uint64_t a, uint64_t b, Env& e) { return uint64_t(soft::mul<F64>(a, b, e)); }, true},
+    {"divss", h_divss, [](uint64_t a, uint64_t b, Env& e) { return low32(a, soft::div<F32>(F32(a), F32(b), e)); }, false},
+    {"divsd", h_divsd, [](uint64_t a, uint64_t b, Env& e) { return uint64_t(soft::div<F64>(a, b, e)); }, true},
+    {"sqrtss", h_sqrtss, [](uint64_t a, uint64_t b, Env& e) { return low32(a, soft::sqrt<F32>(F32(b), e)); }, false},
+    {"sqrtsd", h_sqrtsd, [](uint64_t, uint64_t b, Env& e) { return uint64_t(soft::sqrt<F64>(b, e)); }, true},
     {"minss", h_minss, [](uint64_t a, uint64_t b, Env& e) { return low32(a, min<F32>(F32(a), F32(b), e)); }, false},
     {"maxsd", h_maxsd, [](uint64_t a, uint64_t b, Env& e) { return uint64_t(max<F64>(a, b, e)); }, true},
-    {"cvtss2sd", h_cvtss2sd, [](uint64_t, uint64_t b, Env& e) { return uint64_t(widen(F32(b), e)); }, false},
-    {"cvtsd2ss", h_cvtsd2ss, [](uint64_t a, uint64_t b, Env& e) { return low32(a, narrow(b, e)); }, true},
-    {"cvtsd2si", h_cvtsd2si, [](uint64_t, uint64_t b, Env& e) { return uint64_t(to_int<int64_t, F64>(b, false, e)); }, true},
-    {"cvttss2si", h_cvttss2si, [](uint64_t, uint64_t b, Env& e) { return uint64_t(uint32_t(to_int<int32_t, F32>(F32(b), true, e))); }, false},
-    {"cvtsi2ss", h_cvtsi2ss, [](uint64_t a, uint64_t b, Env& e) { return low32(a, from_int<F32>(int64_t(b), e)); }, true},
+    {"cvtss2sd", h_cvtss2sd, [](uint64_t, uint64_t b, Env& e) { return uint64_t(soft::widen(F32(b), e)); }, false},
+    {"cvtsd2ss", h_cvtsd2ss, [](uint64_t a, uint64_t b, Env& e) { return low32(a, soft::narrow(b, e)); }, true},
+    {"cvtsd2si", h_cvtsd2si, [](uint64_t, uint64_t b, Env& e) { return uint64_t(soft::to_int<int64_t, F64>(b, false, e)); }, true},
+    {"cvttss2si", h_cvttss2si, [](uint64_t, uint64_t b, Env& e) { return uint64_t(uint32_t(soft::to_int<int32_t, F32>(F32(b), true, e))); }, false},
+    {"cvtsi2ss", h_cvtsi2ss, [](uint64_t a, uint64_t b, Env& e) { return low32(a, soft::from_int<F32>(int64_t(b), e)); }, true},
     {"roundsd", h_roundsd, [](uint64_t, uint64_t b, Env& e) { return uint64_t(round_integral<F64>(b, e.rc, false, e)); }, true},
     {"cmpltss", h_cmpltss, [](uint64_t a, uint64_t b, Env& e) { return low32(a, compare<F32>(F32(a), F32(b), Predicate::kLt, e) ? ~0u : 0u); }, false},
     {"ucomisd", h_ucomisd, [](uint64_t a, uint64_t b, Env& e) { return eflags_of(compare_ordered<F64>(a, b, false, e)); }, true},
