@@ -33,10 +33,12 @@ struct Env {
   bool daz = false;       ///< denormal operands read as zero, without DE
   uint8_t masks = kAllExceptions;
   uint8_t flags = 0;
+  uint8_t sticky = 0;     ///< MXCSR's flags already set before the operation
 
   static Env from_mxcsr(uint32_t mxcsr) {
     return {Rounding((mxcsr >> kMxcsrRcShift) & 3), (mxcsr & kMxcsrFtz) != 0,
-            (mxcsr & kMxcsrDaz) != 0, uint8_t((mxcsr >> kMxcsrMaskShift) & kAllExceptions), 0};
+            (mxcsr & kMxcsrDaz) != 0, uint8_t((mxcsr >> kMxcsrMaskShift) & kAllExceptions), 0,
+            uint8_t(mxcsr & kAllExceptions)};
   }
   bool masked(uint8_t e) const { return (masks & e) == e; }
 };

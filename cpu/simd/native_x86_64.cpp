@@ -232,25 +232,87 @@ auto run(Env& env, Op host, Fallback fallback) -> decltype(fallback()) {
   return r;
 }
 
+/// The common case needs no MXCSR switch at all: the guest rounds to
+/// nearest without FTZ or DAZ, PE is masked and already set (so whether
+/// this result is inexact changes nothing), and the operands are normal or
+/// zero (no IE, DE or ZE can arise from them). Overflow and underflow are
+/// then all that is left, and they show in the result (infinite, denormal,
+/// or a zero from non-zero factors), which sends the operation the long
+/// way. The plain C++ operation runs under the host's MXCSR, which must be
+/// the default (round to nearest, all masked, no FTZ/DAZ): checked once.
+bool quiet(const Env& env) {
+  static const bool kHostDefault = [] {
+    uint32_t m = 0;
+    asm volatile("stmxcsr %[m]" : [m] "=m"(m));
+    return (m & ~uint32_t{kAllExceptions}) == 0x1f80;
+  }();
+  return env.rc == Rounding::kNearest && !env.ftz && !env.daz && env.masked(kPe) && (env.sticky & kPe) &&
+         kHostDefault;
+}
+template <class T> bool normal_or_zero(T v) {
+  const T e = v & Fmt<T>::kInf;
+  return e == 0 ? (v & Fmt<T>::kFracMask) == 0 : e != Fmt<T>::kInf;
+}
+/// A result the quick path may keep: finite and normal, or a zero that is
+/// exact (`exact_zero`: a sum, or a product or quotient of a zero). The
+/// smallest normal magnitude may be a tiny result rounded up, which raises
+/// UE (tininess is detected before rounding), so it goes the long way too.
+template <class T> bool plain_result(T r, bool exact_zero) {
+  const T e = r & Fmt<T>::kInf;
+  if (e == 0) return (r & Fmt<T>::kFracMask) == 0 && exact_zero;
+  constexpr T kMinNormal = Fmt<T>::kFracMask + 1;
+  return e != Fmt<T>::kInf && (r & (Fmt<T>::kInf | Fmt<T>::kFracMask)) != kMinNormal;
+}
+enum class Arith : uint8_t { kAdd, kSub, kMul, kDiv };
+/// `op` on the host's FPU as the guest would round it, or false.
+template <class T> bool quick(Arith op, T a, T b, const Env& env, T& out) {
+  if (!quiet(env) || !normal_or_zero(a) || !normal_or_zero(b)) return false;
+  const Host<T> x = std::bit_cast<Host<T>>(a), y = std::bit_cast<Host<T>>(b);
+  Host<T> r;
+  bool exact_zero = true;
+  switch (op) {
+    case Arith::kAdd: r = x + y; break;
+    case Arith::kSub: r = x - y; break;
+    case Arith::kMul: r = x * y; exact_zero = x == 0 || y == 0; break;
+    case Arith::kDiv:
+      if (y == 0) return false;
+      r = x / y;
+      exact_zero = x == 0;
+      break;
+  }
+  out = std::bit_cast<T>(r);
+  return plain_result(out, exact_zero);
+}
+
 }  // namespace
 
 template <class T> T add(T a, T b, Env& env) {
+  if (T r; quick(Arith::kAdd, a, b, env, r)) return r;
   return run<true>(env, [&](uint32_t& m) { return host_add(a, b, m); },
                    [&] { return soft::add<T>(a, b, env); });
 }
 template <class T> T sub(T a, T b, Env& env) {
+  if (T r; quick(Arith::kSub, a, b, env, r)) return r;
   return run<true>(env, [&](uint32_t& m) { return host_sub(a, b, m); },
                    [&] { return soft::sub<T>(a, b, env); });
 }
 template <class T> T mul(T a, T b, Env& env) {
+  if (T r; quick(Arith::kMul, a, b, env, r)) return r;
   return run<true>(env, [&](uint32_t& m) { return host_mul(a, b, m); },
                    [&] { return soft::mul<T>(a, b, env); });
 }
 template <class T> T div(T a, T b, Env& env) {
+  if (T r; quick(Arith::kDiv, a, b, env, r)) return r;
   return run<true>(env, [&](uint32_t& m) { return host_div(a, b, m); },
                    [&] { return soft::div<T>(a, b, env); });
 }
 template <class T> T sqrt(T a, Env& env) {
+  // A non-negative normal or zero has a normal or zero root: only PE.
+  if (quiet(env) && normal_or_zero(a) && !(a >> (8 * sizeof(T) - 1) && (a << 1) != 0)) {
+    const Host<T> x = std::bit_cast<Host<T>>(a);
+    if constexpr (kSingle<T>) return std::bit_cast<T>(__builtin_sqrtf(x));
+    else return std::bit_cast<T>(__builtin_sqrt(x));
+  }
   return run<true>(env, [&](uint32_t& m) { return host_sqrt(a, m); },
                    [&] { return soft::sqrt<T>(a, env); });
 }
