@@ -202,19 +202,24 @@ CompiledBlock* JitEngine::Impl::compile(const BlockKey& key) {
     blk->exits.push_back(std::make_unique<ExitSlot>());
     slots.push_back(blk->exits.back().get());
   }
-  uint8_t* at = cache.reserve(kMaxBlockCode);
+  // The shared probe first: emitting it takes cache space, which must not
+  // fall inside the block's reservation.
+  const uint8_t* probe = irb.chain_inline ? probe_for(key) : nullptr;
+  uint8_t* at = probe || !irb.chain_inline ? cache.reserve(kMaxBlockCode) : nullptr;
   if (!at) {
     flush_all();
+    probe = irb.chain_inline ? probe_for(key) : nullptr;
     at = cache.reserve(kMaxBlockCode);
-    if (!at) return nullptr;
+    if (!at || (irb.chain_inline && !probe)) return nullptr;
   }
+  irb.chain_probe_at = uint64_t(probe);
   x64::Emitted em;
   if (!x64::emit_block(irb, uint64_t(at), epilogue, kHelpers, slots, blk.get(), em)) return nullptr;
   if (em.bytes.size() > kMaxBlockCode) return nullptr;
   cache.commit(at, em.bytes);
   blk->check_entry = at + em.check_entry;
   blk->body_entry = at + em.body_entry;
-  if (em.chain_probe != ~0u) blk->chain_probe = at + em.chain_probe;
+  blk->chain_probe = const_cast<uint8_t*>(probe);
   for (size_t k = 0; k < slots.size(); ++k) {
     slots[k]->jump = at + em.exits[k].jump;
     slots[k]->stub = at + em.exits[k].stub;
@@ -284,6 +289,7 @@ void JitEngine::Impl::flush_all() {
   }
   blocks.clear();
   page_blocks.clear();
+  probes.clear();
   jump_cache.clear();
   cache.reset(trampoline_size);
   ++stats.cache_flushes;
@@ -299,6 +305,28 @@ void JitEngine::Impl::emit_thunk() {
   cache.commit(at, em.bytes);
   indirect_thunk = at + em.body_entry;
   trampoline_size = size_t(at - cache.base()) + em.bytes.size();
+}
+
+const uint8_t* JitEngine::Impl::probe_for(const BlockKey& key) {
+  const std::pair<uint64_t, uint32_t> id{key.cs_base | uint64_t{key.cs_limit} << 32, key.mode};
+  if (auto it = probes.find(id); it != probes.end()) return it->second;
+  // A block of one ExitIndirect (imm 1) under this key: emit_block puts
+  // the probe after it (Emitted::chain_probe), reached from every block of
+  // the key through the address in ir::Block::chain_probe_at.
+  ir::Block tb;
+  tb.emit(ir::Op::kExitIndirect, ir::kNone, ir::kNone, 1);
+  tb.cs_base = key.cs_base;
+  tb.cs_limit = key.cs_limit;
+  tb.mode = key.mode;
+  tb.chain_inline = true;
+  uint8_t* at = cache.reserve(kMaxBlockCode);
+  x64::Emitted em;
+  if (!at || !x64::emit_block(tb, uint64_t(at), epilogue, kHelpers, {}, nullptr, em) ||
+      em.chain_probe == ~0u) {
+    return nullptr;
+  }
+  cache.commit(at, em.bytes);
+  return probes[id] = at + em.chain_probe;
 }
 
 /// Patches a direct exit to jump straight to its target's chained entry.

@@ -4,8 +4,10 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "cpu/debug.h"
@@ -42,7 +44,7 @@ struct CompiledBlock {
   uint64_t first_page = 0, last_page = 0;
   uint8_t* check_entry = nullptr;
   uint8_t* body_entry = nullptr;
-  uint8_t* chain_probe = nullptr;  ///< the inline jump-cache probe (x64::Emitted::chain_probe)
+  uint8_t* chain_probe = nullptr;  ///< the jump-cache probe stub of its key (probe_for)
   std::vector<std::unique_ptr<ExitSlot>> exits;
   std::vector<ExitSlot*> incoming;  ///< linked jumps that reach check_entry
   bool valid = true;
@@ -68,6 +70,10 @@ struct JitEngine::Impl final : mmu::CodeWriteListener {
   /// Shared code after the trampoline: Op::kExitIndirect alone, the
   /// target of direct exits to another page (link()).
   const uint8_t* indirect_thunk = nullptr;
+  /// The inline jump-cache probe, one stub per CS and mode (BlockKey
+  /// without phys and rIP), shared by the blocks of that key; cleared with
+  /// the cache.
+  std::map<std::pair<uint64_t, uint32_t>, const uint8_t*> probes;
   std::unordered_map<BlockKey, std::unique_ptr<CompiledBlock>, BlockKeyHash> blocks;
   std::unordered_map<uint64_t, std::vector<BlockKey>> page_blocks;
   std::vector<std::unique_ptr<CompiledBlock>> graveyard;
@@ -106,6 +112,9 @@ struct JitEngine::Impl final : mmu::CodeWriteListener {
   void link(ExitSlot* slot);
   void set_jump(uint8_t* jump, const uint8_t* to);
   void emit_thunk();
+  /// The shared probe of `key`'s CS and mode, emitted on first use; nullptr
+  /// when the cache is full (the caller flushes and asks again).
+  const uint8_t* probe_for(const BlockKey& key);
 
   // engine.cpp
   cpu::StopReason run(uint64_t max_insns);

@@ -76,6 +76,9 @@ struct Block {
   uint64_t cs_base = 0;
   uint32_t cs_limit = 0, mode = 0;
   bool chain_inline = false;
+  /// Where the probe for this block's CS and mode already is (a stub the
+  /// engine shares among all blocks of that key), or 0: emit one here.
+  uint64_t chain_probe_at = 0;
   /// CPL is 3 (the key's mode bit 8): the inline probe reads that TLB.
   bool cpl3() const { return (mode >> 8) & 1; }
 

@@ -435,6 +435,10 @@ template <> void Emitter::emit<Op::kExitIndirect>(size_t, const ir::Inst& in) {
     chain_or_leave(*this);
     return;
   }
+  if (b.chain_probe_at) {
+    a.jmp(asmjit::Imm(b.chain_probe_at));
+    return;
+  }
   if (!chain_probe.isValid()) chain_probe = a.newLabel();
   a.jmp(chain_probe);
 }
@@ -552,7 +556,7 @@ bool emit_block(const ir::Block& b, uint64_t base, uint64_t epilogue, const Help
   if (out.exits.size() != slots.size()) return false;
   e.emit_stubs();
   // Direct exits to another page reach the probe once link() patches them.
-  if (b.chain_inline && (e.chain_probe.isValid() || !out.exits.empty())) {
+  if (b.chain_inline && !b.chain_probe_at && (e.chain_probe.isValid() || !out.exits.empty())) {
     if (!e.chain_probe.isValid()) e.chain_probe = a.newLabel();
     detail::emit_chain_probe(e);
   }
