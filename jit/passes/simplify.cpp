@@ -6,9 +6,9 @@
 // repeats an earlier one (the same op, arguments and constants) is that
 // one. A value found equal to an earlier one is forwarded to its users in
 // the same forward scan; dce drops what is left unused.
+#include <bit>
 #include <cstddef>
 #include <cstdint>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -22,25 +22,35 @@ using ir::Cond;
 using ir::Op;
 using ir::Value;
 
-/// A pure instruction's identity for value numbering.
-struct Key {
-  Op op;
-  Value a, b, c;
-  uint64_t imm, imm2;
-  bool operator==(const Key&) const = default;
-};
-struct KeyHash {
-  size_t operator()(const Key& k) const {
-    uint64_t h = (uint64_t(k.op) << 48) ^ (uint64_t(k.a) << 24) ^ k.b ^ (uint64_t(k.c) << 40);
-    h = (h ^ k.imm) * 0x9e3779b97f4a7c15ull;
-    return size_t((h ^ (h >> 29) ^ k.imm2) * 0xbf58476d1ce4e5b9ull >> 16);
+/// Value numbering: an open-addressed table of the pure instructions seen
+/// so far, keyed by op, arguments and constants (one allocation a block).
+struct Numbering {
+  const ir::Block& b;
+  std::vector<Value> slots;
+
+  static uint64_t hash(const ir::Inst& in) {
+    uint64_t h = (uint64_t(in.op) << 48) ^ (uint64_t(in.a) << 24) ^ in.b ^ (uint64_t(in.c) << 40);
+    h = (h ^ in.imm) * 0x9e3779b97f4a7c15ull;
+    return (h ^ (h >> 29) ^ in.imm2) * 0xbf58476d1ce4e5b9ull;
+  }
+  static bool same(const ir::Inst& x, const ir::Inst& y) {
+    return x.op == y.op && x.a == y.a && x.b == y.b && x.c == y.c && x.imm == y.imm && x.imm2 == y.imm2;
+  }
+  /// The earlier instruction equal to instruction i, or i itself (now known).
+  Value find_or_add(Value i) {
+    if (slots.empty()) slots.assign(std::bit_ceil(2 * b.insts.size() + 2), ir::kNone);
+    const size_t mask = slots.size() - 1;
+    for (size_t k = size_t(hash(b.insts[i]) >> 20) & mask;; k = (k + 1) & mask) {
+      if (slots[k] == ir::kNone) return slots[k] = i;
+      if (same(b.insts[slots[k]], b.insts[i])) return slots[k];
+    }
   }
 };
 
 struct Simplifier {
   ir::Block& b;
   std::vector<Value> forward;
-  std::unordered_map<Key, Value, KeyHash> seen;
+  Numbering seen;
 
   const ir::Inst& def(Value v) const { return b.insts[v]; }
   bool is_const(Value v, uint64_t c) const { return def(v).op == Op::kConst && def(v).imm == c; }
@@ -125,8 +135,7 @@ struct Simplifier {
       if (ir::info(in.op).effect != ir::Effect::kPure) continue;
       Value same = simplify(in);
       if (same == ir::kNone && in.op != Op::kConst) {
-        const auto [at, fresh] = seen.try_emplace(Key{in.op, in.a, in.b, in.c, in.imm, in.imm2}, Value(i));
-        if (!fresh) same = at->second;
+        if (const Value first = seen.find_or_add(Value(i)); first != Value(i)) same = first;
       }
       if (same != ir::kNone) {
         forward[i] = same;
@@ -138,6 +147,6 @@ struct Simplifier {
 
 }  // namespace
 
-void simplify(ir::Block& b) { Simplifier{b, {}, {}}.run(); }
+void simplify(ir::Block& b) { Simplifier{b, {}, Numbering{b, {}}}.run(); }
 
 }  // namespace kestrel::jit::passes
