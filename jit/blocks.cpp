@@ -136,7 +136,12 @@ CompiledBlock* JitEngine::Impl::lookup() {
   const BlockKey key{phys, jk.rip, jk.cs_base, jk.cs_limit, jk.mode};
   auto it = blocks.find(key);
   CompiledBlock* b = it != blocks.end() ? it->second.get() : compile(key);
-  if (b) jump_cache.insert(jk, gen, b, b->check_entry);
+  if (b && gen == cpu.mem.tlb_generation()) {
+    // An INVLPG of these regions retires the entry (Mmu::note_code_region).
+    cpu.mem.note_code_region(jk.cs_base + jk.rip);
+    cpu.mem.note_code_region(jk.cs_base + jk.rip + b->guest_bytes - 1);
+    jump_cache.insert(jk, gen, b, b->check_entry);
+  }
   return b;
 }
 

@@ -37,7 +37,8 @@ void Mmu::undo(Journal& j) {
     note_code_write(it->pa, 1);
     ram_.get()[ram_offset(it->pa)] = it->old;
   }
-  ++tlb_generation_;
+  new_generation();
+  exec_large_ = true;  // restored entries may include large code pages: stay conservative
   if (j.imaged) {
     std::copy(&j.image->tlb[0][0], &j.image->tlb[0][0] + kPrivCount * kTlbSize, &tlb_[0][0]);
     std::copy(&j.image->meta[0][0], &j.image->meta[0][0] + kPrivCount * kTlbSize, &meta_[0][0]);

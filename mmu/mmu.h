@@ -145,6 +145,11 @@ class Mmu {
   /// INVLPG: drops the translations of the page holding `lin` in both
   /// privilege arrays, global or not, whatever the page size.
   void invlpg(uint64_t lin);
+  /// An engine caches code at linear address `lin` under the current
+  /// generation (the JIT's jump cache): INVLPG moves the generation only
+  /// for addresses in a 2 MiB region noted so, or while a larger page with
+  /// execute permission is cached (its regions are not tracked).
+  void note_code_region(uint64_t lin) { code_regions_[region_bit(lin) >> 6] |= uint64_t{1} << (region_bit(lin) & 63); }
   void set_privilege(Priv p) { priv_ = p; }
   Priv privilege() const { return priv_; }
   void set_fault_sink(FaultSink* sink) { fault_sink_ = sink; }
@@ -307,6 +312,15 @@ class Mmu {
   bool a20_ = true;
   Priv priv_ = Priv::kSupervisor;
   uint64_t tlb_generation_ = 0;
+  /// 2 MiB regions holding code an engine cached (note_code_region), as a
+  /// hashed bit set; cleared when the generation moves for everything.
+  uint64_t code_regions_[64] = {};
+  bool exec_large_ = false;  ///< a page over 2 MiB with execute permission was cached
+  static unsigned region_bit(uint64_t lin) { return unsigned((lin >> 21 ^ lin >> 33) & 4095); }
+  void new_generation() {
+    ++tlb_generation_;
+    std::fill(std::begin(code_regions_), std::end(code_regions_), 0);
+  }
   PagingConfig paging_;
   uint64_t pdptes_[4] = {};
   FaultSink* fault_sink_ = nullptr;

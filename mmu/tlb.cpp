@@ -20,6 +20,7 @@ void Mmu::fill_tlb(Priv p, uint64_t lin, const TlbMeta& m) {
     journal_->slots.push_back({unsigned(p), index(lin), e, meta_[unsigned(p)][index(lin)]});
   }
   meta_[unsigned(p)][index(lin)] = m;
+  if (m.page_shift > 21 && (m.perms & kPermExec)) exec_large_ = true;
   e = {kInvalidTag, kInvalidTag, kInvalidTag, 0};
   const uint64_t page = m.phys;
   const uint64_t offset = ram_offset(page);
@@ -64,7 +65,8 @@ void Mmu::drop_phys_pages(uint64_t first, uint64_t last) {
 
 void Mmu::flush_tlb() {
   journal_bulk();
-  ++tlb_generation_;
+  new_generation();
+  exec_large_ = false;
   for (unsigned p = 0; p < kPrivCount; ++p) {
     std::fill(std::begin(tlb_[p]), std::end(tlb_[p]),
               TlbEntry{kInvalidTag, kInvalidTag, kInvalidTag, 0});
@@ -74,7 +76,7 @@ void Mmu::flush_tlb() {
 
 void Mmu::flush_non_global() {
   journal_bulk();
-  ++tlb_generation_;
+  new_generation();
   for (unsigned p = 0; p < kPrivCount; ++p) {
     for (unsigned i = 0; i < kTlbSize; ++i) {
       if (meta_[p][i].global) continue;
@@ -90,7 +92,9 @@ void Mmu::flush_non_global() {
 // there is nothing else to drop.
 void Mmu::invlpg(uint64_t lin) {
   journal_bulk();
-  ++tlb_generation_;
+  // Only the page holding `lin` changes; a page of 2 MiB or less lies in
+  // one 2 MiB region, so cached code elsewhere keeps its translation.
+  if (exec_large_ || (code_regions_[region_bit(lin) >> 6] >> (region_bit(lin) & 63) & 1)) new_generation();
   for (unsigned p = 0; p < kPrivCount; ++p) {
     for (unsigned i = 0; i < kTlbSize; ++i) {
       const TlbMeta& m = meta_[p][i];
