@@ -14,6 +14,7 @@
 #include "jit/engine.h"
 #include "jit/frontend/lift.h"
 #include "tests/unit/cpu/lm_fixture.h"
+#include "tests/unit/jit/sse_pair.h"
 
 namespace kestrel::jit {
 namespace {
@@ -45,10 +46,7 @@ bool lowered(std::vector<uint8_t> bytes, ir::Op want) {
 }
 
 /// One program on the JIT's machine and the interpreter's.
-struct Pair {
-  LmFixture j, i;
-  JitEngine engine{j.cpu, JitOptions{}};
-
+struct Pair : ssetest::EnginePair {
   void load(const std::vector<uint8_t>& code, uint32_t mxcsr, uint64_t cr4 = kCr4) {
     for (LmFixture* f : {&j, &i}) {
       f->enter_long(cr4);
@@ -70,32 +68,10 @@ struct Pair {
       std::memcpy(f->cpu.s.vec[n] + 8, &hi, 8);
     }
   }
-  void run(uint64_t n = 5000) {
-    engine.run(n);
-    i.interp.run(n);
-  }
-  void check_same() {
-    for (unsigned r = 0; r < 16; ++r) CHECK(j.cpu.s.gpr[r] == i.cpu.s.gpr[r]);
-    CHECK(cpu::read_flags(j.cpu.s) == cpu::read_flags(i.cpu.s));
-    CHECK(j.cpu.s.rip == i.cpu.s.rip);
-    CHECK(j.cpu.s.icount == i.cpu.s.icount);
-    CHECK(j.cpu.s.mxcsr == i.cpu.s.mxcsr);
-    CHECK(j.cpu.s.cr[2] == i.cpu.s.cr[2]);
-    CHECK(std::memcmp(j.cpu.s.vec, i.cpu.s.vec, sizeof j.cpu.s.vec) == 0);
-    CHECK(j.vector() == i.vector());
-    std::vector<uint8_t> a(0x60000), b(0x60000);
-    j.mem.copy_from_phys(0, a);
-    i.mem.copy_from_phys(0, b);
-    CHECK(a == b);
-  }
+  void run(uint64_t n = 5000) { EnginePair::run(n); }
 };
 
-std::vector<uint8_t> with_rax(uint64_t rax, std::initializer_list<uint8_t> rest) {
-  std::vector<uint8_t> code = {0x48, 0xb8};
-  for (unsigned k = 0; k < 8; ++k) code.push_back(uint8_t(rax >> (8 * k)));
-  code.insert(code.end(), rest);
-  return code;
-}
+using ssetest::with_rax;
 
 TEST_CASE("SSE arithmetic lowering: the forms lift to their helper ops, no handler call") {
   using ir::Op;

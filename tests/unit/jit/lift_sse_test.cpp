@@ -11,6 +11,7 @@
 #include "cpu/flags.h"
 #include "jit/engine.h"
 #include "tests/unit/cpu/lm_fixture.h"
+#include "tests/unit/jit/sse_pair.h"
 
 namespace kestrel::jit {
 namespace {
@@ -20,10 +21,7 @@ using cpu::lmtest::LmFixture;
 constexpr uint64_t kOsfxsr = 1u << 9;
 constexpr uint64_t kData = 0x50000;
 
-struct SsePair {
-  LmFixture j, i;
-  JitEngine engine{j.cpu, JitOptions{}};
-
+struct SsePair : ssetest::EnginePair {
   void load(const std::vector<uint8_t>& code, uint64_t cr4 = cpu::lmtest::kCr4Pae | kOsfxsr) {
     for (LmFixture* f : {&j, &i}) {
       f->enter_long(cr4);
@@ -34,31 +32,10 @@ struct SsePair {
       for (unsigned k = 0; k < 64; ++k) f->mem.write_phys(kData + k, uint8_t(k * 13 + 5), 1);
     }
   }
-  void run(uint64_t n = 2000) {
-    engine.run(n);
-    i.interp.run(n);
-  }
-  void check_same() {
-    for (unsigned r = 0; r < 16; ++r) CHECK(j.cpu.s.gpr[r] == i.cpu.s.gpr[r]);
-    CHECK(cpu::read_flags(j.cpu.s) == cpu::read_flags(i.cpu.s));
-    CHECK(j.cpu.s.rip == i.cpu.s.rip);
-    CHECK(j.cpu.s.icount == i.cpu.s.icount);
-    CHECK(j.cpu.s.cr[2] == i.cpu.s.cr[2]);
-    CHECK(std::memcmp(j.cpu.s.vec, i.cpu.s.vec, sizeof j.cpu.s.vec) == 0);
-    CHECK(j.vector() == i.vector());
-    std::vector<uint8_t> a(0x60000), b(0x60000);
-    j.mem.copy_from_phys(0, a);
-    i.mem.copy_from_phys(0, b);
-    CHECK(a == b);
-  }
+  void run(uint64_t n = 2000) { EnginePair::run(n); }
 };
 
-std::vector<uint8_t> with_rax(uint64_t rax, std::initializer_list<uint8_t> rest) {
-  std::vector<uint8_t> code = {0x48, 0xb8};
-  for (unsigned k = 0; k < 8; ++k) code.push_back(uint8_t(rax >> (8 * k)));
-  code.insert(code.end(), rest);
-  return code;
-}
+using ssetest::with_rax;
 
 TEST_CASE("SSE lowerings: a loop of 128-bit, scalar and MOVQ moves and PXOR agrees, inline") {
   SsePair p;
