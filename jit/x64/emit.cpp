@@ -500,19 +500,14 @@ bool emit_block(const ir::Block& b, uint64_t base, uint64_t epilogue, const Help
     }
   }
   asmjit::Label check = a.newLabel();
-  // Chained entry: leave for the dispatcher when an event can be taken
-  // (cpu::event_deliverable: a request IF holds back does not count) or
-  // the block would run past the budget (JitCtx::end_icount).
+  // Chained entry: leave for the dispatcher when the block would run past
+  // the budget (JitCtx::end_icount). Events need no test here: within a
+  // slice only a helper or a handler can make one deliverable (devices
+  // run on this thread, and the clock's deadlines end slices), and both
+  // leave the block when they do (note_stop and CheckStop; call_insn); the
+  // dispatcher, the chain helper and the inline probe (JitCtx::stop first)
+  // check before they enter a block.
   out.check_entry = uint32_t(a.offset());
-  asmjit::Label quiet = a.newLabel();
-  a.mov(x86::eax, x86::dword_ptr(x86::rbx, int32_t(offsetof(cpu::CpuState, pending))));
-  a.test(x86::eax, x86::eax);
-  a.jz(quiet);
-  a.test(x86::eax, ~uint32_t{cpu::kPendingIrq});
-  a.jnz(check);
-  a.test(x86::dword_ptr(x86::rbx, int32_t(offsetof(cpu::CpuState, rflags))), uint32_t{cpu::kIf});
-  a.jnz(check);
-  a.bind(quiet);
   a.mov(x86::rax, e.state(offsetof(cpu::CpuState, icount)));
   a.add(x86::rax, b.guest_insns);
   a.cmp(x86::rax, x86::qword_ptr(x86::rbp, int32_t(offsetof(JitCtx, end_icount))));
