@@ -155,7 +155,8 @@ template <> void Emitter::emit<Op::kCmp>(size_t i, const ir::Inst& in) {
   x86::Gp x = x86::rax;
   if (!is_const(in.a) && loc[in.a].reg >= 0) x = x86::gpq(loc[in.a].reg);
   else load(x86::rax, in.a);
-  a.emit(x86::Inst::kIdCmp, x, src(in.b, x86::rcx));
+  if (is_const(in.b) && b.insts[in.b].imm == 0) a.test(x, x);  // the same flags for these conditions
+  else a.emit(x86::Inst::kIdCmp, x, src(in.b, x86::rcx));
   size_t next = i + 1;
   while (next < b.insts.size() && b.insts[next].dead) ++next;
   if (uses[i] == 1 && next < b.insts.size() && b.insts[next].op == Op::kExitIf && b.insts[next].a == i) {

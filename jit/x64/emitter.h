@@ -162,6 +162,11 @@ struct Emitter {
       load(x86::rax, x);
       a.emit(id, x86::rax, src(y, x86::rcx, imm));
       a.mov(d, x86::rax);
+    } else if (id == x86::Inst::kIdAnd && is_const(y) && b.insts[y].imm >> 31 == 1) {
+      // A mask of bits 31..0 that sign-extension would widen: the 32-bit
+      // AND, which clears the upper half as the mask does.
+      load(d, x);
+      a.and_(d.r32(), uint32_t(b.insts[y].imm));
     } else {
       load(d, x);
       a.emit(id, d, src(y, x86::rcx, imm));
