@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Code emission for x86-64 hosts through asmjit's x86::Assembler: the
-// integer, memory and control ops (the SSE group is emit_sse.cpp), the
+// integer and control ops (memory accesses are emit_mem.cpp, the SSE group
+// emit_sse.cpp), the
 // block's entry checks, exits and stubs, and the trampoline. Each IR op has
 // one emit<Op> specialisation (a missing one fails to link, STYLE.md A2).
 #include <cpuid.h>
@@ -263,81 +264,6 @@ template <> void Emitter::emit<Op::kCarryFlag>(size_t i, const ir::Inst&) {
 }
 template <> void Emitter::emit<Op::kAddIcount>(size_t, const ir::Inst& in) {
   pending += uint32_t(in.imm);
-}
-template <> void Emitter::emit<Op::kLoad>(size_t i, const ir::Inst& in) {
-  if (!b.inline_mem) {
-    load(x86::rsi, in.a);
-    count_pending(true);
-    write_dirty(true);
-    slow_access(i, in);
-    store(i, x86::rax);
-    return;
-  }
-  const Slow sp{a.newLabel(), a.newLabel(), i, pending, due()};
-  const unsigned size = unsigned(in.imm >> 8) & 0xff;
-  probe(uint8_t(in.imm), size, false, sp.at, addr_reg(in.a));
-  // Straight into the result's register (the slow path moves it there).
-  const x86::Gp d = dst(i);
-  switch (size) {
-    case 1: a.movzx(d.r32(), x86::byte_ptr(x86::rax)); break;
-    case 2: a.movzx(d.r32(), x86::word_ptr(x86::rax)); break;
-    case 4: a.mov(d.r32(), x86::dword_ptr(x86::rax)); break;
-    default: a.mov(d, x86::qword_ptr(x86::rax)); break;
-  }
-  a.bind(sp.back);
-  if (loc[i].reg < 0) store(i, x86::rax);
-  slow.push_back(sp);
-}
-template <> void Emitter::emit<Op::kStore>(size_t i, const ir::Inst& in) {
-  if (!b.inline_mem) {
-    load(x86::rsi, in.a);
-    load(x86::rdx, in.b);
-    count_pending(true);
-    write_dirty(true);
-    slow_access(i, in);
-    return;
-  }
-  const Slow sp{a.newLabel(), a.newLabel(), i, pending, due()};
-  const unsigned size = unsigned(in.imm >> 8) & 0xff;
-  probe(uint8_t(in.imm), size, true, sp.at, addr_reg(in.a));
-  // The value from where it lives (the slow path loads rdx itself).
-  x86::Gp v = x86::rdx;
-  const bool konst = is_const(in.b);
-  const uint64_t k = konst ? b.insts[in.b].imm : 0;
-  if (!konst && loc[in.b].reg >= 0) v = x86::gpq(loc[in.b].reg);
-  else if (!konst || (size == 8 && int64_t(k) != int64_t(int32_t(k)))) load(x86::rdx, in.b);
-  const bool imm = konst && v == x86::rdx && !(size == 8 && int64_t(k) != int64_t(int32_t(k)));
-  switch (size) {
-    case 1:
-      if (imm) a.mov(x86::byte_ptr(x86::rax), uint8_t(k));
-      else a.mov(x86::byte_ptr(x86::rax), v.r8());
-      break;
-    case 2:
-      if (imm) a.mov(x86::word_ptr(x86::rax), uint16_t(k));
-      else a.mov(x86::word_ptr(x86::rax), v.r16());
-      break;
-    case 4:
-      if (imm) a.mov(x86::dword_ptr(x86::rax), uint32_t(k));
-      else a.mov(x86::dword_ptr(x86::rax), v.r32());
-      break;
-    default:
-      if (imm) a.mov(x86::qword_ptr(x86::rax), int32_t(k));
-      else a.mov(x86::qword_ptr(x86::rax), v);
-      break;
-  }
-  a.bind(sp.back);
-  slow.push_back(sp);
-}
-template <> void Emitter::emit<Op::kCheckStop>(size_t, const ir::Inst& in) {
-  asmjit::Label go_on = a.newLabel();
-  a.cmp(x86::byte_ptr(x86::rbp, int32_t(offsetof(JitCtx, stop))), 0);
-  a.je(go_on);
-  count_pending(false);
-  write_dirty(false);
-  a.mov(x86::rax, in.imm);
-  a.mov(state(offsetof(cpu::CpuState, rip)), x86::rax);
-  a.jmp(leave);
-  a.bind(go_on);
 }
 namespace {
 

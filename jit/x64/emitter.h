@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 // The x86-64 emitter's state and its per-op member functions, shared by the
-// files that define them (emit.cpp: the integer, memory and control ops and
-// emit_block; emit_sse.cpp: the SSE group). Values come from their register
-// or stack slot into rax/rcx, results go back; CpuState is [rbx + offsetof],
-// JitCtx is [rbp + offsetof].
+// files that define them (emit.cpp: the integer and control ops and
+// emit_block; emit_mem.cpp: Load, Store, the TLB probe and slow paths;
+// emit_sse.cpp: the SSE group). Operations work on their values' homes (a
+// register, a stack slot, an immediate), rax/rcx being scratch; CpuState is
+// [rbx + offsetof], JitCtx is [rbp + offsetof].
 #pragma once
 
 #include <asmjit/x86.h>
@@ -228,104 +229,19 @@ struct Emitter {
 
   /// rax = the host address of the access of `size` bytes at seg:`off`, or
   /// a jump to `slow_at` for whatever Cpu::read/write would not do on their
-  /// fast path: cpu::Cpu::linear/linear64's checks (a failure faults there),
-  /// a page-crossing access, misalignment at CPL 3 (#AC), a TLB miss or an
-  /// entry without the fast path (MMIO, ROM, code pages, watches). Only rax,
-  /// rcx and r8 change.
+  /// fast path (emit_mem.cpp). Only rax, rcx and r8 change.
   void probe(uint8_t seg, unsigned size, bool write, asmjit::Label slow_at,
-             const x86::Gp& off = x86::rsi) {
-    static_assert(sizeof(mmu::TlbEntry) == 32);
-    if (b.long64) {
-      if (seg == cpu::kFs || seg == cpu::kGs) {
-        a.mov(x86::rax, state(seg_field(seg, offsetof(cpu::SegmentCache, base))));
-        a.add(x86::rax, off);
-      } else {
-        a.mov(x86::rax, off);
-      }
-      // No canonical check here: the TLB holds only pages that canonical
-      // addresses (48 or 57 bits, as paging is set up) were translated
-      // for, so a non-canonical address misses the tag below and takes
-      // the slow path, which raises #GP or #SS. Its last byte is in the
-      // same page (checked below) and so canonical too.
-    } else {
-      a.mov(x86::ecx, x86::dword_ptr(x86::rbx, seg_field(seg, offsetof(cpu::SegmentCache, lo))));
-      a.cmp(off, x86::rcx);
-      a.jb(slow_at);
-      a.lea(x86::rax, x86::ptr(off, int32_t(size - 1)));
-      a.mov(x86::ecx, x86::dword_ptr(x86::rbx, seg_field(seg, offsetof(cpu::SegmentCache, limit))));
-      a.cmp(x86::rax, x86::rcx);
-      a.ja(slow_at);
-      a.test(x86::byte_ptr(x86::rbx, seg_field(seg, offsetof(cpu::SegmentCache, rights))),
-             write ? cpu::kSegWritable : cpu::kSegReadable);
-      a.jz(slow_at);
-      a.mov(x86::rax, state(seg_field(seg, offsetof(cpu::SegmentCache, base))));
-      a.add(x86::rax, off);
-      a.mov(x86::eax, x86::eax);  // linear addresses are 32 bits wide here
-    }
-    // The tag compared is that of the access's last byte: one that crosses
-    // into the next page misses and takes the slow path. Misaligned at
-    // CPL 3 may owe #AC (Cpu::check_alignment): the slow path decides.
-    if (size > 1 && b.cpl3()) {
-      a.test(x86::al, size - 1);
-      a.jnz(slow_at);
-    }
-    if (size > 1 && !b.cpl3()) a.lea(x86::r8, x86::ptr(x86::rax, int32_t(size - 1)));
-    else a.mov(x86::r8, x86::rax);
-    a.and_(x86::r8, int32_t(mmu::kPageMask));
-    // The entry: tlb[cpl == 3][(lin >> 12) & (kTlbSize - 1)] (Cpu::priv();
-    // the privilege is the block's, part of its key).
-    a.mov(x86::ecx, x86::eax);
-    a.shr(x86::ecx, mmu::kPageBits - 5);
-    a.and_(x86::ecx, (mmu::kTlbSize - 1) << 5);
-    a.add(x86::rcx, x86::qword_ptr(x86::rbp, int32_t(offsetof(JitCtx, tlb))));
-    const int32_t array = b.cpl3() ? int32_t(mmu::kTlbSize * sizeof(mmu::TlbEntry)) : 0;
-    a.cmp(x86::r8, x86::qword_ptr(x86::rcx, array + (write ? int32_t(offsetof(mmu::TlbEntry, write_tag))
-                                                          : int32_t(offsetof(mmu::TlbEntry, read_tag)))));
-    a.jne(slow_at);
-    a.add(x86::rax, x86::qword_ptr(x86::rcx, array + int32_t(offsetof(mmu::TlbEntry, addend))));
-  }
+             const x86::Gp& off = x86::rsi);
   static int32_t seg_field(uint8_t seg, size_t field) {
     return int32_t(offsetof(cpu::CpuState, seg) + seg * sizeof(cpu::SegmentCache) + field);
   }
   /// The register holding `v` for an address: its own, else `v` loaded into rsi.
-  x86::Gp addr_reg(ir::Value v) {
-    if (!is_const(v) && loc[v].reg >= 0) return x86::gpq(loc[v].reg);
-    load(x86::rsi, v);
-    return x86::rsi;
-  }
+  x86::Gp addr_reg(ir::Value v);
   /// The helper call of a Load (offset in rsi; result in rax) or a Store
   /// (offset in rsi, value in rdx): Cpu::read/write with every check.
-  void slow_access(size_t, const ir::Inst& in) {
-    if (in.op == Op::kLoadX || in.op == Op::kStoreX) return slow_x(in);
-    a.mov(x86::rdi, x86::rbp);
-    if (in.op == Op::kLoad) {
-      a.mov(x86::edx, uint32_t(in.imm));
-      a.mov(x86::rcx, in.imm2);
-      call(reinterpret_cast<const void*>(h.load));
-    } else {
-      a.mov(x86::ecx, uint32_t(in.imm));
-      a.mov(x86::r8, in.imm2);
-      call(reinterpret_cast<const void*>(h.store));
-    }
-    a.cmp(x86::byte_ptr(x86::rbp, int32_t(offsetof(JitCtx, faulted))), 0);
-    a.jne(fault);
-  }
-  void emit_slow_paths() {
-    for (const Slow& sp : slow) {
-      cur = sp.i;
-      a.bind(sp.at);
-      if (sp.pending) a.add(icount(), sp.pending);  // exact for the helper and a fault
-      write_due(sp.stores);
-      const ir::Inst& in = b.insts[sp.i];
-      if (in.op == Op::kLoad || in.op == Op::kStore) load(x86::rsi, in.a);  // the fast path kept them where they live
-      if (in.op == Op::kStore) load(x86::rdx, in.b);
-      slow_access(sp.i, in);
-      if (sp.pending) a.sub(icount(), sp.pending);
-      if (in.op == Op::kLoad && loc[sp.i].reg >= 0) store(sp.i, x86::rax);
-      a.jmp(sp.back);
-    }
-  }
-
+  void slow_access(size_t, const ir::Inst& in);
+  /// The out-of-line slow paths, after the body.
+  void emit_slow_paths();
   void access_x(size_t i, const ir::Inst& in, bool write);
   void slow_x(const ir::Inst& in);
   template <Op kOp> void emit(size_t i, const ir::Inst& in);
