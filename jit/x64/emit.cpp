@@ -417,7 +417,7 @@ bool emit_block(const ir::Block& b, uint64_t base, uint64_t epilogue, const Help
   asmjit::CodeHolder code;
   code.init(asmjit::Environment::host(), base);
   x86::Assembler a(&code);
-  Emitter e{a, b, loc, h, epilogue, slots, out, a.newLabel(), a.newLabel(), 0, {}, {}, {}};
+  Emitter e{a, b, loc, h, epilogue, slots, out, a.newLabel(), a.newLabel(), {}, {}, {}};
   e.owner = owner;
   e.uses.assign(b.insts.size(), 0);
   for (const ir::Inst& in : b.insts) {
@@ -477,11 +477,10 @@ bool emit_block(const ir::Block& b, uint64_t base, uint64_t epilogue, const Help
   e.emit_slow_paths();
   if (out.exits.size() != slots.size()) return false;
   e.emit_stubs();
-  // Direct exits to another page reach the probe once link() patches them.
-  if (b.chain_inline && !b.chain_probe_at && (e.chain_probe.isValid() || !out.exits.empty())) {
-    if (!e.chain_probe.isValid()) e.chain_probe = a.newLabel();
-    detail::emit_chain_probe(e);
-  }
+  // The probe itself, when an ExitIndirect here jumped to it: only the stub
+  // of JitEngine::Impl::probe_for, since every block of a key with a probe
+  // jumps to that stub (ir::Block::chain_probe_at).
+  if (e.chain_probe.isValid()) detail::emit_chain_probe(e);
   if (code.flatten() || code.resolveUnresolvedLinks() || code.relocateToBase(base)) return false;
   const asmjit::CodeBuffer& buf = code.textSection()->buffer();
   out.bytes.assign(buf.data(), buf.data() + buf.size());

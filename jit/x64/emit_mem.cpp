@@ -113,7 +113,7 @@ template <> void Emitter::emit<Op::kLoad>(size_t i, const ir::Inst& in) {
     store(i, x86::rax);
     return;
   }
-  const Slow sp{a.newLabel(), a.newLabel(), i, pending, due()};
+  const Slow sp{a.newLabel(), a.newLabel(), i, pending, dirty};
   const unsigned size = unsigned(in.imm >> 8) & 0xff;
   probe(uint8_t(in.imm), size, false, sp.at, addr_reg(in.a));
   // Straight into the result's register (the slow path moves it there).
@@ -137,16 +137,18 @@ template <> void Emitter::emit<Op::kStore>(size_t i, const ir::Inst& in) {
     slow_access(i, in);
     return;
   }
-  const Slow sp{a.newLabel(), a.newLabel(), i, pending, due()};
+  const Slow sp{a.newLabel(), a.newLabel(), i, pending, dirty};
   const unsigned size = unsigned(in.imm >> 8) & 0xff;
   probe(uint8_t(in.imm), size, true, sp.at, addr_reg(in.a));
-  // The value from where it lives (the slow path loads rdx itself).
-  x86::Gp v = x86::rdx;
+  // The value from where it lives: an immediate (a quadword's only when it
+  // sign-extends from 32 bits), its register, else rdx (the slow path loads
+  // rdx itself).
   const bool konst = is_const(in.b);
   const uint64_t k = konst ? b.insts[in.b].imm : 0;
+  const bool imm = konst && (size < 8 || int64_t(k) == int64_t(int32_t(k)));
+  x86::Gp v = x86::rdx;
   if (!konst && loc[in.b].reg >= 0) v = x86::gpq(loc[in.b].reg);
-  else if (!konst || (size == 8 && int64_t(k) != int64_t(int32_t(k)))) load(x86::rdx, in.b);
-  const bool imm = konst && v == x86::rdx && !(size == 8 && int64_t(k) != int64_t(int32_t(k)));
+  else if (!imm) load(x86::rdx, in.b);
   switch (size) {
     case 1:
       if (imm) a.mov(x86::byte_ptr(x86::rax), uint8_t(k));

@@ -9,10 +9,9 @@
 
 #include <asmjit/x86.h>
 
-#include <cstddef>
 #include <algorithm>
+#include <cstddef>
 #include <cstdint>
-#include <iterator>
 #include <utility>
 #include <vector>
 
@@ -36,7 +35,6 @@ struct Emitter {
   Emitted& out;
   asmjit::Label leave;  ///< kExitDispatch to the epilogue
   asmjit::Label fault;  ///< kExitFault to the epilogue
-  size_t next_exit = 0;
   /// A lazy state store (StGpr, StField, StField32 with imm2) not yet
   /// written: the value the field holds until the store at `until`
   /// supersedes it (passes/reg_cache.cpp, dead_flags.cpp).
@@ -69,7 +67,6 @@ struct Emitter {
   uint32_t pending = 0;
   x86::Mem icount() const { return state(offsetof(cpu::CpuState, icount)); }
   std::vector<Lazy> dirty = {};
-  std::vector<Lazy> due() const { return dirty; }
   /// Notes the lazy store `in`, replacing an older one of the same field.
   void defer(int32_t off, uint8_t width, const ir::Inst& in) {
     std::erase_if(dirty, [&](const Lazy& l) { return l.off == off; });
