@@ -85,6 +85,9 @@ def main():
     ap.add_argument("--log", required=True)
     ap.add_argument("--timeout", type=float, default=1500)
     ap.add_argument("--accel", help="-accel for Kestrel (default: Kestrel's default engine)")
+    ap.add_argument("--append", default="",
+                    help="more kernel command line; lockstep runs, some 15x slower than the"
+                         " JIT, want `nosoftlockup` (the watchdog counts host seconds)")
     ap.add_argument("--require", action="append", default=[],
                     help="a regex the kernel log must contain")
     args = ap.parse_args()
@@ -92,8 +95,8 @@ def main():
     kernel, initrd = guest_files(args.guest)
     md5 = open(os.path.join(args.guest, "check.md5")).read().split()[0]
 
-    cmd = [args.kestrel, "-kernel", kernel, "-initrd", initrd, "-append", "console=ttyS0",
-           "-nographic", "-m", "512"]
+    cmd = [args.kestrel, "-kernel", kernel, "-initrd", initrd, "-append",
+           " ".join(["console=ttyS0", args.append]).strip(), "-nographic", "-m", "512"]
     if args.accel:
         cmd += ["-accel", args.accel]
     print("running:", " ".join(cmd), flush=True)

@@ -116,6 +116,13 @@ def check_guest(con, args, start, http_port, fwd_port, blob_md5):
         return fail(con, "no DHCP lease of 10.0.2.15 on eth0")
     print("ok: DHCP lease 10.0.2.15", flush=True)
 
+    # Kernel messages (the link coming up, for one) would otherwise land in
+    # the middle of command output on the shared serial console.
+    r = run(con, pos, "dmesg -n 1", 300)
+    if r is None:
+        return fail(con, "no prompt after `dmesg -n 1`")
+    pos = r[1]
+
     checks = [
         ("ip -4 addr show eth0", re.compile(rb"inet 10\.0\.2\.15/24")),
         ("ping -c 3 10.0.2.2", re.compile(rb"3 packets transmitted, 3 packets received")),
