@@ -31,10 +31,11 @@ uint8_t UartFifo::pop() {
   return byte;
 }
 
-Uart16550::Uart16550(Scheduler& clock, CharBackend* backend)
+Uart16550::Uart16550(Scheduler& clock, CharBackend* backend, TxTiming tx_timing)
     : clock_(clock),
       backend_(backend),
       tx_timer_(clock.add_timer([this] { transmit_done(); })),
+      tx_timing_(tx_timing),
       rx_timeout_timer_(clock.add_timer([this] { rx_timeout_expired(); })) {
   reset();
 }
@@ -163,14 +164,22 @@ uint8_t Uart16550::read_msr() {
 }
 
 void Uart16550::write_thr(uint8_t value) {
-  // The host sees the byte at once; the guest sees the line busy for a
-  // character time, so drivers that wait for THRE or its interrupt pace
-  // themselves as on hardware.
+  // The host sees the byte at once. With TxTiming::kLine the guest sees the
+  // line busy for a character time, so drivers that wait for THRE or its
+  // interrupt pace themselves as on hardware; with kInstant the character
+  // has gone out (or, in loopback, come back in) when the write returns.
   uint16_t entry = value;
   if (loopback()) {
     entry |= kLoopedBack;
   } else if (backend_) {
     backend_->write(value);
+  }
+  if (tx_timing_ == TxTiming::kInstant) {
+    if (entry & kLoopedBack) receive(value);
+    lsr_ |= kLsrThre | kLsrTemt;
+    thr_pending_ = true;
+    update_irq();
+    return;
   }
   // Writing a full FIFO (or a full holding register) loses the byte.
   if (tx_count_ < fifo_capacity()) tx_[(tx_head_ + tx_count_++) % kFifoSize] = entry;

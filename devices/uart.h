@@ -70,8 +70,18 @@ class UartFifo {
 
 class Uart16550 final : public Device {
  public:
+  /// How long a transmitted character keeps the transmitter busy.
+  enum class TxTiming {
+    /// No time at all, as QEMU's 16550 does: the byte goes to the host and
+    /// THR is empty again before the write returns, so a console at 9600
+    /// baud prints as fast as the host takes it. The PC board's choice.
+    kInstant,
+    /// One character time at the programmed baud rate and frame format,
+    /// through the 16-byte FIFO, as on the chip.
+    kLine,
+  };
   /// `backend` may be nullptr: transmitted bytes vanish, nothing is received.
-  Uart16550(Scheduler& clock, CharBackend* backend);
+  Uart16550(Scheduler& clock, CharBackend* backend, TxTiming tx_timing = TxTiming::kLine);
   Uart16550(const Uart16550&) = delete;
   Uart16550& operator=(const Uart16550&) = delete;
 
@@ -125,6 +135,7 @@ class Uart16550 final : public Device {
   Scheduler& clock_;
   CharBackend* backend_;
   Scheduler::TimerId tx_timer_;
+  TxTiming tx_timing_;
   Scheduler::TimerId rx_timeout_timer_;
 
   UartFifo rx_;

@@ -132,7 +132,8 @@ void Board::wire_isa() {
   system_ports_->on_reset = links_.request_reset;
 
   for (unsigned i = 0; i < kSerialPorts; ++i) {
-    uarts_[i] = std::make_unique<devices::Uart16550>(links_.clock, config_.serial[i]);
+    uarts_[i] = std::make_unique<devices::Uart16550>(links_.clock, config_.serial[i],
+                                                     devices::Uart16550::TxTiming::kInstant);
     attach(*uarts_[i], {{kComPorts[i], devices::kUartPortCount}});
   }
 }

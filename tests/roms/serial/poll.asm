@@ -45,8 +45,8 @@ main:
         CHECK "LSR idle: THRE and TEMT", eax, 0x60
         mov si, text
         call uart_puts
-        INB UART_LSR
-        CHECK_MASKED "THRE clear right after a write", eax, LSR_THRE, 0
+        ; The PC board's transmitter takes no time (Uart16550::TxTiming::
+        ; kInstant), so whether THRE is still clear here is not checked.
 .drain: INB UART_LSR
         test al, LSR_TEMT
         jz .drain

@@ -4,6 +4,10 @@
 ; THR empty raises it at once, and the handler reads IIR (which acknowledges
 ; THRE), refills the 16-byte FIFO and sends EOI. The main loop sleeps in
 ; HLT until the text is out. thre_irq.expected holds the bytes COM1 sends.
+; The PC board's transmitter takes no time (Uart16550::TxTiming::kInstant),
+; so THR is empty again while the handler still fills it: the 8259A latches
+; that edge, and after the last fill (which also clears IER) the handler
+; runs once more and finds nothing pending, as it would under QEMU.
 
         cpu 386
 %include "rom.inc"
@@ -51,7 +55,7 @@ main:
         cli
         ; 101 bytes: six full FIFO loads, then a seventh of 5 bytes that meets the end
         CHECK "THRE interrupts taken", dword [IRQ_COUNT], 7
-        CHECK "no other interrupt identified", dword [OTHER_IIR], 0
+        CHECK "one interrupt with nothing pending, after the last fill", dword [OTHER_IIR], 1
         INB UART_IIR
         CHECK "IIR: no interrupt pending, FIFOs on", eax, 0xc1
         ROM_FINISH

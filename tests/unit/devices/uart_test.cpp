@@ -40,11 +40,13 @@ class Pin final : public IrqSink {
 };
 
 struct Rig {
+  explicit Rig(Uart16550::TxTiming tx = Uart16550::TxTiming::kLine) : uart(clock, &host, tx) {
+    uart.irq.connect(pin, 4);
+  }
   ManualClock clock;
   FakeBackend host;
   Pin pin;
-  Uart16550 uart{clock, &host};
-  Rig() { uart.irq.connect(pin, 4); }
+  Uart16550 uart;
 
   uint8_t in(unsigned reg) { return uint8_t(uart.io_read(uint16_t(kCom1Port + reg), 1)); }
   void out(unsigned reg, uint8_t v) { uart.io_write(uint16_t(kCom1Port + reg), v, 1); }
@@ -369,6 +371,35 @@ TEST_CASE("uart: reset empties the FIFOs and cancels the transmitter") {
   r.clock.advance(r.chars(2));
   CHECK(r.in(kLsr) == (kLsrThre | kLsrTemt));
   CHECK(r.in(kIir) == kIirNone);
+}
+
+TEST_CASE("uart: an instant transmitter has THR empty again when the write returns") {
+  Rig r(Uart16550::TxTiming::kInstant);
+  r.out(kLcr, 0x03);  // 8N1 at the reset divisor
+  r.out(kFcr, kFcrEnable);
+  r.out(kMcr, kMcrOut2);
+  r.out(kIer, kIerThre);
+  CHECK(r.in(kIir) == (kIirThre | kIirFifoEnabled));
+  // More than a FIFO's worth with no time passing: nothing is lost, and
+  // every write requests the THRE interrupt again.
+  for (char c : std::string("0123456789abcdefghij")) {
+    r.out(kThr, uint8_t(c));
+    CHECK((r.in(kLsr) & (kLsrThre | kLsrTemt)) == (kLsrThre | kLsrTemt));
+    CHECK(r.pin.level);
+  }
+  CHECK(r.host.out == "0123456789abcdefghij");
+  CHECK(r.in(kIir) == (kIirThre | kIirFifoEnabled));
+  CHECK_FALSE(r.pin.level);
+}
+
+TEST_CASE("uart: an instant transmitter in loopback receives the byte at once") {
+  Rig r(Uart16550::TxTiming::kInstant);
+  r.out(kLcr, 0x03);
+  r.out(kMcr, kMcrLoop);
+  r.out(kThr, 'L');
+  CHECK(r.host.out.empty());
+  CHECK((r.in(kLsr) & kLsrDataReady) != 0);
+  CHECK(r.in(kRbr) == 'L');
 }
 
 }  // namespace
