@@ -288,6 +288,7 @@ void JitEngine::Impl::code_page_written(uint64_t page) {
 
 /// Only from the dispatcher, when no generated code runs.
 void JitEngine::Impl::flush_all() {
+  if (cache.used() > trampoline_size) ++stats.cache_flushes;  // not a reset's of an empty cache
   for (auto& [key, b] : blocks) {
     b->valid = false;
     graveyard.push_back(std::move(b));
@@ -297,7 +298,6 @@ void JitEngine::Impl::flush_all() {
   probes.clear();
   jump_cache.clear();
   cache.reset(trampoline_size);
-  ++stats.cache_flushes;
 }
 
 /// The indirect thunk, kept with the trampoline across cache resets.

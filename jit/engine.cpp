@@ -11,7 +11,7 @@
 
 namespace kestrel::jit {
 namespace {
-constexpr size_t kCacheBytes = size_t{64} << 20;
+constexpr size_t kCacheBytes = size_t{256} << 20;
 }
 
 bool host_supported() {
