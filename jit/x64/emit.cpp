@@ -160,7 +160,8 @@ template <> void Emitter::emit<Op::kCmp>(size_t i, const ir::Inst& in) {
   else a.emit(x86::Inst::kIdCmp, x, src(in.b, x86::rcx));
   size_t next = i + 1;
   while (next < b.insts.size() && b.insts[next].dead) ++next;
-  if (uses[i] == 1 && next < b.insts.size() && b.insts[next].op == Op::kExitIf && b.insts[next].a == i) {
+  const Op user = next < b.insts.size() ? b.insts[next].op : Op::kConst;
+  if (uses[i] == 1 && (user == Op::kExitIf || user == Op::kSelect) && b.insts[next].a == i) {
     fused = ir::Value(i);
     return;
   }
@@ -207,6 +208,24 @@ template <> void Emitter::emit<Op::kMulOf>(size_t i, const ir::Inst& in) {
   store(i, x86::rax);
 }
 template <> void Emitter::emit<Op::kSelect>(size_t i, const ir::Inst& in) {
+  if (fused == in.a) {
+    // The compare's flags choose: the result's register takes one value
+    // and CMOVcc the other (MOV leaves the flags alone).
+    fused = ir::kNone;
+    x86::CondCode cc = host_cond(ir::Cond(b.insts[in.a].imm));
+    const x86::Gp d = dst(i);
+    ir::Value base = in.c, other = in.b;
+    if (in_reg(in.b, d)) {
+      std::swap(base, other);
+      cc = x86::negateCond(cc);
+    }
+    load(d, base);
+    asmjit::Operand o = src(other, x86::rcx, false);
+    if (o.isReg()) a.cmov(cc, d, o.as<x86::Gp>());
+    else a.cmov(cc, d, o.as<x86::Mem>());
+    store(i, d);
+    return;
+  }
   load(x86::rdx, in.a);
   load(x86::rax, in.b);
   load(x86::rcx, in.c);
