@@ -160,6 +160,7 @@ std::optional<uint64_t> read_other(const Cpu& cpu, uint32_t index) {
     case kMsrTscDeadline: if (cpu.apic) return cpu.apic->read_tsc_deadline(); break;
     case kMsrPlatformId: if (p6) return 0; break;
     case kMsrBiosSignId: if (p6) return 0; break;  // no microcode update loaded
+    case kMsrArchCapabilities: if (has_arch_capabilities(cpu)) return kArchCapabilities; break;
     case kMsrMiscEnable: if (p6) return m.misc_enable; break;
     case kMsrPerfCtr0: case kMsrPerfCtr1: if (p6) return m.perf_ctr[index - kMsrPerfCtr0]; break;
     case kMsrPerfEvtSel0: case kMsrPerfEvtSel1:

@@ -20,6 +20,7 @@ enum MsrIndex : uint32_t {
   kMsrPerfCtr0 = 0xc1,
   kMsrPerfCtr1 = 0xc2,
   kMsrMtrrCap = 0xfe,
+  kMsrArchCapabilities = 0x10a,
   kMsrSysenterCs = 0x174,
   kMsrSysenterEsp = 0x175,
   kMsrSysenterEip = 0x176,
@@ -70,5 +71,22 @@ inline uint64_t read_tsc(const Cpu& cpu) { return tsc_base(cpu) + cpu.s.msr.tsc_
 inline bool has_mtrr(const Cpu& cpu) {
   return cpu.model->has(isa::fMsr) && cpu.model->has(isa::fP6);
 }
+
+/// Whether the model enumerates IA32_ARCH_CAPABILITIES (CPUID.(7,0):EDX
+/// bit 29). It comes with long mode, like 5-level paging: the models of
+/// processors before the MSR existed do not have it.
+inline bool has_arch_capabilities(const Cpu& cpu) { return cpu.model->has(isa::fLm); }
+
+/// IA32_ARCH_CAPABILITIES (read-only): the "not affected" bits of every
+/// speculative-execution weakness the MSR can report. Kestrel executes
+/// nothing speculatively, so none of them applies, and an operating system
+/// that reads this (Linux does) skips mitigations that cost guest time on
+/// every kernel entry, page-table isolation first. Bits (SDM 4, table 2-2):
+/// RDCL_NO 0, SSB_NO 4, MDS_NO 5, IF_PSCHANGE_MC_NO 6, TAA_NO 8,
+/// SBDR_SSDP_NO 13, FBSDP_NO 14, PSDP_NO 15, BHI_NO 20, PBRSB_NO 24,
+/// GDS_NO 26, RFDS_NO 27.
+inline constexpr uint64_t kArchCapabilities =
+    1u << 0 | 1u << 4 | 1u << 5 | 1u << 6 | 1u << 8 | 1u << 13 | 1u << 14 | 1u << 15 |
+    1u << 20 | 1u << 24 | 1u << 26 | 1u << 27;
 
 }  // namespace kestrel::cpu

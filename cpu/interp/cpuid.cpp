@@ -66,6 +66,7 @@ CpuidRegs cpuid_structured(const Cpu& cpu, uint32_t subleaf) {
           feature_bit(cpu, fClflushopt, 23) | feature_bit(cpu, fClwb, 24) |
           feature_bit(cpu, fSha, 29);
   r.ecx = feature_bit(cpu, fLm, 16);
+  if (has_arch_capabilities(cpu)) r.edx = 1u << 29;
   return r;
 }
 

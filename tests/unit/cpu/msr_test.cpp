@@ -68,6 +68,19 @@ TEST_CASE("RDMSR: APIC base, PAT, MTRRcap power-on values") {
   CHECK((f.edx_eax() & 1) == 1);
 }
 
+TEST_CASE("IA32_ARCH_CAPABILITIES: enumerated by CPUID, read-only, every *_NO bit") {
+  MsrFixture f;
+  f.cpu.s.gpr[kRax] = 7;
+  f.cpu.s.gpr[kRcx] = 0;
+  CHECK(f.step({0x0f, 0xa2}) == -1);
+  CHECK((f.cpu.s.gpr[kRdx] >> 29 & 1) == 1);
+  CHECK(f.rdmsr(kMsrArchCapabilities) == -1);
+  CHECK((f.edx_eax() & 1) == 1);               // RDCL_NO: no page-table isolation needed
+  CHECK((f.edx_eax() & (1u << 5)) != 0);       // MDS_NO
+  CHECK((f.edx_eax() & (1u << 1)) == 0);       // no enhanced IBRS: there is no IBRS
+  CHECK(f.wrmsr(kMsrArchCapabilities, 0) == kVecGp);
+}
+
 TEST_CASE("unknown MSRs, read-only MSRs and reserved bits raise #GP(0)") {
   MsrFixture f;
   CHECK(f.rdmsr(0x12345) == kVecGp);
