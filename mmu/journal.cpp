@@ -39,6 +39,7 @@ void Mmu::undo(Journal& j) {
   }
   new_generation();
   exec_large_ = true;  // restored entries may include large code pages: stay conservative
+  large_all_ = true;   // and large pages of any address
   if (j.imaged) {
     std::copy(&j.image->tlb[0][0], &j.image->tlb[0][0] + kPrivCount * kTlbSize, &tlb_[0][0]);
     std::copy(&j.image->meta[0][0], &j.image->meta[0][0] + kPrivCount * kTlbSize, &meta_[0][0]);

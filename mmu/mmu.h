@@ -5,6 +5,7 @@
 // Segmentation is the CPU's business (cpu/).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -316,6 +317,24 @@ class Mmu {
   /// hashed bit set; cleared when the generation moves for everything.
   uint64_t code_regions_[64] = {};
   bool exec_large_ = false;  ///< a page over 2 MiB with execute permission was cached
+  /// The guest pages larger than 4 KiB with slices in the TLB, as a
+  /// hashed bit set of (linear address & lin_mask) >> page_shift per page
+  /// size present (`large_shifts_`), a superset (entries may have gone
+  /// since): INVLPG of an address in none of them can only hit the two
+  /// entries at its own index. `large_all_` after a journal roll-back.
+  uint64_t large_bits_[64] = {};
+  uint64_t large_shifts_ = 0;
+  bool large_all_ = false;
+  static unsigned large_bit(uint64_t base, unsigned shift) {
+    return unsigned(((base ^ uint64_t{shift} << 56) * 0x9e3779b97f4a7c15ull) >> 52);
+  }
+  void note_large(uint64_t lin, uint8_t shift);
+  bool in_large(uint64_t lin) const;
+  void forget_large() {
+    std::fill(std::begin(large_bits_), std::end(large_bits_), 0);
+    large_shifts_ = 0;
+    large_all_ = false;
+  }
   static unsigned region_bit(uint64_t lin) { return unsigned((lin >> 21 ^ lin >> 33) & 4095); }
   void new_generation() {
     ++tlb_generation_;

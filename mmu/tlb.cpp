@@ -3,6 +3,7 @@
 // architecture asks for (everything, non-global entries, one page) and the
 // withdrawal of write fast paths from pages that hold decoded code.
 #include <algorithm>
+#include <bit>
 
 #include "mmu/mmu.h"
 
@@ -21,6 +22,7 @@ void Mmu::fill_tlb(Priv p, uint64_t lin, const TlbMeta& m) {
   }
   meta_[unsigned(p)][index(lin)] = m;
   if (m.page_shift > 21 && (m.perms & kPermExec)) exec_large_ = true;
+  if (m.page_shift > kPageBits) note_large(lin, m.page_shift);
   e = {kInvalidTag, kInvalidTag, kInvalidTag, 0};
   const uint64_t page = m.phys;
   const uint64_t offset = ram_offset(page);
@@ -63,10 +65,27 @@ void Mmu::drop_phys_pages(uint64_t first, uint64_t last) {
   }
 }
 
+void Mmu::note_large(uint64_t lin, uint8_t shift) {
+  const unsigned bit = large_bit((lin & lin_mask()) >> shift, shift);
+  large_bits_[bit >> 6] |= uint64_t{1} << (bit & 63);
+  large_shifts_ |= uint64_t{1} << shift;
+}
+
+bool Mmu::in_large(uint64_t lin) const {
+  if (large_all_) return true;
+  for (uint64_t shifts = large_shifts_; shifts; shifts &= shifts - 1) {
+    const unsigned shift = unsigned(std::countr_zero(shifts));
+    const unsigned bit = large_bit((lin & lin_mask()) >> shift, shift);
+    if (large_bits_[bit >> 6] >> (bit & 63) & 1) return true;
+  }
+  return false;
+}
+
 void Mmu::flush_tlb() {
   journal_bulk();
   new_generation();
   exec_large_ = false;
+  forget_large();
   for (unsigned p = 0; p < kPrivCount; ++p) {
     std::fill(std::begin(tlb_[p]), std::end(tlb_[p]),
               TlbEntry{kInvalidTag, kInvalidTag, kInvalidTag, 0});
@@ -77,24 +96,41 @@ void Mmu::flush_tlb() {
 void Mmu::flush_non_global() {
   journal_bulk();
   new_generation();
+  // The large pages that survive are the global ones, noted afresh.
+  forget_large();
   for (unsigned p = 0; p < kPrivCount; ++p) {
     for (unsigned i = 0; i < kTlbSize; ++i) {
-      if (meta_[p][i].global) continue;
+      if (meta_[p][i].global) {
+        if (meta_[p][i].page_shift > kPageBits) note_large(meta_[p][i].tag, meta_[p][i].page_shift);
+        continue;
+      }
       tlb_[p][i] = {kInvalidTag, kInvalidTag, kInvalidTag, 0};
       meta_[p][i] = TlbMeta{};
     }
   }
 }
 
-// The TLB holds 4 KiB slices of large pages, so INVLPG looks at every entry
-// for slices of the same guest page (SDM 3A §4.10.4.1: all entries for the
-// page, whatever its size). Paging-structure caches are not modelled, so
+// The TLB holds 4 KiB slices of large pages, so INVLPG of an address in a
+// large page looks at every entry for slices of the same guest page (SDM
+// 3A §4.10.4.1: all entries for the page, whatever its size); an address in
+// none of the large pages cached (note_large) can only have the entry at its
+// own index in each array. Paging-structure caches are not modelled, so
 // there is nothing else to drop.
 void Mmu::invlpg(uint64_t lin) {
   journal_bulk();
   // Only the page holding `lin` changes; a page of 2 MiB or less lies in
   // one 2 MiB region, so cached code elsewhere keeps its translation.
   if (exec_large_ || (code_regions_[region_bit(lin) >> 6] >> (region_bit(lin) & 63) & 1)) new_generation();
+  if (!in_large(lin)) {
+    for (unsigned p = 0; p < kPrivCount; ++p) {
+      const unsigned i = index(lin);
+      const TlbMeta& m = meta_[p][i];
+      if (m.tag == kInvalidTag || ((m.tag ^ lin) & lin_mask()) >> m.page_shift) continue;
+      tlb_[p][i] = {kInvalidTag, kInvalidTag, kInvalidTag, 0};
+      meta_[p][i] = TlbMeta{};
+    }
+    return;
+  }
   for (unsigned p = 0; p < kPrivCount; ++p) {
     for (unsigned i = 0; i < kTlbSize; ++i) {
       const TlbMeta& m = meta_[p][i];

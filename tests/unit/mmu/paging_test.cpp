@@ -329,6 +329,41 @@ TEST_CASE("INVLPG drops every 4 KiB slice of a large page") {
   CHECK(f.m.translate(0x3ff000, Access::kRead) == 0xbff000);
 }
 
+TEST_CASE("INVLPG finds the slices of a global large page kept across a CR3 load") {
+  Fixture f;
+  f.set32(kPd, 0x00400000 | PS | P | RW | US | G);
+  PagingConfig cfg;
+  cfg.pse = true;
+  cfg.pge = true;
+  REQUIRE(f.enable(cfg));
+  CHECK(f.m.translate(0x1000, Access::kRead) == 0x401000);
+  CHECK(f.m.translate(0x3ff000, Access::kRead) == 0x7ff000);
+  REQUIRE(f.enable(cfg, true));  // MOV CR3: the global slices stay
+  f.set32(kPd, 0x00800000 | PS | P | RW | US | G);
+  CHECK(f.m.translate(0x1000, Access::kRead) == 0x401000);
+  f.m.invlpg(0x2000);  // a slice never cached, of the same page
+  CHECK(f.m.translate(0x1000, Access::kRead) == 0x801000);
+  CHECK(f.m.translate(0x3ff000, Access::kRead) == 0xbff000);
+}
+
+TEST_CASE("INVLPG among many cached large pages drops the right slices only") {
+  Fixture f;
+  PagingConfig pse;
+  pse.pse = true;
+  constexpr unsigned kPages = 40;
+  for (unsigned i = 0; i < kPages; ++i) f.set32(kPd + 4 * i, (0x00400000 * (i + 1)) | PS | P | RW | US);
+  REQUIRE(f.enable(pse));
+  for (unsigned i = 0; i < kPages; ++i) {
+    CHECK(f.m.translate(0x00400000 * i + 0x1000 * (i + 1), Access::kRead) ==
+          0x00400000 * (i + 1) + 0x1000 * (i + 1));
+  }
+  f.set32(kPd + 4 * 7, 0x00400000 * 60 | PS | P | RW | US);
+  f.m.invlpg(0x00400000 * 7);
+  CHECK(f.m.translate(0x00400000 * 7 + 0x8000, Access::kRead) == 0x00400000 * 60 + 0x8000);
+  // A 4 KiB page elsewhere: only its own entry goes.
+  CHECK(f.m.translate(0x00400000 * 3 + 0x4000, Access::kRead) == 0x00400000 * 4 + 0x4000);
+}
+
 TEST_CASE("a write through a second mapping of a code page reaches the listener") {
   Fixture f;
   CodeWrites listener;
