@@ -134,8 +134,14 @@ CompiledBlock* JitEngine::Impl::lookup() {
   }
   const uint64_t phys = cpu.mem.translate(jk.cs_base + jk.rip, mmu::Access::kExec, cpu.priv());
   const BlockKey key{phys, jk.rip, jk.cs_base, jk.cs_limit, jk.mode};
-  auto it = blocks.find(key);
-  CompiledBlock* b = it != blocks.end() ? it->second.get() : compile(key);
+  // The entry of an older generation is still right when the PC maps to
+  // the same physical address (most flushes are CR3 loads that leave
+  // kernel code where it was).
+  CompiledBlock* b = static_cast<CompiledBlock*>(jump_cache.find_any_generation(jk));
+  if (!b || b->key != key) {
+    auto it = blocks.find(key);
+    b = it != blocks.end() ? it->second.get() : compile(key);
+  }
   if (b && gen == cpu.mem.tlb_generation()) {
     // An INVLPG of these regions retires the entry (Mmu::note_code_region).
     cpu.mem.note_code_region(jk.cs_base + jk.rip);

@@ -55,6 +55,16 @@ class JumpCache {
     const bool hit = blocks_[i] && e.rip == k.rip && e.segment == segment(k) && e.tag == tag(k.mode, gen);
     return hit ? blocks_[i] : nullptr;
   }
+  /// The block filled for `k` under any generation, or nullptr: after a
+  /// flush the dispatcher may check that the linear PC still maps where
+  /// the block came from and fill the entry again (a hash-map lookup saved).
+  void* find_any_generation(const Key& k) const {
+    const unsigned i = index(k.cs_base + k.rip);
+    const Entry& e = entries_[i];
+    const bool hit = blocks_[i] && e.rip == k.rip && e.segment == segment(k) &&
+                     (e.tag & 0xffff) == (tag(k.mode, 0) & 0xffff);
+    return hit ? blocks_[i] : nullptr;
+  }
   /// Fills the entry of `k`; `code` is where generated code enters `block`
   /// (the engine always gives it; tests of the table alone need not).
   void insert(const Key& k, uint64_t gen, void* block, const uint8_t* code = nullptr) {
