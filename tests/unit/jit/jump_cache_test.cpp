@@ -28,9 +28,11 @@ TEST_CASE("the jump cache hits only on the whole key and the generation it was f
   jc.insert(k, 7, &block);
   CHECK(jc.find(k, 7) == &block);
   CHECK(jc.find(k, 8) == nullptr);  // a TLB flush, INVLPG or map change since
+  CHECK(jc.find_any_generation(k) == &block);  // for the dispatcher to check and refill
   JumpCache::Key user = k;
   user.mode |= 0x100;
   CHECK(jc.find(user, 7) == nullptr);  // another privilege
+  CHECK(jc.find_any_generation(user) == nullptr);
   JumpCache::Key limit = k;
   limit.cs_limit = 0xfff;
   CHECK(jc.find(limit, 7) == nullptr);
@@ -42,6 +44,7 @@ TEST_CASE("the jump cache hits only on the whole key and the generation it was f
   CHECK(jc.find(k, 7) == &block);
   jc.remove(k, &block);
   CHECK(jc.find(k, 7) == nullptr);
+  CHECK(jc.find_any_generation(k) == nullptr);
   jc.insert(k, 7, &block);
   jc.clear();
   CHECK(jc.find(k, 7) == nullptr);
