@@ -20,8 +20,10 @@ namespace kestrel::cpu {
 /// kLogic: dst = result (CF = OF = AF = 0)
 /// kInc:   dst = result, src = CF before the instruction
 /// kDec:   dst = result, src = CF before the instruction
+/// kShift: dst = result, src = CF | OF << 1 (SHL, SAL, SHR, SAR by a
+///         non-zero count; AF = 0)
 /// kEflags: the arithmetic bits of rflags are current.
-enum class CcOp : uint8_t { kEflags, kAdd, kAdc, kSub, kSbb, kLogic, kInc, kDec };
+enum class CcOp : uint8_t { kEflags, kAdd, kAdc, kSub, kSbb, kLogic, kInc, kDec, kShift };
 
 constexpr uint32_t cc_op(CcOp op, unsigned size_bytes) {
   return uint32_t(op) << 2 | uint32_t(std::countr_zero(size_bytes));

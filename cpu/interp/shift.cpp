@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 // Group 2 (ROL ROR RCL RCR SHL SHR SAL SAR) by 1, CL and imm8, the 8086's
 // undocumented SETMO/SETMOC in the /6 slot, and the 386's SHLD/SHRD.
-// Flags are written eagerly. Undefined flags follow what the 8086 and 80286
-// test vectors show where they are defined, and are otherwise documented below.
+// Shifts record their flags lazily (CcOp::kShift), rotates and the rest write
+// them eagerly. Undefined flags follow what the 8086 and 80286 test vectors
+// show where they are defined, and are otherwise documented below.
 #include <cstdint>
 
 #include "cpu/flags.h"
@@ -133,12 +134,12 @@ template <Rot kOp, class T> void group2(Cpu& cpu, const DecodedInsn& i, unsigned
     else out = shift<T>(kOp, a, count);
     return T(out.value);
   });
-  uint32_t f;
-  if constexpr (kRotate) {
-    f = old & ~(kCf | kOf);  // rotates keep S, Z, A, P
-  } else {
-    f = szp(T(out.value));  // AF is undefined; left clear
+  if constexpr (!kRotate) {
+    // S, Z and P from the result; AF is undefined, left clear.
+    set_lazy(cpu.s, CcOp::kShift, sizeof(T), out.value, uint64_t(out.cf) | uint64_t(out.of) << 1);
+    return;
   }
+  uint32_t f = old & ~(kCf | kOf);  // rotates keep S, Z, A, P
   if (out.cf) f |= kCf;
   if (out.of) f |= kOf;
   write_arith_flags(cpu.s, f);

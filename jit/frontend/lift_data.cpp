@@ -72,8 +72,8 @@ Value sign_of(Lifter& l, Value v, unsigned size) {
   return l.b.emit(Op::kZext, l.b.emit(Op::kShr, v, ir::kNone, 8 * size - 1), ir::kNone, 1);
 }
 
-/// CF, ZF, SF, OF (0/1) of the ADD, INC and DEC records (cpu/flags.h) and
-/// of eagerly written flags (dst holds the arithmetic bits).
+/// CF, ZF, SF, OF (0/1) of the ADD, INC, DEC and SHIFT records (cpu/flags.h)
+/// and of eagerly written flags (dst holds the arithmetic bits).
 struct FlagBits {
   Lifter& l;
   Value bit(Value v, unsigned n) {
@@ -85,6 +85,7 @@ struct FlagBits {
     switch (f.op) {
       case CcOp::kAdd: return l.b.emit(Op::kCmp, f.dst, f.src, unsigned(Cond::kUlt));
       case CcOp::kInc: case CcOp::kDec: return f.src;
+      case CcOp::kShift: return bit(f.src, 0);
       default: return bit(f.dst, 0);
     }
   }
@@ -104,6 +105,7 @@ struct FlagBits {
       }
       case CcOp::kInc: return eq(f.dst, sign);
       case CcOp::kDec: return eq(f.dst, sign - 1);
+      case CcOp::kShift: return bit(f.src, 1);
       default: return bit(f.dst, 11);
     }
   }
@@ -112,7 +114,10 @@ struct FlagBits {
 /// Condition base `base` (even cc) for the records FlagBits decodes.
 Value generic_cc(Lifter& l, unsigned base) {
   const CcOp op = l.flags.op;
-  if (op != CcOp::kAdd && op != CcOp::kInc && op != CcOp::kDec && op != CcOp::kEflags) return ir::kNone;
+  if (op != CcOp::kAdd && op != CcOp::kInc && op != CcOp::kDec && op != CcOp::kShift &&
+      op != CcOp::kEflags) {
+    return ir::kNone;
+  }
   ir::Block& b = l.b;
   FlagBits f{l};
   switch (base) {

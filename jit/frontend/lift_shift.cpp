@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // Native lowerings of the group-2 shifts and rotates (ROL ROR SHL SAL SHR
 // SAR) by 1 and by imm8, and of the shifts of a 32- or 64-bit register by
-// CL, with the results and eager flags of cpu/interp/shift.cpp. RCL/RCR,
+// CL, with the results and flags of cpu/interp/shift.cpp (a CcOp::kShift
+// record for shifts, eager flags for rotates). RCL/RCR,
 // rotates by CL, CL shifts of memory, bytes and words, and the 8086's
 // unmasked counts stay with the interpreter handler.
 #include <cstddef>
@@ -90,11 +91,15 @@ bool group2(Lifter& l, const cpu::DecodedInsn& i, Rot op, unsigned size, unsigne
   const Value old = rotate ? b.emit(Op::kArithFlags) : ir::kNone;
   const Shifted s = compute(l, op, a, size, count);
   l.write_e(size, i, addr, s.r);
-  Value f = rotate ? b.emit(Op::kAnd, old, b.konst(~uint64_t{cpu::kCf | cpu::kOf}))
-                   : b.emit(Op::kSzp, s.r, ir::kNone, size);  // AF clear
-  f = b.emit(Op::kOr, f, s.cf);
-  f = b.emit(Op::kOr, f, b.emit(Op::kShl, s.of, ir::kNone, 11));  // OF is bit 11
-  l.set_eager(f);
+  if (!rotate) {
+    l.set_lazy(cpu::CcOp::kShift, size, s.r, b.emit(Op::kOr, s.cf, b.emit(Op::kShl, s.of, ir::kNone, 1)),
+               b.konst(0));
+  } else {
+    Value f = b.emit(Op::kAnd, old, b.konst(~uint64_t{cpu::kCf | cpu::kOf}));
+    f = b.emit(Op::kOr, f, s.cf);
+    f = b.emit(Op::kOr, f, b.emit(Op::kShl, s.of, ir::kNone, 11));  // OF is bit 11
+    l.set_eager(f);
+  }
   if (mem) l.end_mem();
   return true;
 }
@@ -133,14 +138,16 @@ bool group2_cl(Lifter& l, const cpu::DecodedInsn& i, Rot op) {
   }
   const Value nz = b.emit(Op::kCmp, c, b.konst(0), unsigned(ir::Cond::kNe));
   l.write_e(size, i, ir::kNone, b.select(nz, r, a));
-  Value f = b.emit(Op::kOr, b.emit(Op::kSzp, r, ir::kNone, size), cf);  // AF clear
-  f = b.emit(Op::kOr, f, b.emit(Op::kShl, of, ir::kNone, 11));
-  constexpr uint64_t kRflags = offsetof(cpu::CpuState, rflags), kCcOp = offsetof(cpu::CpuState, cc_op);
-  const Value old = b.emit(Op::kLdField, ir::kNone, ir::kNone, kRflags);
-  const Value merged = b.emit(Op::kOr, b.emit(Op::kAnd, old, b.konst(~uint64_t{cpu::kArithFlags})), f);
-  b.emit(Op::kStField, b.select(nz, merged, old), ir::kNone, kRflags);
-  const Value old_op = b.emit(Op::kLdField, ir::kNone, ir::kNone, kCcOp);
-  b.emit(Op::kStField32, b.select(nz, b.konst(0), old_op), ir::kNone, kCcOp);
+  // The SHIFT record for a non-zero count; the old record stays for 0.
+  using cpu::CpuState;
+  const auto keep = [&](uint64_t off, Value v, Op st) {
+    const Value old = b.emit(Op::kLdField, ir::kNone, ir::kNone, off);
+    b.emit(st, b.select(nz, v, old), ir::kNone, off);
+  };
+  keep(offsetof(CpuState, cc_op), b.konst(cpu::cc_op(cpu::CcOp::kShift, size)), Op::kStField32);
+  keep(offsetof(CpuState, cc_dst), r, Op::kStField);
+  keep(offsetof(CpuState, cc_src), b.emit(Op::kOr, cf, b.emit(Op::kShl, of, ir::kNone, 1)), Op::kStField);
+  keep(offsetof(CpuState, cc_src2), b.konst(0), Op::kStField);
   l.flags.known = false;  // which record holds depends on the count
   return true;
 }
