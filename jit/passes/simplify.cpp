@@ -55,17 +55,22 @@ struct Simplifier {
   const ir::Inst& def(Value v) const { return b.insts[v]; }
   bool is_const(Value v, uint64_t c) const { return def(v).op == Op::kConst && def(v).imm == c; }
 
-  /// Whether v is known to be zero above its low `bytes` bytes.
-  bool fits(Value v, uint64_t bytes) const {
+  /// Whether v is known to be zero above its low `bytes` bytes (looking
+  /// `depth` definitions deep).
+  bool fits(Value v, uint64_t bytes, unsigned depth = 4) const {
     if (bytes >= 8) return true;
     const ir::Inst& d = def(v);
+    const auto both = [&](Value x, Value y) { return depth && fits(x, bytes, depth - 1) && fits(y, bytes, depth - 1); };
     switch (d.op) {
       case Op::kConst: return (d.imm >> (8 * bytes)) == 0;
       case Op::kZext: return d.imm <= bytes;
       case Op::kLoad: return ((d.imm >> 8) & 0xff) <= bytes;
       case Op::kCmp: case Op::kMulOf: return true;
-      case Op::kAnd: return fits(d.a, bytes) || fits(d.b, bytes);
-      case Op::kShr: return d.imm >= 64 - 8 * bytes;
+      case Op::kAnd: return depth && (fits(d.a, bytes, depth - 1) || fits(d.b, bytes, depth - 1));
+      case Op::kOr: case Op::kXor: return both(d.a, d.b);
+      case Op::kSelect: return both(d.b, d.c);
+      case Op::kShr: return d.imm >= 64 - 8 * bytes || (depth && fits(d.a, bytes, depth - 1));
+      case Op::kShrV: return depth && fits(d.a, bytes, depth - 1);
       default: return false;
     }
   }
