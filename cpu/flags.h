@@ -23,6 +23,7 @@ namespace kestrel::cpu {
 /// kShift: dst = result, src = CF | OF << 1 (SHL, SAL, SHR, SAR by a
 ///         non-zero count; AF = 0)
 /// kEflags: the arithmetic bits of rflags are current.
+/// Only kAdc and kSbb write cc_src2; the other records leave it as it was.
 enum class CcOp : uint8_t { kEflags, kAdd, kAdc, kSub, kSbb, kLogic, kInc, kDec, kShift };
 
 constexpr uint32_t cc_op(CcOp op, unsigned size_bytes) {
@@ -38,7 +39,7 @@ inline void set_lazy(CpuState& s, CcOp op, unsigned size_bytes, uint64_t dst,
   s.cc_op = cc_op(op, size_bytes);
   s.cc_dst = dst;
   s.cc_src = src;
-  s.cc_src2 = src2;
+  if (op == CcOp::kAdc || op == CcOp::kSbb) s.cc_src2 = src2;
 }
 
 /// Parity of the low byte, as PF: set when the number of one bits is even.

@@ -78,7 +78,9 @@ void Lifter::set_lazy(cpu::CcOp op, unsigned size, Value dst, Value src, Value s
   b.emit(Op::kStField32, b.konst(cpu::cc_op(op, size)), ir::kNone, offsetof(cpu::CpuState, cc_op));
   b.emit(Op::kStField, dst, ir::kNone, offsetof(cpu::CpuState, cc_dst));
   b.emit(Op::kStField, src, ir::kNone, offsetof(cpu::CpuState, cc_src));
-  b.emit(Op::kStField, src2, ir::kNone, offsetof(cpu::CpuState, cc_src2));
+  if (op == cpu::CcOp::kAdc || op == cpu::CcOp::kSbb) {
+    b.emit(Op::kStField, src2, ir::kNone, offsetof(cpu::CpuState, cc_src2));
+  }
   flags = {true, op, size, dst, src, src2};
 }
 

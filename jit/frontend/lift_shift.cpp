@@ -147,7 +147,6 @@ bool group2_cl(Lifter& l, const cpu::DecodedInsn& i, Rot op) {
   keep(offsetof(CpuState, cc_op), b.konst(cpu::cc_op(cpu::CcOp::kShift, size)), Op::kStField32);
   keep(offsetof(CpuState, cc_dst), r, Op::kStField);
   keep(offsetof(CpuState, cc_src), b.emit(Op::kOr, cf, b.emit(Op::kShl, of, ir::kNone, 1)), Op::kStField);
-  keep(offsetof(CpuState, cc_src2), b.konst(0), Op::kStField);
   l.flags.known = false;  // which record holds depends on the count
   return true;
 }
