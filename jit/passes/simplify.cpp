@@ -60,7 +60,9 @@ struct Simplifier {
   bool fits(Value v, uint64_t bytes, unsigned depth = 4) const {
     if (bytes >= 8) return true;
     const ir::Inst& d = def(v);
-    const auto both = [&](Value x, Value y) { return depth && fits(x, bytes, depth - 1) && fits(y, bytes, depth - 1); };
+    const auto both = [&](Value x, Value y) {
+      return depth && fits(x, bytes, depth - 1) && fits(y, bytes, depth - 1);
+    };
     switch (d.op) {
       case Op::kConst: return (d.imm >> (8 * bytes)) == 0;
       case Op::kZext: return d.imm <= bytes;
