@@ -294,7 +294,7 @@ void JitEngine::Impl::code_page_written(uint64_t page) {
 
 /// Only from the dispatcher, when no generated code runs.
 void JitEngine::Impl::flush_all() {
-  if (cache.used() > trampoline_size) ++stats.cache_flushes;  // not a reset's of an empty cache
+  if (cache.used() > trampoline_size) ++stats.cache_flushes;  // the power-on reset's is not counted
   for (auto& [key, b] : blocks) {
     b->valid = false;
     graveyard.push_back(std::move(b));

@@ -121,18 +121,10 @@ void Mmu::invlpg(uint64_t lin) {
   // Only the page holding `lin` changes; a page of 2 MiB or less lies in
   // one 2 MiB region, so cached code elsewhere keeps its translation.
   if (exec_large_ || (code_regions_[region_bit(lin) >> 6] >> (region_bit(lin) & 63) & 1)) new_generation();
-  if (!in_large(lin)) {
-    for (unsigned p = 0; p < kPrivCount; ++p) {
-      const unsigned i = index(lin);
-      const TlbMeta& m = meta_[p][i];
-      if (m.tag == kInvalidTag || ((m.tag ^ lin) & lin_mask()) >> m.page_shift) continue;
-      tlb_[p][i] = {kInvalidTag, kInvalidTag, kInvalidTag, 0};
-      meta_[p][i] = TlbMeta{};
-    }
-    return;
-  }
+  const bool large = in_large(lin);
+  const unsigned first = large ? 0 : index(lin), end = large ? kTlbSize : first + 1;
   for (unsigned p = 0; p < kPrivCount; ++p) {
-    for (unsigned i = 0; i < kTlbSize; ++i) {
+    for (unsigned i = first; i < end; ++i) {
       const TlbMeta& m = meta_[p][i];
       if (m.tag == kInvalidTag || ((m.tag ^ lin) & lin_mask()) >> m.page_shift) continue;
       tlb_[p][i] = {kInvalidTag, kInvalidTag, kInvalidTag, 0};

@@ -35,6 +35,7 @@ class JumpCache {
   static constexpr unsigned kEntries = 4096;
 
   static uint64_t segment(const Key& k) { return k.cs_base | uint64_t{k.cs_limit} << 32; }
+  static constexpr uint64_t kModeBits = 0xffff;  ///< the mode's part of a tag
   static uint64_t tag(uint32_t mode, uint64_t gen) { return gen << 16 | mode; }
   /// Whether `k` fits the packed entry: a CS base is a descriptor's 32
   /// bits (0 in 64-bit mode), the mode 9 bits, a generation below 2^48
@@ -49,20 +50,18 @@ class JumpCache {
 
   /// The block filled for `k` under generation `gen`, or nullptr.
   void* find(const Key& k, uint64_t gen) const {
-    if (!fits(k, gen)) return nullptr;
-    const unsigned i = index(k.cs_base + k.rip);
-    const Entry& e = entries_[i];
-    const bool hit = blocks_[i] && e.rip == k.rip && e.segment == segment(k) && e.tag == tag(k.mode, gen);
-    return hit ? blocks_[i] : nullptr;
+    void* const b = find_any_generation(k);
+    return b && fits(k, gen) && entries_[index(k.cs_base + k.rip)].tag == tag(k.mode, gen) ? b : nullptr;
   }
   /// The block filled for `k` under any generation, or nullptr: after a
   /// flush the dispatcher may check that the linear PC still maps where
   /// the block came from and fill the entry again (a hash-map lookup saved).
   void* find_any_generation(const Key& k) const {
+    if (!fits(k, 0)) return nullptr;
     const unsigned i = index(k.cs_base + k.rip);
     const Entry& e = entries_[i];
     const bool hit = blocks_[i] && e.rip == k.rip && e.segment == segment(k) &&
-                     (e.tag & 0xffff) == (tag(k.mode, 0) & 0xffff);
+                     (e.tag & kModeBits) == k.mode;
     return hit ? blocks_[i] : nullptr;
   }
   /// Fills the entry of `k`; `code` is where generated code enters `block`
