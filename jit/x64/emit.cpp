@@ -436,7 +436,7 @@ bool emit_block(const ir::Block& b, uint64_t base, uint64_t epilogue, const Help
   asmjit::CodeHolder code;
   code.init(asmjit::Environment::host(), base);
   x86::Assembler a(&code);
-  Emitter e{a, b, loc, h, epilogue, slots, out, a.newLabel(), a.newLabel(), {}, {}, {}};
+  Emitter e{a, b, loc, h, epilogue, slots, out, a.newLabel(), a.newLabel(), {}, {}, {}, {}};
   e.owner = owner;
   e.uses.assign(b.insts.size(), 0);
   for (const ir::Inst& in : b.insts) {
@@ -494,6 +494,7 @@ bool emit_block(const ir::Block& b, uint64_t base, uint64_t epilogue, const Help
   a.mov(x86::eax, uint32_t(kExitFault));
   a.jmp(asmjit::Imm(epilogue));
   e.emit_slow_paths();
+  e.emit_stop_exits();
   if (out.exits.size() != slots.size()) return false;
   e.emit_stubs();
   // The probe itself, when an ExitIndirect here jumped to it: only the stub

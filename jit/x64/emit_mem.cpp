@@ -171,15 +171,20 @@ template <> void Emitter::emit<Op::kStore>(size_t i, const ir::Inst& in) {
   slow.push_back(sp);
 }
 template <> void Emitter::emit<Op::kCheckStop>(size_t, const ir::Inst& in) {
-  asmjit::Label go_on = a.newLabel();
+  const StopExit st{a.newLabel(), in.imm, pending, dirty};
   a.cmp(x86::byte_ptr(x86::rbp, int32_t(offsetof(JitCtx, stop))), 0);
-  a.je(go_on);
-  count_pending(false);
-  write_dirty(false);
-  a.mov(x86::rax, in.imm);
-  a.mov(state(offsetof(cpu::CpuState, rip)), x86::rax);
-  a.jmp(leave);
-  a.bind(go_on);
+  a.jne(st.at);
+  stops.push_back(st);
+}
+void Emitter::emit_stop_exits() {
+  for (const StopExit& st : stops) {
+    a.bind(st.at);
+    if (st.pending) a.add(icount(), st.pending);
+    write_due(st.stores);
+    a.mov(x86::rax, st.rip);
+    a.mov(state(offsetof(cpu::CpuState, rip)), x86::rax);
+    a.jmp(leave);
+  }
 }
 
 }  // namespace kestrel::jit::x64::detail

@@ -52,6 +52,15 @@ struct Emitter {
     std::vector<Lazy> stores = {};  ///< lazy state stores due
   };
   std::vector<Slow> slow;
+  /// Out-of-line exits of CheckStop (emitted after the body): the fast
+  /// path only tests JitCtx::stop and falls through.
+  struct StopExit {
+    asmjit::Label at;
+    uint64_t rip;  ///< the next instruction's
+    uint32_t pending = 0;
+    std::vector<Lazy> stores = {};
+  };
+  std::vector<StopExit> stops;
   asmjit::Label chain_probe;  ///< emit_chain_probe's, made when first needed
   std::vector<uint32_t> uses;  ///< live users of each value
   /// A Cmp whose only user, the next instruction, branches on the host's
@@ -239,6 +248,7 @@ struct Emitter {
   void slow_access(size_t, const ir::Inst& in);
   /// The out-of-line slow paths, after the body.
   void emit_slow_paths();
+  void emit_stop_exits();
   void access_x(size_t i, const ir::Inst& in, bool write);
   void slow_x(const ir::Inst& in);
   template <Op kOp> void emit(size_t i, const ir::Inst& in);
