@@ -193,6 +193,7 @@ CompiledBlock* JitEngine::Impl::compile(const BlockKey& key) {
   irb.cs_base = key.cs_base;
   irb.cs_limit = key.cs_limit;
   irb.mode = key.mode;
+  irb.tlb_from_state = tlb_from_state();
   irb.chain_inline =
       !options.lockstep && JumpCache::fits({key.rip, key.cs_base, key.cs_limit, key.mode}, 0);
 #ifndef NDEBUG

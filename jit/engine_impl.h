@@ -115,6 +115,14 @@ struct JitEngine::Impl final : mmu::CodeWriteListener {
   /// The shared probe of `key`'s CS and mode, emitted on first use; nullptr
   /// when the cache is full (the caller flushes and asks again).
   const uint8_t* probe_for(const BlockKey& key);
+  /// ir::Block::tlb_from_state: the TLB's distance from CpuState when
+  /// every entry is within a 32-bit displacement of it, else 0.
+  int64_t tlb_from_state() const {
+    const auto tlb = reinterpret_cast<intptr_t>(cpu.mem.tlb_base());
+    const int64_t d = int64_t(tlb - reinterpret_cast<intptr_t>(&cpu.s));
+    constexpr int64_t kSize = int64_t(mmu::kPrivCount * mmu::kTlbSize * sizeof(mmu::TlbEntry));
+    return d > INT32_MIN && d < INT32_MAX - kSize ? d : 0;
+  }
 
   // engine.cpp
   cpu::StopReason run(uint64_t max_insns);

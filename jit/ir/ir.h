@@ -79,6 +79,11 @@ struct Block {
   /// Where the probe for this block's CS and mode already is (a stub the
   /// engine shares among all blocks of that key), or 0: emit one here.
   uint64_t chain_probe_at = 0;
+  /// The MMU's TLB address minus CpuState's when that distance (plus the
+  /// TLB's size) fits a 32-bit displacement, else 0: the inline probe
+  /// then addresses entries from the CpuState register, with no load of
+  /// JitCtx::tlb.
+  int64_t tlb_from_state = 0;
   /// CPL is 3 (the key's mode bit 8): the inline probe reads that TLB.
   bool cpl3() const { return (mode >> 8) & 1; }
 

@@ -8,20 +8,24 @@
 
 namespace kestrel::jit::x64::detail {
 
-/// rax = the host address of the access of `size` bytes at seg:`off`, or
-/// a jump to `slow_at` for whatever Cpu::read/write would not do on their
-/// fast path: cpu::Cpu::linear/linear64's checks (a failure faults there),
-/// a page-crossing access, misalignment at CPL 3 (#AC), a TLB miss or an
+/// The host address of the access of `size` bytes at seg:`off`, as a
+/// memory operand of that size based on rax, or a jump to `slow_at` for
+/// whatever Cpu::read/write would not do on their fast path:
+/// cpu::Cpu::linear/linear64's checks (a failure faults there), a
+/// page-crossing access, misalignment at CPL 3 (#AC), a TLB miss or an
 /// entry without the fast path (MMIO, ROM, code pages, watches). Only rax,
 /// rcx and r8 change.
-void Emitter::probe(uint8_t seg, unsigned size, bool write, asmjit::Label slow_at, const x86::Gp& off) {
+x86::Mem Emitter::probe(uint8_t seg, unsigned size, bool write, asmjit::Label slow_at, const x86::Gp& off) {
   static_assert(sizeof(mmu::TlbEntry) == 32);
+  // The linear address: `off` itself for 64-bit mode's flat segments,
+  // else rax.
+  x86::Gp lin = x86::rax;
   if (b.long64) {
     if (seg == cpu::kFs || seg == cpu::kGs) {
       a.mov(x86::rax, state(seg_field(seg, offsetof(cpu::SegmentCache, base))));
       a.add(x86::rax, off);
     } else {
-      a.mov(x86::rax, off);
+      lin = off;
     }
     // No canonical check here: the TLB holds only pages that canonical
     // addresses (48 or 57 bits, as paging is set up) were translated
@@ -47,23 +51,41 @@ void Emitter::probe(uint8_t seg, unsigned size, bool write, asmjit::Label slow_a
   // into the next page misses and takes the slow path. Misaligned at
   // CPL 3 may owe #AC (Cpu::check_alignment): the slow path decides.
   if (size > 1 && b.cpl3()) {
-    a.test(x86::al, size - 1);
+    a.test(lin.r8(), size - 1);
     a.jnz(slow_at);
   }
-  if (size > 1 && !b.cpl3()) a.lea(x86::r8, x86::ptr(x86::rax, int32_t(size - 1)));
-  else a.mov(x86::r8, x86::rax);
+  if (size > 1 && !b.cpl3()) a.lea(x86::r8, x86::ptr(lin, int32_t(size - 1)));
+  else a.mov(x86::r8, lin);
   a.and_(x86::r8, int32_t(mmu::kPageMask));
   // The entry: tlb[cpl == 3][(lin >> 12) & (kTlbSize - 1)] (Cpu::priv();
-  // the privilege is the block's, part of its key).
-  a.mov(x86::ecx, x86::eax);
+  // the privilege is the block's, part of its key), addressed from
+  // CpuState when the TLB is near enough (ir::Block::tlb_from_state).
+  a.mov(x86::ecx, lin.r32());
   a.shr(x86::ecx, mmu::kPageBits - 5);
   a.and_(x86::ecx, (mmu::kTlbSize - 1) << 5);
-  a.add(x86::rcx, x86::qword_ptr(x86::rbp, int32_t(offsetof(JitCtx, tlb))));
-  const int32_t array = b.cpl3() ? int32_t(mmu::kTlbSize * sizeof(mmu::TlbEntry)) : 0;
-  a.cmp(x86::r8, x86::qword_ptr(x86::rcx, array + (write ? int32_t(offsetof(mmu::TlbEntry, write_tag))
-                                                        : int32_t(offsetof(mmu::TlbEntry, read_tag)))));
+  int32_t array = b.cpl3() ? int32_t(mmu::kTlbSize * sizeof(mmu::TlbEntry)) : 0;
+  x86::Gp base = x86::rcx;
+  if (b.tlb_from_state) {
+    array += int32_t(b.tlb_from_state);
+    base = x86::rbx;
+  } else {
+    a.add(x86::rcx, x86::qword_ptr(x86::rbp, int32_t(offsetof(JitCtx, tlb))));
+  }
+  const auto entry = [&](size_t field) {
+    return b.tlb_from_state ? x86::qword_ptr(base, x86::rcx, 0, array + int32_t(field))
+                            : x86::qword_ptr(base, array + int32_t(field));
+  };
+  a.cmp(x86::r8, entry(write ? offsetof(mmu::TlbEntry, write_tag) : offsetof(mmu::TlbEntry, read_tag)));
   a.jne(slow_at);
-  a.add(x86::rax, x86::qword_ptr(x86::rcx, array + int32_t(offsetof(mmu::TlbEntry, addend))));
+  x86::Mem host = x86::ptr(x86::rax);
+  if (lin == x86::rax) {
+    a.add(x86::rax, entry(offsetof(mmu::TlbEntry, addend)));
+  } else {
+    a.mov(x86::rax, entry(offsetof(mmu::TlbEntry, addend)));
+    host = x86::ptr(x86::rax, lin);
+  }
+  host.setSize(size);
+  return host;
 }
 /// The register holding `v` for an address: its own, else `v` loaded into rsi.
 x86::Gp Emitter::addr_reg(ir::Value v) {
@@ -115,14 +137,13 @@ template <> void Emitter::emit<Op::kLoad>(size_t i, const ir::Inst& in) {
   }
   const Slow sp{a.newLabel(), a.newLabel(), i, pending, dirty};
   const unsigned size = unsigned(in.imm >> 8) & 0xff;
-  probe(uint8_t(in.imm), size, false, sp.at, addr_reg(in.a));
+  const x86::Mem host = probe(uint8_t(in.imm), size, false, sp.at, addr_reg(in.a));
   // Straight into the result's register (the slow path moves it there).
   const x86::Gp d = dst(i);
   switch (size) {
-    case 1: a.movzx(d.r32(), x86::byte_ptr(x86::rax)); break;
-    case 2: a.movzx(d.r32(), x86::word_ptr(x86::rax)); break;
-    case 4: a.mov(d.r32(), x86::dword_ptr(x86::rax)); break;
-    default: a.mov(d, x86::qword_ptr(x86::rax)); break;
+    case 1: case 2: a.movzx(d.r32(), host); break;
+    case 4: a.mov(d.r32(), host); break;
+    default: a.mov(d, host); break;
   }
   a.bind(sp.back);
   if (loc[i].reg < 0) store(i, x86::rax);
@@ -139,7 +160,7 @@ template <> void Emitter::emit<Op::kStore>(size_t i, const ir::Inst& in) {
   }
   const Slow sp{a.newLabel(), a.newLabel(), i, pending, dirty};
   const unsigned size = unsigned(in.imm >> 8) & 0xff;
-  probe(uint8_t(in.imm), size, true, sp.at, addr_reg(in.a));
+  const x86::Mem host = probe(uint8_t(in.imm), size, true, sp.at, addr_reg(in.a));
   // The value from where it lives: an immediate (a quadword's only when it
   // sign-extends from 32 bits), its register, else rdx (the slow path loads
   // rdx itself).
@@ -149,23 +170,15 @@ template <> void Emitter::emit<Op::kStore>(size_t i, const ir::Inst& in) {
   x86::Gp v = x86::rdx;
   if (!konst && loc[in.b].reg >= 0) v = x86::gpq(loc[in.b].reg);
   else if (!imm) load(x86::rdx, in.b);
-  switch (size) {
-    case 1:
-      if (imm) a.mov(x86::byte_ptr(x86::rax), uint8_t(k));
-      else a.mov(x86::byte_ptr(x86::rax), v.r8());
-      break;
-    case 2:
-      if (imm) a.mov(x86::word_ptr(x86::rax), uint16_t(k));
-      else a.mov(x86::word_ptr(x86::rax), v.r16());
-      break;
-    case 4:
-      if (imm) a.mov(x86::dword_ptr(x86::rax), uint32_t(k));
-      else a.mov(x86::dword_ptr(x86::rax), v.r32());
-      break;
-    default:
-      if (imm) a.mov(x86::qword_ptr(x86::rax), int32_t(k));
-      else a.mov(x86::qword_ptr(x86::rax), v);
-      break;
+  if (imm) {
+    a.mov(host, asmjit::Imm(size == 8 ? int64_t(int32_t(k)) : int64_t(k & (~uint64_t{0} >> (64 - 8 * size)))));
+  } else {
+    switch (size) {
+      case 1: a.mov(host, v.r8()); break;
+      case 2: a.mov(host, v.r16()); break;
+      case 4: a.mov(host, v.r32()); break;
+      default: a.mov(host, v); break;
+    }
   }
   a.bind(sp.back);
   slow.push_back(sp);

@@ -59,13 +59,13 @@ void Emitter::access_x(size_t i, const ir::Inst& in, bool write) {
     a.cmp(x86::rsi, 0xfff0);
     a.ja(sp.at);
   }
-  probe(uint8_t(in.imm), 16, write, sp.at);
+  const x86::Mem host = probe(uint8_t(in.imm), 16, write, sp.at);
   const x86::Mem field = x86::xmmword_ptr(x86::rbx, int32_t(in.imm >> 16));
   if (write) {
     a.movdqu(x86::xmm0, field);
-    a.movdqu(x86::xmmword_ptr(x86::rax), x86::xmm0);
+    a.movdqu(host, x86::xmm0);
   } else {
-    a.movdqu(x86::xmm0, x86::xmmword_ptr(x86::rax));
+    a.movdqu(x86::xmm0, host);
     a.movdqu(field, x86::xmm0);
   }
   a.bind(sp.back);

@@ -233,10 +233,11 @@ struct Emitter {
     }
   }
 
-  /// rax = the host address of the access of `size` bytes at seg:`off`, or
-  /// a jump to `slow_at` for whatever Cpu::read/write would not do on their
-  /// fast path (emit_mem.cpp). Only rax, rcx and r8 change.
-  void probe(uint8_t seg, unsigned size, bool write, asmjit::Label slow_at,
+  /// The host address of the access of `size` bytes at seg:`off` (an
+  /// operand based on rax), or a jump to `slow_at` for whatever
+  /// Cpu::read/write would not do on their fast path (emit_mem.cpp). Only
+  /// rax, rcx and r8 change.
+  x86::Mem probe(uint8_t seg, unsigned size, bool write, asmjit::Label slow_at,
              const x86::Gp& off = x86::rsi);
   static int32_t seg_field(uint8_t seg, size_t field) {
     return int32_t(offsetof(cpu::CpuState, seg) + seg * sizeof(cpu::SegmentCache) + field);
