@@ -32,7 +32,7 @@ class JumpCache {
     const uint8_t* code = nullptr;  ///< the block's chained entry (check_entry)
   };
   static constexpr uint64_t kEmptyTag = ~uint64_t{0};  ///< no key has these mode bits
-  static constexpr unsigned kEntries = 4096;
+  static constexpr unsigned kEntries = 32768;
 
   static uint64_t segment(const Key& k) { return k.cs_base | uint64_t{k.cs_limit} << 32; }
   static constexpr uint64_t kModeBits = 0xffff;  ///< the mode's part of a tag
