@@ -2,6 +2,7 @@
 // MUL, IMUL (one-, two- and three-operand forms), DIV and IDIV, with the
 // 8086's divide-overflow and REP-prefix quirks. Wide products and dividends
 // are built from 64-bit halves so the interpreter needs no 128-bit type.
+#include <bit>
 #include <cstdint>
 
 #include "cpu/flags.h"
@@ -101,20 +102,38 @@ template <class T> void imul_to_g(Cpu& cpu, const DecodedInsn& i, T a, T b) {
   mul_flags<T>(cpu, T(p.lo), T(p.hi), true);
 }
 
-/// Unsigned (hi:lo) / d with hi < d, so the quotient fits in 64 bits.
+/// Unsigned (hi:lo) / d with hi < d, so the quotient fits in 64 bits:
+/// schoolbook division in 32-bit digits with the divisor normalised, each
+/// quotient digit estimated from the divisor's top digit and corrected
+/// down at most twice (Knuth, TAOCP vol. 2 §4.3.1, algorithm D).
 void div_u128(Wide n, uint64_t d, uint64_t& q, uint64_t& r) {
-  uint64_t rem = n.hi, quo = n.lo;
-  for (int k = 0; k < 64; ++k) {
-    const bool top = rem >> 63;
-    rem = rem << 1 | quo >> 63;
-    quo <<= 1;
-    if (top || rem >= d) {
-      rem -= d;
-      quo |= 1;
-    }
+  if (n.hi == 0) {
+    q = n.lo / d;
+    r = n.lo % d;
+    return;
   }
-  q = quo;
-  r = rem;
+  const int s = std::countl_zero(d);  // d > n.hi >= 1
+  d <<= s;
+  const uint64_t top = s ? n.hi << s | n.lo >> (64 - s) : n.hi;
+  const uint64_t low = n.lo << s;
+  const uint64_t d1 = d >> 32, d0 = uint32_t(d);
+  // One quotient digit of (rem:next) / d, rem < d; `rem` becomes the remainder.
+  const auto digit = [&](uint64_t& rem, uint64_t next) {
+    uint64_t qd = rem / d1, rhat = rem % d1;
+    while (qd >> 32 || qd * d0 > (rhat << 32 | next)) {
+      --qd;
+      rhat += d1;
+      if (rhat >> 32) break;
+    }
+    // The true remainder is below d < 2^64: arithmetic modulo 2^64 gives it.
+    rem = (rem << 32 | next) - qd * d;
+    return qd;
+  };
+  uint64_t rem = top;
+  const uint64_t q1 = digit(rem, low >> 32);
+  const uint64_t q0 = digit(rem, uint32_t(low));
+  q = q1 << 32 | q0;
+  r = rem >> s;
 }
 
 /// Unsigned division of a double-width dividend; false on overflow.

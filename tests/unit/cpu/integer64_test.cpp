@@ -229,6 +229,34 @@ TEST_CASE("MUL, IMUL, DIV and IDIV on 64-bit operands") {
   CHECK((read_flags(f.cpu.s) & kCf) != 0);
 }
 
+TEST_CASE("DIV r64 of 128-bit dividends matches the exact quotient and remainder") {
+  // Divisors and dividends chosen for the digit-wise division's corner
+  // cases: one-digit and normalised divisors, quotient digits estimated
+  // too high, remainders just below the divisor.
+  Long64 f;
+  uint64_t seed = 0x9e3779b97f4a7c15;
+  const auto next = [&] {
+    seed ^= seed << 13;
+    seed ^= seed >> 7;
+    seed ^= seed << 17;
+    return seed;
+  };
+  for (int k = 0; k < 2000; ++k) {
+    uint64_t d = next() >> (next() % 64);
+    if (k % 4 == 0) d |= uint64_t{1} << 63;
+    if (k % 7 == 0) d = (d & ~uint64_t{0xffffffff}) | 0xffffffff;
+    if (d == 0) d = 1;
+    const uint64_t hi = d > 1 ? next() % d : 0, lo = k % 5 == 0 ? ~uint64_t{0} : next();
+    const unsigned __int128 n = (unsigned __int128)hi << 64 | lo;
+    f.r(kRdx) = hi;
+    f.r(kRax) = lo;
+    f.r(kRbx) = d;
+    REQUIRE(f.step({0x48, 0xf7, 0xf3}) == -1);  // div rbx
+    CHECK(f.r(kRax) == uint64_t(n / d));
+    CHECK(f.r(kRdx) == uint64_t(n % d));
+  }
+}
+
 TEST_CASE("BT with a 64-bit register offset reaches below the operand; BSWAP r64") {
   Long64 f;
   f.set64(0x3000 - 8, uint64_t{1} << 63);
