@@ -68,7 +68,7 @@ uint32_t arith_flags(const CpuState& s) {
       if ((r & mask) == sign - 1) f |= kOf;
       return f;
     }
-    case CcOp::kShift:
+    case CcOp::kCfOf:
       return common(r, mask, sign) | (src & 1 ? uint32_t{kCf} : 0u) | (src & 2 ? uint32_t{kOf} : 0u);
   }
   return 0;
@@ -90,7 +90,7 @@ bool carry_flag(const CpuState& s) {
     case CcOp::kLogic: return false;
     case CcOp::kInc:
     case CcOp::kDec: return s.cc_src != 0;
-    case CcOp::kShift: return s.cc_src & 1;
+    case CcOp::kCfOf: return s.cc_src & 1;
   }
   return false;
 }

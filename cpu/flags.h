@@ -20,11 +20,12 @@ namespace kestrel::cpu {
 /// kLogic: dst = result (CF = OF = AF = 0)
 /// kInc:   dst = result, src = CF before the instruction
 /// kDec:   dst = result, src = CF before the instruction
-/// kShift: dst = result, src = CF | OF << 1 (SHL, SAL, SHR, SAR by a
-///         non-zero count; AF = 0)
+/// kCfOf:  dst = result, src = CF | OF << 1; S, Z, P of the result, AF = 0
+///         (SHL, SAL, SHR, SAR by a non-zero count; MUL and IMUL but on
+///         the 8086)
 /// kEflags: the arithmetic bits of rflags are current.
 /// Only kAdc and kSbb write cc_src2; the other records leave it as it was.
-enum class CcOp : uint8_t { kEflags, kAdd, kAdc, kSub, kSbb, kLogic, kInc, kDec, kShift };
+enum class CcOp : uint8_t { kEflags, kAdd, kAdc, kSub, kSbb, kLogic, kInc, kDec, kCfOf };
 
 constexpr uint32_t cc_op(CcOp op, unsigned size_bytes) {
   return uint32_t(op) << 2 | uint32_t(std::countr_zero(size_bytes));

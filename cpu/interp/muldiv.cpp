@@ -54,17 +54,18 @@ template <class T> Wide mul_s(T a, T b) {
 /// The 8086 leaves S, Z, P and A from its last microcode ALU step, which
 /// adds the low half's sign bit (IMUL) or zero (MUL) to the high half;
 /// matched against the 8086 test vectors. Later CPUs: S, Z, P from the low
-/// half, A clear (all undefined, SDM vol. 2 MUL/IMUL).
+/// half, A clear (all undefined, SDM vol. 2 MUL/IMUL), as a kCfOf record.
 template <class T> void mul_flags(Cpu& cpu, T lo, T hi, bool is_signed) {
   const T ext = is_signed && negative(lo) ? T(~T(0)) : T(0);
-  uint32_t f = 0;
-  if (hi != ext) f |= kCf | kOf;
-  T basis = lo;
-  if (cpu.model->quirk(kQuirkMul8086Flags)) {
-    const T add = is_signed && negative(lo) ? 1 : 0;
-    basis = T(hi + add);
-    if (add && (hi & 0xf) == 0xf) f |= kAf;
+  const bool wide = hi != ext;
+  if (!cpu.model->quirk(kQuirkMul8086Flags)) {
+    set_lazy(cpu.s, CcOp::kCfOf, sizeof(T), lo, wide ? 3 : 0);
+    return;
   }
+  uint32_t f = wide ? kCf | kOf : 0;
+  const T add = is_signed && negative(lo) ? 1 : 0;
+  const T basis = T(hi + add);
+  if (add && (hi & 0xf) == 0xf) f |= kAf;
   if (basis == 0) f |= kZf;
   if (negative(basis)) f |= kSf;
   if (parity_even(basis)) f |= kPf;

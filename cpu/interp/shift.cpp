@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Group 2 (ROL ROR RCL RCR SHL SHR SAL SAR) by 1, CL and imm8, the 8086's
 // undocumented SETMO/SETMOC in the /6 slot, and the 386's SHLD/SHRD.
-// Shifts record their flags lazily (CcOp::kShift), rotates and the rest write
+// Shifts record their flags lazily (CcOp::kCfOf), rotates and the rest write
 // them eagerly. Undefined flags follow what the 8086 and 80286 test vectors
 // show where they are defined, and are otherwise documented below.
 #include <cstdint>
@@ -136,7 +136,7 @@ template <Rot kOp, class T> void group2(Cpu& cpu, const DecodedInsn& i, unsigned
   });
   if constexpr (!kRotate) {
     // S, Z and P from the result; AF is undefined, left clear.
-    set_lazy(cpu.s, CcOp::kShift, sizeof(T), out.value, uint64_t(out.cf) | uint64_t(out.of) << 1);
+    set_lazy(cpu.s, CcOp::kCfOf, sizeof(T), out.value, uint64_t(out.cf) | uint64_t(out.of) << 1);
     return;
   }
   uint32_t f = old & ~(kCf | kOf);  // rotates keep S, Z, A, P

@@ -85,7 +85,7 @@ struct FlagBits {
     switch (f.op) {
       case CcOp::kAdd: return l.b.emit(Op::kCmp, f.dst, f.src, unsigned(Cond::kUlt));
       case CcOp::kInc: case CcOp::kDec: return f.src;
-      case CcOp::kShift: return bit(f.src, 0);
+      case CcOp::kCfOf: return bit(f.src, 0);
       default: return bit(f.dst, 0);
     }
   }
@@ -105,7 +105,7 @@ struct FlagBits {
       }
       case CcOp::kInc: return eq(f.dst, sign);
       case CcOp::kDec: return eq(f.dst, sign - 1);
-      case CcOp::kShift: return bit(f.src, 1);
+      case CcOp::kCfOf: return bit(f.src, 1);
       default: return bit(f.dst, 11);
     }
   }
@@ -114,7 +114,7 @@ struct FlagBits {
 /// Condition base `base` (even cc) for the records FlagBits decodes.
 Value generic_cc(Lifter& l, unsigned base) {
   const CcOp op = l.flags.op;
-  if (op != CcOp::kAdd && op != CcOp::kInc && op != CcOp::kDec && op != CcOp::kShift &&
+  if (op != CcOp::kAdd && op != CcOp::kInc && op != CcOp::kDec && op != CcOp::kCfOf &&
       op != CcOp::kEflags) {
     return ir::kNone;
   }

@@ -37,8 +37,7 @@ bool imul(Lifter& l, const cpu::DecodedInsn& i, bool has_imm, uint64_t imm) {
   const Value lo = l.zext(b.emit(Op::kMul, x, y), size);
   const Value of = b.emit(Op::kMulOf, x, y, size);
   l.write_reg(size, i.reg, rex, lo);
-  const Value cfof = b.emit(Op::kOr, of, b.emit(Op::kShl, of, ir::kNone, 11));  // CF bit 0, OF bit 11
-  l.set_eager(b.emit(Op::kOr, b.emit(Op::kSzp, lo, ir::kNone, size), cfof));
+  l.set_lazy(cpu::CcOp::kCfOf, size, lo, b.emit(Op::kOr, of, b.emit(Op::kShl, of, ir::kNone, 1)), b.konst(0));
   if (mem) l.end_mem();
   return true;
 }

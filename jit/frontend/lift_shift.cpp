@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Native lowerings of the group-2 shifts and rotates (ROL ROR SHL SAL SHR
 // SAR) by 1 and by imm8, and of the shifts of a 32- or 64-bit register by
-// CL, with the results and flags of cpu/interp/shift.cpp (a CcOp::kShift
+// CL, with the results and flags of cpu/interp/shift.cpp (a CcOp::kCfOf
 // record for shifts, eager flags for rotates). RCL/RCR,
 // rotates by CL, CL shifts of memory, bytes and words, and the 8086's
 // unmasked counts stay with the interpreter handler.
@@ -92,7 +92,7 @@ bool group2(Lifter& l, const cpu::DecodedInsn& i, Rot op, unsigned size, unsigne
   const Shifted s = compute(l, op, a, size, count);
   l.write_e(size, i, addr, s.r);
   if (!rotate) {
-    l.set_lazy(cpu::CcOp::kShift, size, s.r, b.emit(Op::kOr, s.cf, b.emit(Op::kShl, s.of, ir::kNone, 1)),
+    l.set_lazy(cpu::CcOp::kCfOf, size, s.r, b.emit(Op::kOr, s.cf, b.emit(Op::kShl, s.of, ir::kNone, 1)),
                b.konst(0));
   } else {
     Value f = b.emit(Op::kAnd, old, b.konst(~uint64_t{cpu::kCf | cpu::kOf}));
@@ -144,7 +144,7 @@ bool group2_cl(Lifter& l, const cpu::DecodedInsn& i, Rot op) {
     const Value old = b.emit(Op::kLdField, ir::kNone, ir::kNone, off);
     b.emit(st, b.select(nz, v, old), ir::kNone, off);
   };
-  keep(offsetof(CpuState, cc_op), b.konst(cpu::cc_op(cpu::CcOp::kShift, size)), Op::kStField32);
+  keep(offsetof(CpuState, cc_op), b.konst(cpu::cc_op(cpu::CcOp::kCfOf, size)), Op::kStField32);
   keep(offsetof(CpuState, cc_dst), r, Op::kStField);
   keep(offsetof(CpuState, cc_src), b.emit(Op::kOr, cf, b.emit(Op::kShl, of, ir::kNone, 1)), Op::kStField);
   l.flags.known = false;  // which record holds depends on the count

@@ -257,6 +257,21 @@ TEST_CASE("DIV r64 of 128-bit dividends matches the exact quotient and remainder
   }
 }
 
+TEST_CASE("MUL and IMUL record CF = OF and the result lazily (CcOp::kCfOf)") {
+  Long64 f;
+  f.r(kRax) = 0x8000'0000;
+  f.r(kRbx) = 2;
+  CHECK(f.step({0x0f, 0xaf, 0xc3}) == -1);  // imul eax, ebx: 2^32 overflows
+  CHECK(f.cpu.s.cc_op == cc_op(CcOp::kCfOf, 4));
+  CHECK(f.r(kRax) == 0);
+  CHECK((read_flags(f.cpu.s) & (kCf | kOf | kZf | kSf | kAf)) == (kCf | kOf | kZf));
+  f.r(kRax) = uint64_t(-3);
+  CHECK(f.step({0x48, 0xf7, 0xeb}) == -1);  // imul rbx: -6 fits
+  CHECK(f.r(kRax) == uint64_t(-6));
+  CHECK(f.r(kRdx) == ~uint64_t{0});
+  CHECK((read_flags(f.cpu.s) & (kCf | kOf | kSf | kPf)) == (kSf | kPf));
+}
+
 TEST_CASE("BT with a 64-bit register offset reaches below the operand; BSWAP r64") {
   Long64 f;
   f.set64(0x3000 - 8, uint64_t{1} << 63);
