@@ -49,6 +49,12 @@ void JitEngine::Impl::interp_step() {
   interp.step();
 }
 
+void JitEngine::Impl::interp_run(uint64_t n) {
+  const uint64_t before = cpu.s.icount;
+  interp.run(n);
+  stats.interp_steps += cpu.s.icount - before;
+}
+
 void JitEngine::Impl::run_block(CompiledBlock* b) {
   ++stats.blocks_run;
   ctx.running = b;
@@ -83,7 +89,9 @@ cpu::StopReason JitEngine::Impl::run(uint64_t max_insns) {
         if (cpu::StopReason r = interp.run(end - s.icount); r != cpu::StopReason::kBudget) return r;
         continue;
       }
-      interp_step();
+      // One instruction (an interrupt shadow, single-step, RF) through the
+      // interpreter's block cache: decoded once, not at every visit.
+      interp_run(1);
       continue;
     }
     CompiledBlock* b = nullptr;
@@ -92,8 +100,14 @@ cpu::StopReason JitEngine::Impl::run(uint64_t max_insns) {
     } catch (const cpu::GuestFault&) {
       b = nullptr;  // the interpreter raises the fetch fault precisely
     }
-    if (!b || s.icount + b->insns.size() > end) {
+    if (!b) {
       interp_step();
+      continue;
+    }
+    if (s.icount + b->insns.size() > end) {
+      // The slice ends inside the block: the interpreter runs to its end
+      // exactly, from its own cached blocks.
+      interp_run(end - s.icount);
       continue;
     }
     if (options.lockstep) run_lockstep(b);

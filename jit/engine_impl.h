@@ -144,6 +144,8 @@ struct JitEngine::Impl final : mmu::CodeWriteListener {
     return (s.pending & ~uint32_t{cpu::kPendingIrq}) || ((s.rflags & cpu::kIf) && !s.inhibit_irq);
   }
   void interp_step();
+  /// Up to `n` instructions through Interpreter::run (its cached blocks).
+  void interp_run(uint64_t n);
   void run_block(CompiledBlock* b);
 
   // lockstep.cpp
