@@ -140,8 +140,13 @@ CompiledBlock* JitEngine::Impl::lookup() {
   CompiledBlock* b = static_cast<CompiledBlock*>(jump_cache.find_any_generation(jk));
   if (!b || b->key != key) {
     auto it = blocks.find(key);
-    b = it != blocks.end() ? it->second.get() : compile(key);
+    b = it != blocks.end() ? it->second.get() : nullptr;
   }
+  if (b && b->crosses() && !second_page_holds(*b)) {
+    drop(b);  // its last instruction's second page maps elsewhere now
+    b = nullptr;
+  }
+  if (!b) b = compile(key);
   if (b && gen == cpu.mem.tlb_generation()) {
     // An INVLPG of these regions retires the entry (Mmu::note_code_region).
     cpu.mem.note_code_region(jk.cs_base + jk.rip);
@@ -166,6 +171,18 @@ const uint8_t* JitEngine::Impl::chain_target() {
   return b->body_entry;
 }
 
+bool JitEngine::Impl::second_page_holds(const CompiledBlock& b) const {
+  const uint64_t last = b.key.cs_base + b.key.rip + b.guest_bytes - 1;
+  return cpu.mem.translate(last, mmu::Access::kExec, cpu.priv()) >> mmu::kPageBits == b.second_page;
+}
+
+void JitEngine::Impl::drop(CompiledBlock* b) {
+  auto it = blocks.find(b->key);
+  invalidate(b);
+  graveyard.push_back(std::move(it->second));
+  blocks.erase(it);
+}
+
 CompiledBlock* JitEngine::Impl::compile(const BlockKey& key) {
   frontend::Discovered d = frontend::discover(cpu, key.phys, options.max_block_insns);
   if (d.insns.empty()) return nullptr;
@@ -173,6 +190,7 @@ CompiledBlock* JitEngine::Impl::compile(const BlockKey& key) {
   blk->key = key;
   blk->insns = std::move(d.insns);
   blk->guest_bytes = d.bytes;
+  blk->second_page = d.second_page;
   for (const cpu::DecodedInsn& i : blk->insns) {
     if (i.form != cpu::isa::Form::kInvalid && is_port_io(i.row())) blk->has_port_io = true;
   }
@@ -240,9 +258,14 @@ CompiledBlock* JitEngine::Impl::compile(const BlockKey& key) {
   }
   blk->first_page = key.phys >> mmu::kPageBits;
   blk->last_page = (key.phys + blk->guest_bytes - 1) >> mmu::kPageBits;
+  if (blk->crosses()) blk->last_page = blk->first_page;  // its code goes on elsewhere
   for (uint64_t p = blk->first_page; p <= blk->last_page; ++p) {
     cpu.mem.mark_code_page(p);
     page_blocks[p].push_back(key);
+  }
+  if (blk->crosses() && blk->second_page != blk->first_page) {
+    cpu.mem.mark_code_page(blk->second_page);
+    page_blocks[blk->second_page].push_back(key);
   }
   ++stats.blocks_compiled;
   CompiledBlock* raw = blk.get();
@@ -370,6 +393,10 @@ void JitEngine::Impl::link(ExitSlot* slot) {
     return;
   }
   if (!t || !t->valid || !src->valid) return;
+  // A block that goes on into the next page holds only while that page
+  // maps where it did, which a direct jump would not check: the stub
+  // stays, and the dispatcher's lookup checks it each time.
+  if (t->crosses()) return;
   set_jump(slot->jump, t->check_entry);
   slot->linked = t;
   t->incoming.push_back(slot);

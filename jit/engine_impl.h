@@ -14,6 +14,7 @@
 #include "cpu/decode.h"
 #include "cpu/interp/interpreter.h"
 #include "jit/engine.h"
+#include "jit/frontend/discover.h"
 #include "jit/lockstep.h"
 #include "jit/runtime/code_cache.h"
 #include "jit/runtime/context.h"
@@ -42,6 +43,11 @@ struct CompiledBlock {
   std::vector<cpu::DecodedInsn> insns;  ///< CallInsn points into this
   uint32_t guest_bytes = 0;
   uint64_t first_page = 0, last_page = 0;
+  /// Where the last instruction continues when it crosses into the next
+  /// linear page (frontend::Discovered::second_page): the block holds
+  /// only while that page still maps there, so it is entered through
+  /// lookups that check (JitEngine::Impl::lookup), never a direct link.
+  uint64_t second_page = frontend::Discovered::kNoPage;
   uint8_t* check_entry = nullptr;
   uint8_t* body_entry = nullptr;
   uint8_t* chain_probe = nullptr;  ///< the jump-cache probe stub of its key (probe_for)
@@ -49,6 +55,7 @@ struct CompiledBlock {
   std::vector<ExitSlot*> incoming;  ///< linked jumps that reach check_entry
   bool valid = true;
   bool has_port_io = false;  ///< lockstep leaves such blocks unchecked
+  bool crosses() const { return second_page != frontend::Discovered::kNoPage; }
 };
 
 using EnterFn = uint32_t (*)(cpu::CpuState*, JitCtx*, const uint8_t*);
@@ -108,6 +115,11 @@ struct JitEngine::Impl final : mmu::CodeWriteListener {
   CompiledBlock* lookup();
   CompiledBlock* compile(const BlockKey& key);
   void invalidate(CompiledBlock* b);
+  /// Invalidates `b` and takes it out of the map (freed with the graveyard).
+  void drop(CompiledBlock* b);
+  /// Whether a block that crosses pages still has its second page where
+  /// the linear page after its first maps now. May throw cpu::GuestFault.
+  bool second_page_holds(const CompiledBlock& b) const;
   void flush_all();
   void link(ExitSlot* slot);
   void set_jump(uint8_t* jump, const uint8_t* to);

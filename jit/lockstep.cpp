@@ -21,6 +21,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -70,7 +71,10 @@ void disassemble(const CompiledBlock& b, mmu::Mmu& mem) {
   const cs_mode mode = (b.key.mode & 3) == 2 ? CS_MODE_64 : (b.key.mode & 3) == 1 ? CS_MODE_32 : CS_MODE_16;
   if (cs_open(CS_ARCH_X86, mode, &h) != CS_ERR_OK) return;
   std::vector<uint8_t> code(b.guest_bytes);
-  mem.copy_from_phys(b.key.phys, code);
+  // A block that crosses pages goes on at the start of its second page.
+  const size_t first = b.crosses() ? mmu::kPageSize - (b.key.phys & (mmu::kPageSize - 1)) : code.size();
+  mem.copy_from_phys(b.key.phys, std::span(code).first(std::min(first, code.size())));
+  if (first < code.size()) mem.copy_from_phys(b.second_page << mmu::kPageBits, std::span(code).subspan(first));
   cs_insn* insn = nullptr;
   const size_t n = cs_disasm(h, code.data(), code.size(), b.key.rip, 0, &insn);
   for (size_t i = 0; i < n; ++i) {

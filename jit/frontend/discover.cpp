@@ -40,15 +40,32 @@ Discovered discover(cpu::Cpu& cpu, uint64_t phys, unsigned max_insns) {
   while (d.insns.size() < std::min(max_insns, kMaxBlockInsns)) {
     uint8_t buf[cpu::kFetchMax];
     bool wrapped;
-    const size_t n = cpu::fetch_code(cpu, ip, buf, wrapped, true);
+    size_t n = cpu::fetch_code(cpu, ip, buf, wrapped, true);
     cpu::DecodedInsn insn;
-    const cpu::DecodeStatus st = cpu::decode({buf, n}, ctx, insn);
+    cpu::DecodeStatus st = cpu::decode({buf, n}, ctx, insn);
+    bool crosses = false;
+    if (st == cpu::DecodeStatus::kNeedMore && !wrapped) {
+      // It may continue on the next page: fetched whole, it ends the block.
+      // A fault there (or at the CS limit) is the interpreter's to raise.
+      try {
+        n = cpu::fetch_code(cpu, ip, buf, wrapped, false);
+      } catch (const cpu::GuestFault&) {
+        break;
+      }
+      st = cpu::decode({buf, n}, ctx, insn);
+      crosses = true;
+    }
     if (st == cpu::DecodeStatus::kNeedMore || st == cpu::DecodeStatus::kTooLong || wrapped) break;
     if (insn.len > n) break;
     insn.handler = cpu::exec::handler_for(insn.form);
     d.insns.push_back(insn);
     d.bytes += insn.len;
     const uint16_t attrs = insn.form == cpu::isa::Form::kInvalid ? uint16_t{cpu::isa::a_stop} : insn.row().attrs;
+    if (crosses) {
+      const uint64_t last = cpu.s.seg[cpu::kCs].base + ((ip + insn.len - 1) & mask);
+      d.second_page = cpu.mem.translate(last, mmu::Access::kExec, cpu.priv()) >> mmu::kPageBits;
+      break;
+    }
     ip = (ip + insn.len) & mask;
     if (ip == 0 && ctx.code != cpu::CodeSize::k64) break;
     if (attrs & (cpu::isa::a_branch | cpu::isa::a_stop | cpu::isa::a_serial)) break;

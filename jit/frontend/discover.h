@@ -2,8 +2,9 @@
 // Block discovery: decodes the guest block at CS:rIP with the interpreter's
 // decoder and block rules (cpu/interp/interpreter.cpp): at most 64
 // instructions, one linear page, ending at a branch, a mode change, the IP
-// wrap; instructions that cross a page or fault at decode are left to the
-// interpreter's uncached path.
+// wrap. An instruction that crosses into the next page ends the block,
+// which then depends on where that page maps too; instructions that fault
+// at decode are left to the interpreter's uncached path.
 #pragma once
 
 #include <cstdint>
@@ -17,6 +18,10 @@ namespace kestrel::jit::frontend {
 struct Discovered {
   std::vector<cpu::DecodedInsn> insns;
   uint32_t bytes = 0;  ///< guest code bytes
+  /// The physical page (number) the last instruction continues on when
+  /// it crosses into the next linear page, else kNoPage.
+  uint64_t second_page = kNoPage;
+  static constexpr uint64_t kNoPage = ~uint64_t{0};
 };
 
 /// The decoding context of the current mode.
