@@ -78,6 +78,9 @@ struct Interpreter::Impl final : mmu::CodeWriteListener {
   uint64_t ip_mask() const;
   bool execute(const DecodedInsn& insn, uint64_t ip_mask);
   void run_block(const Block& b, uint64_t end);
+  void run_block_checked(const Block& b, uint64_t end);
+  void run_block_fast(const Block& b, uint64_t end);
+  void deliver_data_trap();
   void drop_cached(uint64_t key) {
     CacheSlot& slot = cache[cache_slot(key)];
     if (slot.key == key) slot = CacheSlot{};
@@ -383,7 +386,10 @@ StopReason Interpreter::Impl::run(uint64_t max_insns) {
   const uint64_t end = cpu.s.icount + max_insns;
   Block* prev = nullptr;
   while (cpu.s.icount < end) {
-    if (StopReason r = boundary_stop(); r != StopReason::kBudget) return r;
+    // boundary_stop() has nothing to say without a debugger, a pending bit or HLT.
+    if (cpu.host_breakpoints || cpu.s.pending || cpu.s.halted) [[unlikely]] {
+      if (StopReason r = boundary_stop(); r != StopReason::kBudget) return r;
+    }
     // A dropped block may be freed just below: it can no longer be linked from.
     if (prev && !prev->valid) prev = nullptr;
     graveyard.clear();
@@ -406,10 +412,26 @@ StopReason Interpreter::Impl::run(uint64_t max_insns) {
   return boundary_stop();
 }
 
+/// Debug state that needs execute()'s checks around every instruction:
+/// single-step, RF, instruction breakpoints (the host debugger's too), or a
+/// data-breakpoint hit left over behind a MOV SS shadow.
+inline bool needs_checks(const CpuState& s) {
+  return ((s.rflags & (kTf | kRf)) | s.dbg_exec | s.dbg_hits) != 0;
+}
+
 /// Runs `b` from its first instruction until it ends, an instruction
 /// leaves it (a taken branch, a fault), it is dropped (self-modifying
 /// code), the CPU halts or has something to deliver, or the budget ends.
 void Interpreter::Impl::run_block(const Block& b, uint64_t end) {
+  if (needs_checks(cpu.s)) [[unlikely]] {
+    run_block_checked(b, end);
+    return;
+  }
+  run_block_fast(b, end);
+}
+
+/// run_block with execute()'s debug checks before and after each instruction.
+void Interpreter::Impl::run_block_checked(const Block& b, uint64_t end) {
   CpuState& s = cpu.s;
   const uint64_t mask = ip_mask();
   for (const DecodedInsn& insn : b.insns) {
@@ -418,6 +440,56 @@ void Interpreter::Impl::run_block(const Block& b, uint64_t end) {
     // halted and pending are rarely set: one test for both on the way.
     if ((s.halted | (s.pending != 0)) && (s.halted || event_deliverable(s))) [[unlikely]] return;
     if (s.icount >= end) return;
+  }
+}
+
+/// run_block while no debug check applies (needs_checks is false): what
+/// execute() does, without its tests for TF, RF and breakpoints, with rIP
+/// and the instruction count kept in registers. An instruction that turns
+/// a check on (POPF setting TF, a data-breakpoint hit) ends the block after
+/// its own trap, if any; the run loop goes on with the checked path.
+void Interpreter::Impl::run_block_fast(const Block& b, uint64_t end) {
+  Cpu& c = cpu;
+  CpuState& s = c.s;
+  const uint64_t mask = ip_mask();
+  uint64_t rip = s.rip;
+  uint64_t count = s.icount;
+  for (const DecodedInsn& insn : b.insns) {
+    const uint64_t next = (rip + insn.len) & mask;
+    s.inhibit_irq = 0;
+    c.insn_rip = rip;
+    s.rip = next;
+    try {
+      insn.handler(c, insn);
+    } catch (const GuestFault& f) {
+      s.icount = count + 1;
+      s.dbg_hits = 0;  // a faulting instruction reports no data breakpoints
+      deliver_fault(f);
+      return;
+    }
+    s.icount = ++count;
+    if (needs_checks(s)) [[unlikely]] {
+      deliver_data_trap();
+      return;
+    }
+    if (!b.valid || s.rip != next) return;
+    if ((s.halted | (s.pending != 0)) && (s.halted || event_deliverable(s))) [[unlikely]] return;
+    if (count >= end) return;
+    rip = next;
+  }
+}
+
+/// After an instruction run without checks (TF was clear before it): the
+/// #DB trap for the data breakpoints it hit, as execute() delivers it.
+void Interpreter::Impl::deliver_data_trap() {
+  CpuState& s = cpu.s;
+  if (!s.dbg_hits || (s.inhibit_irq & kInhibitTrap)) return;
+  set_trap_dr6(cpu, false);
+  cpu.insn_rip = s.rip;
+  try {
+    deliver_event(cpu, kVecDb, EventKind::kException);
+  } catch (const GuestFault& f) {
+    deliver_fault(f);
   }
 }
 
