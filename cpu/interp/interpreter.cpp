@@ -12,6 +12,7 @@
 #include "cpu/debug.h"
 #include "cpu/decode.h"
 #include "cpu/flags.h"
+#include "cpu/interp/fast.h"
 #include "cpu/interp/handlers.h"
 #include "cpu/interrupts.h"
 
@@ -215,6 +216,7 @@ Block* Interpreter::Impl::build(uint64_t key, uint64_t phys) {
     if (st == DecodeStatus::kNeedMore || st == DecodeStatus::kTooLong || wrapped) break;
     if (insn.len > n) break;
     insn.handler = exec::handler_for(insn.form);
+    insn.handler = exec::specialize(insn, ctx);
     block->insns.push_back(insn);
     block->bytes += insn.len;
     const uint16_t attrs = insn.form == isa::Form::kInvalid ? uint16_t{isa::a_stop} : insn.row().attrs;
