@@ -177,6 +177,9 @@ bool JitEngine::Impl::second_page_holds(const CompiledBlock& b) const {
 }
 
 void JitEngine::Impl::drop(CompiledBlock* b) {
+  for (const uint64_t page : {b->first_page, b->second_page}) {
+    if (auto p = page_blocks.find(page); p != page_blocks.end()) std::erase(p->second.keys, b->key);
+  }
   auto it = blocks.find(b->key);
   invalidate(b);
   graveyard.push_back(std::move(it->second));
@@ -257,16 +260,10 @@ CompiledBlock* JitEngine::Impl::compile(const BlockKey& key) {
     slots[k]->owner = blk.get();
   }
   blk->first_page = key.phys >> mmu::kPageBits;
-  blk->last_page = (key.phys + blk->guest_bytes - 1) >> mmu::kPageBits;
-  if (blk->crosses()) blk->last_page = blk->first_page;  // its code goes on elsewhere
-  for (uint64_t p = blk->first_page; p <= blk->last_page; ++p) {
-    cpu.mem.mark_code_page(p);
-    page_blocks[p].push_back(key);
-  }
-  if (blk->crosses() && blk->second_page != blk->first_page) {
-    cpu.mem.mark_code_page(blk->second_page);
-    page_blocks[blk->second_page].push_back(key);
-  }
+  const unsigned start = unsigned(key.phys & (mmu::kPageSize - 1));
+  const unsigned end = start + blk->guest_bytes;  // past the page when it crosses
+  note_code(blk->first_page, key, start, std::min<unsigned>(end, mmu::kPageSize));
+  if (blk->crosses()) note_code(blk->second_page, key, 0, end - mmu::kPageSize);
   ++stats.blocks_compiled;
   CompiledBlock* raw = blk.get();
   blocks[key] = std::move(blk);
@@ -302,18 +299,61 @@ void JitEngine::Impl::invalidate(CompiledBlock* b) {
   ++stats.blocks_invalidated;
 }
 
-void JitEngine::Impl::code_page_written(uint64_t page) {
+void JitEngine::Impl::note_code(uint64_t page, const BlockKey& key, unsigned lo, unsigned hi) {
+  cpu.mem.mark_code_page(page);
+  CodePage& cp = page_blocks[page];
+  cp.keys.push_back(key);
+  cp.lo = std::min(cp.lo, lo);
+  cp.hi = std::max(cp.hi, hi);
+}
+
+void JitEngine::Impl::code_page_written(uint64_t page) { code_written(page, 0, mmu::kPageSize); }
+
+namespace {
+
+/// Whether `b` has code in bytes [lo, hi) of physical page `page`.
+bool overlaps(const CompiledBlock& b, uint64_t page, unsigned lo, unsigned hi) {
+  const unsigned start = unsigned(b.key.phys & (mmu::kPageSize - 1));
+  const unsigned end = start + b.guest_bytes;
+  if (page == b.first_page && lo < std::min<unsigned>(end, mmu::kPageSize) && hi > start) return true;
+  return b.crosses() && page == b.second_page && lo < end - mmu::kPageSize;
+}
+
+/// Writes between a page's blocks that hit none, after which the page is
+/// given up whole: its data writes would all take the slow path.
+constexpr unsigned kMaxMisses = 64;
+
+}  // namespace
+
+/// Drops the blocks whose code the write covers, not the whole page: code
+/// patched in place (Linux's static keys and alternatives) leaves the
+/// rest of the page's translations alone.
+bool JitEngine::Impl::code_written(uint64_t page, unsigned lo, unsigned hi) {
   interp.code_page_written(page);  // its run() serves while breakpoints are set
   auto it = page_blocks.find(page);
-  if (it == page_blocks.end()) return;
-  for (const BlockKey& key : it->second) {
+  if (it == page_blocks.end()) return false;
+  CodePage& cp = it->second;
+  if (cp.keys.empty()) {
+    page_blocks.erase(it);
+    return false;
+  }
+  if (hi <= cp.lo || lo >= cp.hi) return true;
+  const bool whole = lo == 0 && hi == mmu::kPageSize;
+  bool hit = false;
+  std::erase_if(cp.keys, [&](const BlockKey& key) {
     auto b = blocks.find(key);
-    if (b == blocks.end()) continue;
+    if (b == blocks.end()) return true;
+    if (!whole && !overlaps(*b->second, page, lo, hi)) return false;
     invalidate(b->second.get());
     graveyard.push_back(std::move(b->second));
     blocks.erase(b);
-  }
+    hit = true;
+    return true;
+  });
+  if (!hit && ++cp.misses > kMaxMisses) return code_written(page, 0, mmu::kPageSize);
+  if (!cp.keys.empty()) return true;
   page_blocks.erase(it);
+  return false;
 }
 
 /// Only from the dispatcher, when no generated code runs.

@@ -42,7 +42,7 @@ struct CompiledBlock {
   BlockKey key{};
   std::vector<cpu::DecodedInsn> insns;  ///< CallInsn points into this
   uint32_t guest_bytes = 0;
-  uint64_t first_page = 0, last_page = 0;
+  uint64_t first_page = 0;  ///< the physical page of its first byte
   /// Where the last instruction continues when it crosses into the next
   /// linear page (frontend::Discovered::second_page): the block holds
   /// only while that page still maps there, so it is entered through
@@ -82,7 +82,13 @@ struct JitEngine::Impl final : mmu::CodeWriteListener {
   /// the cache.
   std::map<std::pair<uint64_t, uint32_t>, const uint8_t*> probes;
   std::unordered_map<BlockKey, std::unique_ptr<CompiledBlock>, BlockKeyHash> blocks;
-  std::unordered_map<uint64_t, std::vector<BlockKey>> page_blocks;
+  /// The blocks with code on a physical page, for writes to it.
+  struct CodePage {
+    std::vector<BlockKey> keys;  ///< may name dropped blocks (skipped)
+    unsigned lo = mmu::kPageSize, hi = 0;  ///< the bytes any block ever covered
+    unsigned misses = 0;  ///< writes inside [lo, hi) that hit no block
+  };
+  std::unordered_map<uint64_t, CodePage> page_blocks;
   std::vector<std::unique_ptr<CompiledBlock>> graveyard;
   /// Linear PC -> block, in front of `blocks` (jit/runtime/jump_cache.h).
   JumpCache jump_cache;
@@ -90,6 +96,9 @@ struct JitEngine::Impl final : mmu::CodeWriteListener {
 
   // blocks.cpp
   void code_page_written(uint64_t page) override;
+  bool code_written(uint64_t page, unsigned lo, unsigned hi) override;
+  /// Registers `key`'s bytes [lo, hi) of physical page `page`.
+  void note_code(uint64_t page, const BlockKey& key, unsigned lo, unsigned hi);
   BlockKey key_here(uint64_t phys) const;
   /// What decoding and lifting depend on besides the bytes, as
   /// frontend::decode_context and Facts see it: the code size, PE, VM, SS.B,

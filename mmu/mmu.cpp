@@ -116,10 +116,13 @@ uint64_t Mmu::read_phys(uint64_t pa, unsigned size) {
 void Mmu::note_code_write(uint64_t pa, unsigned size) {
   const uint64_t first = pa >> kPageBits, last = (pa + size - 1) >> kPageBits;
   for (uint64_t p = first; p <= last; ++p) {
-    if (is_code_page(p)) {
-      code_pages_[p] = 0;
-      if (code_listener_) code_listener_->code_page_written(p);
-    }
+    if (!is_code_page(p)) continue;
+    const uint64_t base = p << kPageBits;
+    const unsigned lo = unsigned(std::max(pa, base) - base);
+    const unsigned hi = unsigned(std::min(pa + size, base + kPageSize) - base);
+    code_pages_[p] = 0;
+    // The listener may keep the page: its code elsewhere on it was not hit.
+    if (code_listener_ && code_listener_->code_written(p, lo, hi)) code_pages_[p] = 1;
   }
 }
 

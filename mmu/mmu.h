@@ -33,6 +33,14 @@ class CodeWriteListener {
  public:
   virtual ~CodeWriteListener() = default;
   virtual void code_page_written(uint64_t phys_page) = 0;
+  /// Bytes [lo, hi) of the page were written. Returns whether code the
+  /// listener caches is left on the page, which then stays marked (its
+  /// writes keep taking the slow path). By default the whole page goes.
+  virtual bool code_written(uint64_t phys_page, unsigned lo, unsigned hi) {
+    (void)lo, (void)hi;
+    code_page_written(phys_page);
+    return false;
+  }
 };
 
 class Mmu {

@@ -63,6 +63,19 @@ TEST_CASE("self-modifying code: a write into the running block takes effect") {
   CHECK(f.jit().stats().blocks_invalidated >= 1);
 }
 
+TEST_CASE("data written beside code on its page leaves the page's blocks alone") {
+  Fixture f;
+  f.load(0x100, {0xb9, 0xe8, 0x03,        // 0100 mov cx, 1000
+                 0x89, 0x0e, 0x00, 0x08,  // 0103 mov [0800h], cx
+                 0x49,                    // 0107 dec cx
+                 0x75, 0xf9,              // 0108 jnz 0103
+                 0xf4});                  // 010A hlt
+  CHECK(f.engine->run(100000) == StopReason::kHalted);
+  CHECK(f.mem.read_phys(0x800, 2) == 1);
+  CHECK(f.jit().stats().blocks_invalidated == 0);
+  CHECK(f.jit().stats().blocks_compiled <= 3);
+}
+
 TEST_CASE("a fault is delivered with the registers written before it") {
   Fixture f;
   // #DE handler at 0000:0200: hlt. The divide faults after two moves.
