@@ -5,13 +5,15 @@
 // the lazy-flags record rebuilds as (a - b) + b; and a pure operation that
 // repeats an earlier one (the same op, arguments and constants) is that
 // one. A value found equal to an earlier one is forwarded to its users in
-// the same forward scan; dce drops what is left unused.
+// the same forward scan; dce drops what is left unused. In 64-bit mode a
+// memory access takes its address's constant displacement itself.
 #include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <utility>
 #include <vector>
 
+#include "cpu/state.h"
 #include "jit/passes/passes.h"
 
 namespace kestrel::jit::passes {
@@ -131,6 +133,23 @@ struct Simplifier {
     }
   }
 
+  /// A 64-bit mode access at x + k, k a 32-bit displacement, outside FS
+  /// and GS: the access takes k itself (imm bits 63..32, which the x86-64
+  /// probe adds in its address arithmetic), so the sum need not be made.
+  void fold_displacement(ir::Inst& in) {
+    const uint8_t seg = uint8_t(in.imm);
+    if (!b.long64 || !b.inline_mem || seg == cpu::kFs || seg == cpu::kGs || in.imm >> 32) return;
+    const ir::Inst& add = def(in.a);
+    if (add.op != Op::kAdd) return;
+    for (const auto& [k, x] : {std::pair{add.a, add.b}, std::pair{add.b, add.a}}) {
+      const ir::Inst& c = def(k);
+      if (c.op != Op::kConst || int64_t(c.imm) != int64_t(int32_t(c.imm)) || def(x).op == Op::kConst) continue;
+      in.imm |= uint64_t(uint32_t(c.imm)) << 32;
+      in.a = x;
+      return;
+    }
+  }
+
   void run() {
     forward.assign(b.insts.size(), ir::kNone);
     for (size_t i = 0; i < b.insts.size(); ++i) {
@@ -139,6 +158,7 @@ struct Simplifier {
       for (Value* v : {&in.a, &in.b, &in.c}) {
         if (*v != ir::kNone && forward[*v] != ir::kNone) *v = forward[*v];
       }
+      if (in.op == Op::kLoad || in.op == Op::kStore) fold_displacement(in);
       if (ir::info(in.op).effect != ir::Effect::kPure) continue;
       Value same = simplify(in);
       if (same == ir::kNone && in.op != Op::kConst) {

@@ -15,10 +15,11 @@ namespace kestrel::jit::x64::detail {
 /// page-crossing access, misalignment at CPL 3 (#AC), a TLB miss or an
 /// entry without the fast path (MMIO, ROM, code pages, watches). Only rax,
 /// rcx and r8 change.
-x86::Mem Emitter::probe(uint8_t seg, unsigned size, bool write, asmjit::Label slow_at, const x86::Gp& off) {
+x86::Mem Emitter::probe(uint8_t seg, unsigned size, bool write, asmjit::Label slow_at, const x86::Gp& off,
+                        int32_t disp) {
   static_assert(sizeof(mmu::TlbEntry) == 32);
-  // The linear address: `off` itself for 64-bit mode's flat segments,
-  // else rax.
+  // The linear address: `off` (+ `disp`, only there) for 64-bit mode's
+  // flat segments, else rax.
   x86::Gp lin = x86::rax;
   if (b.long64) {
     if (seg == cpu::kFs || seg == cpu::kGs) {
@@ -50,17 +51,20 @@ x86::Mem Emitter::probe(uint8_t seg, unsigned size, bool write, asmjit::Label sl
   // The tag compared is that of the access's last byte: one that crosses
   // into the next page misses and takes the slow path. Misaligned at
   // CPL 3 may owe #AC (Cpu::check_alignment): the slow path decides.
+  // ecx = the linear address's low half.
+  if (disp) a.lea(x86::ecx, x86::ptr(lin, disp));
+  else a.mov(x86::ecx, lin.r32());
   if (size > 1 && b.cpl3()) {
-    a.test(lin.r8(), size - 1);
+    a.test(x86::cl, size - 1);
     a.jnz(slow_at);
   }
-  if (size > 1 && !b.cpl3()) a.lea(x86::r8, x86::ptr(lin, int32_t(size - 1)));
+  const int32_t last = disp + (size > 1 && !b.cpl3() ? int32_t(size - 1) : 0);
+  if (last) a.lea(x86::r8, x86::ptr(lin, last));
   else a.mov(x86::r8, lin);
   a.and_(x86::r8, int32_t(mmu::kPageMask));
   // The entry: tlb[cpl == 3][(lin >> 12) & (kTlbSize - 1)] (Cpu::priv();
   // the privilege is the block's, part of its key), addressed from
   // CpuState when the TLB is near enough (ir::Block::tlb_from_state).
-  a.mov(x86::ecx, lin.r32());
   a.shr(x86::ecx, mmu::kPageBits - 5);
   a.and_(x86::ecx, (mmu::kTlbSize - 1) << 5);
   int32_t array = b.cpl3() ? int32_t(mmu::kTlbSize * sizeof(mmu::TlbEntry)) : 0;
@@ -82,7 +86,7 @@ x86::Mem Emitter::probe(uint8_t seg, unsigned size, bool write, asmjit::Label sl
     a.add(x86::rax, entry(offsetof(mmu::TlbEntry, addend)));
   } else {
     a.mov(x86::rax, entry(offsetof(mmu::TlbEntry, addend)));
-    host = x86::ptr(x86::rax, lin);
+    host = x86::ptr(x86::rax, lin, 0, disp);
   }
   host.setSize(size);
   return host;
@@ -117,7 +121,10 @@ void Emitter::emit_slow_paths() {
     if (sp.pending) a.add(icount(), sp.pending);  // exact for the helper and a fault
     write_due(sp.stores);
     const ir::Inst& in = b.insts[sp.i];
-    if (in.op == Op::kLoad || in.op == Op::kStore) load(x86::rsi, in.a);  // the fast path kept them where they live
+    if (in.op == Op::kLoad || in.op == Op::kStore) {
+      load(x86::rsi, in.a);  // the fast path kept them where they live
+      if (const int32_t disp = displacement(in)) a.lea(x86::rsi, x86::ptr(x86::rsi, disp));
+    }
     if (in.op == Op::kStore) load(x86::rdx, in.b);
     slow_access(sp.i, in);
     if (sp.pending) a.sub(icount(), sp.pending);
@@ -137,7 +144,7 @@ template <> void Emitter::emit<Op::kLoad>(size_t i, const ir::Inst& in) {
   }
   const Slow sp{a.newLabel(), a.newLabel(), i, pending, dirty};
   const unsigned size = unsigned(in.imm >> 8) & 0xff;
-  const x86::Mem host = probe(uint8_t(in.imm), size, false, sp.at, addr_reg(in.a));
+  const x86::Mem host = probe(uint8_t(in.imm), size, false, sp.at, addr_reg(in.a), displacement(in));
   // Straight into the result's register (the slow path moves it there).
   const x86::Gp d = dst(i);
   switch (size) {
@@ -160,7 +167,7 @@ template <> void Emitter::emit<Op::kStore>(size_t i, const ir::Inst& in) {
   }
   const Slow sp{a.newLabel(), a.newLabel(), i, pending, dirty};
   const unsigned size = unsigned(in.imm >> 8) & 0xff;
-  const x86::Mem host = probe(uint8_t(in.imm), size, true, sp.at, addr_reg(in.a));
+  const x86::Mem host = probe(uint8_t(in.imm), size, true, sp.at, addr_reg(in.a), displacement(in));
   // The value from where it lives: an immediate (a quadword's only when it
   // sign-extends from 32 bits), its register, else rdx (the slow path loads
   // rdx itself).

@@ -238,7 +238,10 @@ struct Emitter {
   /// Cpu::read/write would not do on their fast path (emit_mem.cpp). Only
   /// rax, rcx and r8 change.
   x86::Mem probe(uint8_t seg, unsigned size, bool write, asmjit::Label slow_at,
-             const x86::Gp& off = x86::rsi);
+                 const x86::Gp& off = x86::rsi, int32_t disp = 0);
+  /// A Load's or Store's displacement, added to its address operand
+  /// (passes/simplify.cpp folds it there in 64-bit mode).
+  static int32_t displacement(const ir::Inst& in) { return int32_t(in.imm >> 32); }
   static int32_t seg_field(uint8_t seg, size_t field) {
     return int32_t(offsetof(cpu::CpuState, seg) + seg * sizeof(cpu::SegmentCache) + field);
   }
