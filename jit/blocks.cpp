@@ -404,6 +404,19 @@ const uint8_t* JitEngine::Impl::probe_for(const BlockKey& key) {
   return probes[id] = at + em.chain_probe;
 }
 
+const uint8_t* JitEngine::Impl::rip_thunk(uint64_t rip, const uint8_t* probe) {
+  ir::Block tb;
+  tb.emit(ir::Op::kStField, tb.konst(rip), ir::kNone, offsetof(cpu::CpuState, rip));
+  tb.emit(ir::Op::kExitIndirect, ir::kNone, ir::kNone, 1);
+  tb.chain_inline = true;
+  tb.chain_probe_at = uint64_t(probe);
+  uint8_t* at = cache.reserve(kMaxBlockCode);
+  x64::Emitted em;
+  if (!at || !x64::emit_block(tb, uint64_t(at), epilogue, kHelpers, {}, nullptr, em)) return nullptr;
+  cache.commit(at, em.bytes);
+  return at + em.body_entry;
+}
+
 /// Patches a direct exit to jump straight to its target's chained entry.
 /// Only targets on the source's own linear page: that page's mapping is
 /// the one the source was entered through, so the target is the block a
@@ -434,9 +447,15 @@ void JitEngine::Impl::link(ExitSlot* slot) {
   }
   if (!t || !t->valid || !src->valid) return;
   // A block that goes on into the next page holds only while that page
-  // maps where it did, which a direct jump would not check: the stub
-  // stays, and the dispatcher's lookup checks it each time.
-  if (t->crosses()) return;
+  // maps where it did, which a direct jump would not check: the jump goes
+  // through the probe, after a thunk that stores the rIP a jump within
+  // the page leaves out (Emitter::direct_exit).
+  if (t->crosses()) {
+    if (const uint8_t* thunk = src->chain_probe ? rip_thunk(slot->target_rip, src->chain_probe) : nullptr) {
+      set_jump(slot->jump, thunk);
+    }
+    return;
+  }
   set_jump(slot->jump, t->check_entry);
   slot->linked = t;
   t->incoming.push_back(slot);

@@ -136,6 +136,9 @@ struct JitEngine::Impl final : mmu::CodeWriteListener {
   /// The shared probe of `key`'s CS and mode, emitted on first use; nullptr
   /// when the cache is full (the caller flushes and asks again).
   const uint8_t* probe_for(const BlockKey& key);
+  /// Code that sets rIP to `rip` and enters `probe` (a probe_for stub), or
+  /// nullptr when the cache is full.
+  const uint8_t* rip_thunk(uint64_t rip, const uint8_t* probe);
   /// ir::Block::tlb_from_state: the TLB's distance from CpuState when
   /// every entry is within a 32-bit displacement of it, else 0.
   int64_t tlb_from_state() const {

@@ -95,28 +95,35 @@ TEST_CASE("a fault is delivered with the registers written before it") {
 }
 
 TEST_CASE("an instruction that crosses into the next page runs compiled, from where that page maps") {
-  // Paging with linear page 2000h mapped to 5000h, then to 6000h: the
-  // block at 1FFCh ends in a MOV EAX, imm32 whose last two immediate
-  // bytes come from the second page.
+  // Paging with linear page 2000h mapped to 5000h, then to 6000h. A loop
+  // jumps within page 1000h to a block at 1FFCh that ends in a MOV EAX,
+  // imm32 whose last two immediate bytes come from the second page.
   Fixture f;
   f.mem.write_phys(0x10000, 0x11000 | 7, 4);  // PDE 0
   for (uint32_t p = 0; p < 256; ++p) f.mem.write_phys(0x11000 + 4 * p, p << 12 | 7, 4);
   f.mem.write_phys(0x11000 + 4 * 2, 0x5000 | 7, 4);
   f.mem.set_paging(mmu::PagingConfig{.enabled = true, .cr3 = 0x10000}, true);
-  f.load(0x1ffc, {0x66, 0xb8, 0x11, 0x22});  // mov eax, 44332211h / 66552211h
-  f.load(0x5000, {0x33, 0x44, 0xf4});        // ... hlt
-  f.load(0x6000, {0x55, 0x66, 0xf4});
-  f.c.s.rip = 0x1ffc;
-  CHECK(f.engine->run(100) == StopReason::kHalted);
-  CHECK(uint32_t(f.c.s.gpr[cpu::kRax]) == 0x44332211);
+  f.load(0x1ff0, {0x49,                      // 1FF0 dec cx
+                  0x74, 0x11,                // 1FF1 jz 2004
+                  0xeb, 0x07});              // 1FF3 jmp 1FFC
+  f.load(0x1ffc, {0x66, 0xb8, 0x11, 0x22});  // 1FFC mov eax, 44332211h / 66552211h
+  for (const uint32_t page : {0x5000u, 0x6000u}) {
+    const uint8_t hi = page == 0x5000 ? 0x33 : 0x55;
+    f.load(page, {hi, uint8_t(hi + 0x11),  // 2000 ... (the immediate's top half)
+                  0xeb, 0xec,              // 2002 jmp 1FF0
+                  0xf4});                  // 2004 hlt
+  }
+  for (const uint32_t page : {0x5000u, 0x6000u}) {
+    f.mem.write_phys(0x11000 + 4 * 2, page | 7, 4);
+    f.mem.invlpg(0x2000);
+    f.c.s.halted = false;
+    f.c.s.rip = 0x1ff0;
+    f.c.s.gpr[cpu::kRcx] = 5;
+    CHECK(f.engine->run(1000) == StopReason::kHalted);
+    CHECK(uint32_t(f.c.s.gpr[cpu::kRax]) == (page == 0x5000 ? 0x44332211u : 0x66552211u));
+  }
   CHECK(f.jit().stats().interp_steps == 0);
-  f.mem.write_phys(0x11000 + 4 * 2, 0x6000 | 7, 4);
-  f.mem.invlpg(0x2000);
-  f.c.s.halted = false;
-  f.c.s.rip = 0x1ffc;
-  CHECK(f.engine->run(100) == StopReason::kHalted);
-  CHECK(uint32_t(f.c.s.gpr[cpu::kRax]) == 0x66552211);
-  CHECK(f.jit().stats().interp_steps == 0);
+  CHECK(f.jit().stats().blocks_invalidated >= 1);
 }
 
 TEST_CASE("lockstep runs a program and agrees") {
