@@ -2,7 +2,8 @@
 // The emitter's SSE group (jit/frontend/lift_sse*.cpp lower into it): the
 // availability and alignment checks, 16-byte moves through the inline TLB
 // probe, lane compares, adds and byte masks on a quadword, the (U)COMIS
-// helper and the arithmetic helpers (jit/runtime/sse_arith.cpp).
+// helper and the arithmetic helpers (jit/runtime/sse_arith.cpp), with the
+// common case of scalar add, subtract, multiply and divide inline.
 #include "jit/runtime/sse_access.h"
 #include "jit/x64/emitter.h"
 
@@ -13,7 +14,91 @@ namespace {
 constexpr uint32_t kCr0EmTs = (1u << 2) | (1u << 3);
 constexpr uint32_t kCr4Osfxsr = 1u << 9;
 
+/// MXCSR as cpu/simd's quick path wants it (native_x86_64.cpp quiet()):
+/// round to nearest, no FTZ or DAZ, PE masked and already set. Only PE can
+/// then arise from normal or zero operands with a normal result, and it
+/// changes nothing.
+constexpr uint32_t kQuietMask = 0x6000 | 0x8000 | 0x40 | 0x1000 | 0x20;
+constexpr uint32_t kQuietValue = 0x1000 | 0x20;
+
+/// Whether this thread's MXCSR is the default (round to nearest, all
+/// exceptions masked, no FTZ or DAZ), under which the host's result is
+/// the guest's in the quick cases.
+bool host_mxcsr_default() {
+  uint32_t m = 0;
+  asm volatile("stmxcsr %[m]" : [m] "=m"(m));
+  return (m & ~uint32_t{0x3f}) == 0x1f80;
+}
+
+/// Jumps to `slow` unless the `size`-byte float in `v` is zero or normal
+/// (its exponent field neither all zeros nor all ones, or all of it zero);
+/// with `nonzero`, zero too. rcx changes.
+void normal_or_zero(x86::Assembler& a, const x86::Gp& v, unsigned size, bool nonzero, asmjit::Label slow) {
+  asmjit::Label ok = a.newLabel();
+  const x86::Gp c = size == 8 ? x86::Gp(x86::rcx) : x86::Gp(x86::ecx);
+  a.mov(c, size == 8 ? v : x86::Gp(v.r32()));
+  a.add(c, c);  // the sign bit out
+  if (nonzero) a.jz(slow);
+  else a.jz(ok);
+  a.shr(c, size == 8 ? 53 : 24);
+  a.sub(x86::ecx, 1);
+  a.cmp(x86::ecx, size == 8 ? 0x7fe : 0xfe);
+  a.jae(slow);
+  a.bind(ok);
+}
+
 }  // namespace
+
+/// The quick case of an SSE scalar add, subtract, multiply or divide on
+/// the host's SSE unit inline (cpu/simd/native_x86_64.cpp quick(), which
+/// the helper would take): MXCSR quiet, operands normal or zero (a divisor
+/// not zero), a finite normal result other than the smallest (which may
+/// be a tiny result rounded up), or an exact zero from a sum. Anything else
+/// jumps to `slow`. The operands are in rsi and rdx, the result goes to rax.
+void Emitter::quick_scalar(ir::SseOp op, unsigned size, asmjit::Label slow) {
+  a.mov(x86::eax, x86::dword_ptr(x86::rbx, int32_t(offsetof(cpu::CpuState, mxcsr))));
+  a.and_(x86::eax, kQuietMask);
+  a.cmp(x86::eax, kQuietValue);
+  a.jne(slow);
+  normal_or_zero(a, x86::rsi, size, false, slow);
+  normal_or_zero(a, x86::rdx, size, op == ir::SseOp::kDiv, slow);
+  if (size == 8) {
+    a.movq(x86::xmm0, x86::rsi);
+    a.movq(x86::xmm1, x86::rdx);
+  } else {
+    a.movd(x86::xmm0, x86::esi);
+    a.movd(x86::xmm1, x86::edx);
+  }
+  using ir::SseOp;
+  switch (op) {
+    case SseOp::kAdd: size == 8 ? a.addsd(x86::xmm0, x86::xmm1) : a.addss(x86::xmm0, x86::xmm1); break;
+    case SseOp::kSub: size == 8 ? a.subsd(x86::xmm0, x86::xmm1) : a.subss(x86::xmm0, x86::xmm1); break;
+    case SseOp::kMul: size == 8 ? a.mulsd(x86::xmm0, x86::xmm1) : a.mulss(x86::xmm0, x86::xmm1); break;
+    default: size == 8 ? a.divsd(x86::xmm0, x86::xmm1) : a.divss(x86::xmm0, x86::xmm1); break;
+  }
+  if (size == 8) a.movq(x86::rax, x86::xmm0);
+  else a.movd(x86::eax, x86::xmm0);
+  // The result: zero only from a sum; else exponent 1..max-1, and not the
+  // smallest normal magnitude.
+  const x86::Gp c = size == 8 ? x86::Gp(x86::rcx) : x86::Gp(x86::ecx);
+  asmjit::Label done = a.newLabel();
+  a.mov(c, size == 8 ? x86::Gp(x86::rax) : x86::Gp(x86::eax));
+  a.add(c, c);
+  if (op == SseOp::kAdd || op == SseOp::kSub) a.jz(done);
+  else a.jz(slow);
+  if (size == 8) {
+    a.mov(x86::r8, uint64_t{1} << 53);  // the smallest normal, shifted as c
+    a.cmp(x86::rcx, x86::r8);
+  } else {
+    a.cmp(x86::ecx, uint32_t{1} << 24);
+  }
+  a.je(slow);
+  a.shr(c, size == 8 ? 53 : 24);
+  a.sub(x86::ecx, 1);
+  a.cmp(x86::ecx, size == 8 ? 0x7fe : 0xfe);
+  a.jae(slow);
+  a.bind(done);
+}
 
 /// cpu::exec::sse_check inline; when it would fault, the helper records
 /// exactly which fault.
@@ -143,12 +228,22 @@ template <> void Emitter::emit<Op::kLaneSub>(size_t i, const ir::Inst& in) { lan
 template <> void Emitter::emit<Op::kSseScalar>(size_t i, const ir::Inst& in) {
   load(x86::rsi, in.a);
   load(x86::rdx, in.b);
+  const auto op = ir::SseOp(in.imm & 0xff);
+  const unsigned size = unsigned(in.imm >> 8) & 0xff;
+  asmjit::Label slow = a.newLabel(), done = a.newLabel();
+  static const bool kHostDefault = host_mxcsr_default();
+  if (op <= ir::SseOp::kDiv && (size == 4 || size == 8) && kHostDefault) {
+    quick_scalar(op, size, slow);
+    a.jmp(done);
+  }
+  a.bind(slow);
   a.mov(x86::rdi, x86::rbp);
   a.mov(x86::rcx, in.imm);
   a.mov(x86::r8, in.imm2);
   call(reinterpret_cast<const void*>(sse::scalar_helper(in.imm)));
   a.cmp(x86::byte_ptr(x86::rbp, int32_t(offsetof(JitCtx, faulted))), 0);
   a.jne(fault);
+  a.bind(done);
   store(i, x86::rax);
 }
 template <> void Emitter::emit<Op::kSsePacked>(size_t, const ir::Inst& in) {

@@ -252,6 +252,7 @@ struct Emitter {
   void slow_access(size_t, const ir::Inst& in);
   /// The out-of-line slow paths, after the body.
   void emit_slow_paths();
+  void quick_scalar(ir::SseOp op, unsigned size, asmjit::Label slow);
   void emit_stop_exits();
   void access_x(size_t i, const ir::Inst& in, bool write);
   void slow_x(const ir::Inst& in);

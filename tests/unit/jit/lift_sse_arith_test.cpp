@@ -123,6 +123,40 @@ TEST_CASE("SSE arithmetic lowering: DIVPS by zero in one lane with ZE unmasked w
   p.check_same();
 }
 
+TEST_CASE("SSE arithmetic lowering: scalar add/sub/mul/div agree at the quick path's edges") {
+  // Operand pairs around the inline quick path's limits (emit_sse.cpp
+  // quick_scalar): normal, zero, exact and inexact zero results, the
+  // smallest normal result, overflow, underflow, a zero divisor,
+  // denormals, infinities and NaNs; doubles, and floats in the low half.
+  constexpr uint64_t kMinNormal = 0x0010000000000000, kOne = 0x3ff0000000000000;
+  const std::pair<uint64_t, uint64_t> kPairs[] = {
+      {0x3ff8000000000000, 0x4000000000000000}, {kOne, kOne},        {kOne, 0},
+      {0, 0x8000000000000000},                  {kMinNormal, kOne},  {kMinNormal, 0x3fe0000000000000},
+      {kDblMax, kDblMax},                       {0x0000000000000003, kOne}, {kOne, 0x7ff0000000000000},
+      {0x7ff4000000000000, kOne},               {0x0020000000000000, 0x0018000000000000},
+      {0x3f80000040490fdb, 0x3f80000000800000}, {0x00800000, 0x3f000000}, {0x7f7fffff, 0x40000000},
+      {0x3f800000, 0x3f800000},                 {0x00ffffff, 0x00800000}};
+  for (const uint32_t mxcsr : {0x1fa0u, 0x1f80u, 0x1fa0u | 0x8000u}) {
+    for (const uint8_t prefix : {uint8_t(0xf2), uint8_t(0xf3)}) {
+      for (const uint8_t op : {uint8_t(0x58), uint8_t(0x5c), uint8_t(0x59), uint8_t(0x5e)}) {
+        for (const auto& [x, y] : kPairs) {
+          Pair p;
+          p.load({prefix, 0x0f, op, 0xc1, 0xf4}, mxcsr);  // op xmm0, xmm1; hlt
+          p.set_xmm(0, x, 0x1111);
+          p.set_xmm(1, y, 0x2222);
+          p.run();
+          CAPTURE(mxcsr);
+          CAPTURE(prefix);
+          CAPTURE(op);
+          CAPTURE(x);
+          CAPTURE(y);
+          p.check_same();
+        }
+      }
+    }
+  }
+}
+
 TEST_CASE("SSE arithmetic lowering: an n-body-like loop agrees under several MXCSR settings") {
   // mov rax, kData; mov ecx, 40; loop:
   //   mulpd xmm0, [rax]; addsd xmm1, [rax+10h]; subsd xmm1, xmm0; sqrtsd xmm2, xmm1;
