@@ -5,6 +5,10 @@
 // taken out; whatever they do not cover goes back to the generic handler.
 #include "cpu/interp/fast.h"
 
+#include <array>
+#include <utility>
+
+#include "cpu/flags.h"
 #include "cpu/interp/handlers.h"
 #include "cpu/interp/operands.h"
 
@@ -33,6 +37,79 @@ template <class T> void write64(Cpu& cpu, uint8_t seg, uint64_t off, T v) {
   const uint64_t lin = cpu.linear64(seg, off, sizeof(T));
   if (lin & (sizeof(T) - 1)) [[unlikely]] return cpu.write<T>(seg, off, v);
   cpu.mem.write<T>(lin, v, cpu.priv());
+}
+
+// ---- ADD SUB AND OR XOR CMP TEST at operand size 4 or 8 ----
+// The lazy-flags records are the ones cpu/interp/alu.cpp writes (result,
+// second operand), written after the result as there.
+
+enum class Op { kAdd, kSub, kAnd, kOr, kXor, kCmp, kTest };
+
+template <Op kOp, class T> T apply(T a, T b) {
+  switch (kOp) {
+    case Op::kAdd: return T(a + b);
+    case Op::kSub:
+    case Op::kCmp: return T(a - b);
+    case Op::kOr: return T(a | b);
+    case Op::kXor: return T(a ^ b);
+    default: return T(a & b);
+  }
+}
+/// The flags record of result r with second operand b.
+template <Op kOp, class T> void record(CpuState& s, T r, T b) {
+  if constexpr (kOp == Op::kAdd) set_lazy(s, CcOp::kAdd, sizeof(T), r, b);
+  else if constexpr (kOp == Op::kSub || kOp == Op::kCmp) set_lazy(s, CcOp::kSub, sizeof(T), r, b);
+  else set_lazy(s, CcOp::kLogic, sizeof(T), r, 0, 0);
+}
+/// a op b, with its flags record; returns the result.
+template <Op kOp, class T> T alu(CpuState& s, T a, T b) {
+  const T r = apply<kOp, T>(a, b);
+  record<kOp, T>(s, r, b);
+  return r;
+}
+constexpr bool writes(Op op) { return op != Op::kCmp && op != Op::kTest; }
+
+/// The second operand of each encoding shape, sign-extended as alu.cpp does.
+enum class Src { kG, kIb, kIz };
+template <Src kSrc, class T> T source(const CpuState& s, const DecodedInsn& i) {
+  if constexpr (kSrc == Src::kG) return read_gpr<T>(s, i.reg);
+  else if constexpr (kSrc == Src::kIb) return T(int64_t(int8_t(i.imm)));
+  else return T(int64_t(int32_t(i.imm)));
+}
+
+/// E op= source, E a register (rm).
+template <Op kOp, Src kSrc, class T> void alu_e_reg(Cpu& cpu, const DecodedInsn& i) {
+  CpuState& s = cpu.s;
+  const T r = alu<kOp, T>(s, read_gpr<T>(s, i.rm), source<kSrc, T>(s, i));
+  if constexpr (writes(kOp)) write_gpr<T>(s, i.rm, r);
+}
+/// G op= E, E a register.
+template <Op kOp, class T> void alu_g_reg(Cpu& cpu, const DecodedInsn& i) {
+  CpuState& s = cpu.s;
+  const T r = alu<kOp, T>(s, read_gpr<T>(s, i.reg), read_gpr<T>(s, i.rm));
+  if constexpr (writes(kOp)) write_gpr<T>(s, i.reg, r);
+}
+/// rAX op= Iz.
+template <Op kOp, class T> void alu_acc(Cpu& cpu, const DecodedInsn& i) {
+  CpuState& s = cpu.s;
+  const T r = alu<kOp, T>(s, read_gpr<T>(s, kRax), source<Src::kIz, T>(s, i));
+  if constexpr (writes(kOp)) write_gpr<T>(s, kRax, r);
+}
+/// E op= source, E in memory (64-bit mode): the flags only once the write is done.
+template <Op kOp, Src kSrc, class T, bool kIndex> void alu_e_mem64(Cpu& cpu, const DecodedInsn& i) {
+  const uint64_t ea = ea64<kIndex>(cpu.s, i);
+  const T a = read64<T>(cpu, i.seg, ea);
+  const T b = source<kSrc, T>(cpu.s, i);
+  const T r = apply<kOp, T>(a, b);
+  if constexpr (writes(kOp)) write64<T>(cpu, i.seg, ea, r);
+  record<kOp, T>(cpu.s, r, b);
+}
+/// G op= E, E in memory (64-bit mode).
+template <Op kOp, class T, bool kIndex> void alu_g_mem64(Cpu& cpu, const DecodedInsn& i) {
+  CpuState& s = cpu.s;
+  const T b = read64<T>(cpu, i.seg, ea64<kIndex>(s, i));
+  const T r = alu<kOp, T>(s, read_gpr<T>(s, i.reg), b);
+  if constexpr (writes(kOp)) write_gpr<T>(s, i.reg, r);
 }
 
 // ---- MOV Ev,Gv / MOV Gv,Ev / MOVZX / LEA ----
@@ -81,6 +158,119 @@ Handler pick_reg(const DecodedInsn& i, Handler h4, Handler h8) {
   return i.osize == 8 ? h8 : i.osize == 4 ? h4 : nullptr;
 }
 
+// ---- picking the ALU handlers ----
+
+template <Op kOp, Src kSrc> struct AluE {
+  template <class T, bool X> struct F { static constexpr Handler fn = &alu_e_mem64<kOp, kSrc, T, X>; };
+};
+template <Op kOp> struct AluG {
+  template <class T, bool X> struct F { static constexpr Handler fn = &alu_g_mem64<kOp, T, X>; };
+};
+
+enum class Shape { kEG, kGE, kEIb, kEIz, kAcc };
+
+template <Op kOp, Src kSrc> Handler pick_alu_e(const DecodedInsn& i, const DecodeContext& ctx) {
+  if (Handler h = pick_reg(i, &alu_e_reg<kOp, kSrc, uint32_t>, &alu_e_reg<kOp, kSrc, uint64_t>)) return h;
+  return pick_mem64<AluE<kOp, kSrc>::template F>(i, ctx);
+}
+
+template <Op kOp> Handler pick_alu(const DecodedInsn& i, const DecodeContext& ctx, Shape shape) {
+  switch (shape) {
+    case Shape::kEG: return pick_alu_e<kOp, Src::kG>(i, ctx);
+    case Shape::kEIb: return pick_alu_e<kOp, Src::kIb>(i, ctx);
+    case Shape::kEIz: return pick_alu_e<kOp, Src::kIz>(i, ctx);
+    case Shape::kGE:
+      if (Handler h = pick_reg(i, &alu_g_reg<kOp, uint32_t>, &alu_g_reg<kOp, uint64_t>)) return h;
+      return pick_mem64<AluG<kOp>::template F>(i, ctx);
+    case Shape::kAcc:
+      return i.osize == 8 ? &alu_acc<kOp, uint64_t> : i.osize == 4 ? &alu_acc<kOp, uint32_t> : nullptr;
+  }
+  return nullptr;
+}
+
+struct AluForm {
+  isa::Form form;
+  Op op;
+  Shape shape;
+};
+using F = isa::Form;
+constexpr AluForm kAluForms[] = {
+    {F::ADD_Ev_Gv, Op::kAdd, Shape::kEG},   {F::ADD_Gv_Ev, Op::kAdd, Shape::kGE},
+    {F::ADD_Ev_Ib, Op::kAdd, Shape::kEIb},  {F::ADD_Ev_Iz, Op::kAdd, Shape::kEIz},
+    {F::ADD_rAX_Iz, Op::kAdd, Shape::kAcc}, {F::SUB_Ev_Gv, Op::kSub, Shape::kEG},
+    {F::SUB_Gv_Ev, Op::kSub, Shape::kGE},   {F::SUB_Ev_Ib, Op::kSub, Shape::kEIb},
+    {F::SUB_Ev_Iz, Op::kSub, Shape::kEIz},  {F::SUB_rAX_Iz, Op::kSub, Shape::kAcc},
+    {F::AND_Ev_Gv, Op::kAnd, Shape::kEG},   {F::AND_Gv_Ev, Op::kAnd, Shape::kGE},
+    {F::AND_Ev_Ib, Op::kAnd, Shape::kEIb},  {F::AND_Ev_Iz, Op::kAnd, Shape::kEIz},
+    {F::AND_rAX_Iz, Op::kAnd, Shape::kAcc}, {F::OR_Ev_Gv, Op::kOr, Shape::kEG},
+    {F::OR_Gv_Ev, Op::kOr, Shape::kGE},     {F::OR_Ev_Ib, Op::kOr, Shape::kEIb},
+    {F::OR_Ev_Iz, Op::kOr, Shape::kEIz},    {F::OR_rAX_Iz, Op::kOr, Shape::kAcc},
+    {F::XOR_Ev_Gv, Op::kXor, Shape::kEG},   {F::XOR_Gv_Ev, Op::kXor, Shape::kGE},
+    {F::XOR_Ev_Ib, Op::kXor, Shape::kEIb},  {F::XOR_Ev_Iz, Op::kXor, Shape::kEIz},
+    {F::XOR_rAX_Iz, Op::kXor, Shape::kAcc}, {F::CMP_Ev_Gv, Op::kCmp, Shape::kEG},
+    {F::CMP_Gv_Ev, Op::kCmp, Shape::kGE},   {F::CMP_Ev_Ib, Op::kCmp, Shape::kEIb},
+    {F::CMP_Ev_Iz, Op::kCmp, Shape::kEIz},  {F::CMP_rAX_Iz, Op::kCmp, Shape::kAcc},
+    {F::TEST_Ev_Gv, Op::kTest, Shape::kEG}, {F::TEST_Ev_Iz_grp3, Op::kTest, Shape::kEIz},
+    {F::TEST_Ev_Iz_alias, Op::kTest, Shape::kEIz}, {F::TEST_rAX_Iz, Op::kTest, Shape::kAcc},
+};
+
+Handler specialized_alu(const DecodedInsn& i, const DecodeContext& ctx) {
+  for (const AluForm& f : kAluForms) {
+    if (f.form != i.form) continue;
+    switch (f.op) {
+      case Op::kAdd: return pick_alu<Op::kAdd>(i, ctx, f.shape);
+      case Op::kSub: return pick_alu<Op::kSub>(i, ctx, f.shape);
+      case Op::kAnd: return pick_alu<Op::kAnd>(i, ctx, f.shape);
+      case Op::kOr: return pick_alu<Op::kOr>(i, ctx, f.shape);
+      case Op::kXor: return pick_alu<Op::kXor>(i, ctx, f.shape);
+      case Op::kCmp: return pick_alu<Op::kCmp>(i, ctx, f.shape);
+      case Op::kTest: return pick_alu<Op::kTest>(i, ctx, f.shape);
+    }
+  }
+  return nullptr;
+}
+
+// ---- Jcc in 64-bit mode ----
+
+/// test_cc(s, kCc), with ZF read straight from a lazy record (as test_cc does).
+template <unsigned kCc> bool condition(const CpuState& s) {
+  if constexpr (kCc >> 1 == 2) {
+    if (CcOp(s.cc_op >> 2) != CcOp::kEflags) return ((s.cc_dst & size_mask(s.cc_op & 3)) == 0) != bool(kCc & 1);
+  }
+  return test_cc(s, kCc);
+}
+
+/// near_jump at operand size 8 in 64-bit mode: #GP(0) for a non-canonical target.
+template <unsigned kCc> void jcc64(Cpu& cpu, const DecodedInsn& i) {
+  if (!condition<kCc>(cpu.s)) return;
+  const uint64_t target = cpu.s.rip + i.imm;
+  if (!cpu.canonical(target)) raise(kVecGp, 0);
+  cpu.s.rip = target;
+}
+
+template <unsigned... kCc> constexpr std::array<Handler, 16> jcc_table(std::integer_sequence<unsigned, kCc...>) {
+  return {&jcc64<kCc>...};
+}
+constexpr std::array<Handler, 16> kJcc64 = jcc_table(std::make_integer_sequence<unsigned, 16>{});
+
+/// Jcc forms in condition-code order.
+constexpr F kJccForms[2][16] = {
+    {F::JO_Jb, F::JNO_Jb, F::JB_Jb, F::JAE_Jb, F::JE_Jb, F::JNE_Jb, F::JBE_Jb, F::JA_Jb, F::JS_Jb,
+     F::JNS_Jb, F::JP_Jb, F::JNP_Jb, F::JL_Jb, F::JGE_Jb, F::JLE_Jb, F::JG_Jb},
+    {F::JO_Jz, F::JNO_Jz, F::JB_Jz, F::JAE_Jz, F::JE_Jz, F::JNE_Jz, F::JBE_Jz, F::JA_Jz, F::JS_Jz,
+     F::JNS_Jz, F::JP_Jz, F::JNP_Jz, F::JL_Jz, F::JGE_Jz, F::JLE_Jz, F::JG_Jz},
+};
+
+Handler specialized_jcc(const DecodedInsn& i, const DecodeContext& ctx) {
+  if (ctx.code != CodeSize::k64 || i.osize != 8) return nullptr;
+  for (const auto& forms : kJccForms) {
+    for (unsigned cc = 0; cc < 16; ++cc) {
+      if (forms[cc] == i.form) return kJcc64[cc];
+    }
+  }
+  return nullptr;
+}
+
 Handler specialized(const DecodedInsn& i, const DecodeContext& ctx) {
   switch (i.form) {
     case isa::Form::MOV_Ev_Gv:
@@ -92,8 +282,10 @@ Handler specialized(const DecodedInsn& i, const DecodeContext& ctx) {
     case isa::Form::MOVZX_Gv_Eb: return pick_mem64<MovzxB>(i, ctx);
     case isa::Form::MOVZX_Gv_Ew: return pick_mem64<MovzxW>(i, ctx);
     case isa::Form::LEA_Gv_M: return pick_mem64<Lea>(i, ctx);
-    default: return nullptr;
+    default: break;
   }
+  if (Handler h = specialized_alu(i, ctx)) return h;
+  return specialized_jcc(i, ctx);
 }
 
 }  // namespace
