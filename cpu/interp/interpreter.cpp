@@ -22,11 +22,15 @@ namespace {
 constexpr unsigned kMaxBlockInsns = 64;
 
 struct Block {
-  /// A block that ran after this one, under the key it was looked up by.
-  /// Only trusted while the engine's link epoch is `epoch`: any dropped
-  /// block moves the epoch on, so a link never reaches a freed block.
+  /// A block that ran after this one: its linear address and mode, and
+  /// the host addend of the TLB entry that translated it (see
+  /// Impl::linked). Only trusted while the engine's link epoch is `epoch`:
+  /// any dropped block moves the epoch on, so a link never reaches a
+  /// freed block.
   struct Link {
-    uint64_t key = ~uint64_t{0};
+    uint64_t lin = ~uint64_t{0};
+    uint64_t mode = 0;
+    uintptr_t addend = 0;
     uint64_t epoch = 0;
     Block* to = nullptr;
   };
@@ -74,6 +78,8 @@ struct Interpreter::Impl final : mmu::CodeWriteListener {
   uint64_t mode_key() const;
   void decode_one(DecodedInsn& insn);
   Block* lookup(Block* prev);
+  const mmu::TlbEntry& tlb_entry(uint64_t lin) const;
+  Block* linked(const Block& prev, uint64_t lin, uint64_t mode) const;
   Block* within_limit(Block* b) const;
   Block* build(uint64_t key, uint64_t phys);
   uint64_t ip_mask() const;
@@ -161,18 +167,43 @@ void Interpreter::Impl::decode_one(DecodedInsn& insn) {
   insn.handler = exec::handler_for(insn.form);
 }
 
+/// The MMU's fast-path entry for instruction fetches at `lin` at the
+/// current privilege.
+inline const mmu::TlbEntry& Interpreter::Impl::tlb_entry(uint64_t lin) const {
+  const unsigned index = unsigned(lin >> mmu::kPageBits) & (mmu::kTlbSize - 1);
+  return cpu.mem.tlb_base()[unsigned(cpu.priv()) * mmu::kTlbSize + index];
+}
+
+/// The block `prev` links to at `lin` in `mode`, if translating `lin` now
+/// would give the physical address it was linked under, without asking
+/// Mmu::translate. An entry with an exec tag always sits beside the
+/// translation it was filled from (mmu/tlb.cpp fill_tlb; every change to
+/// one rewrites the other), so the tag says translate() would hit, and
+/// the addend, RAM base + RAM offset of the physical page - tag, names
+/// that page. Anything else (no fast path, another page) takes translate().
+inline Block* Interpreter::Impl::linked(const Block& prev, uint64_t lin, uint64_t mode) const {
+  const mmu::TlbEntry& e = tlb_entry(lin);
+  if (e.exec_tag != (lin & mmu::kPageMask)) return nullptr;
+  for (const Block::Link& l : prev.links) {
+    if (l.lin == lin && l.mode == mode && l.addend == e.addend && l.epoch == link_epoch) return l.to;
+  }
+  return nullptr;
+}
+
 /// The block at CS:rIP. `prev`, the block that ran just before (or
 /// nullptr), remembers its successors: following its links touches memory
-/// that is already in the host's cache, unlike the lookup table.
+/// that is already in the host's cache, unlike the lookup table, and
+/// skips the translation (linked()).
 Block* Interpreter::Impl::lookup(Block* prev) {
   const uint64_t lin = cpu.s.seg[kCs].base + cpu.s.rip;
-  const uint64_t phys = cpu.mem.translate(lin, mmu::Access::kExec, cpu.priv());
-  const uint64_t key = phys << 8 | mode_key();
+  const uint64_t mode = mode_key();
   if (prev) {
-    for (const Block::Link& l : prev->links) {
-      if (l.key == key && l.epoch == link_epoch) return within_limit(l.to);
-    }
+    if (Block* b = linked(*prev, lin, mode)) return within_limit(b);
   }
+  const uint64_t phys = cpu.mem.translate(lin, mmu::Access::kExec, cpu.priv());
+  // The entry as the translation left it: build() fetches may refill it.
+  const mmu::TlbEntry entry = tlb_entry(lin);
+  const uint64_t key = phys << 8 | mode;
   CacheSlot& slot = cache[cache_slot(key)];
   Block* b = slot.block;
   if (slot.key != key) [[unlikely]] {
@@ -181,11 +212,11 @@ Block* Interpreter::Impl::lookup(Block* prev) {
     if (!b) return nullptr;
     slot = CacheSlot{key, b};
   }
-  if (prev) {
+  if (prev && entry.exec_tag == (lin & mmu::kPageMask)) {
     // The older link makes way; build() may have dropped blocks, so the
     // link is made under the epoch as it is now.
     prev->links[1] = prev->links[0];
-    prev->links[0] = Block::Link{key, link_epoch, b};
+    prev->links[0] = Block::Link{lin, mode, entry.addend, link_epoch, b};
   }
   return within_limit(b);
 }
