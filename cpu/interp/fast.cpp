@@ -271,6 +271,55 @@ Handler specialized_jcc(const DecodedInsn& i, const DecodeContext& ctx) {
   return nullptr;
 }
 
+// ---- PUSH, POP, CALL, RET in 64-bit mode (operand size 8) ----
+// The stack pointer is all of RSP and SS has no base: push<uint64_t> and
+// pop<uint64_t> of operands.h with stack_size() settled.
+
+/// PUSH r64 (models without the 8086's PUSH SP quirk).
+void push64(Cpu& cpu, const DecodedInsn& i) {
+  const uint64_t sp = cpu.s.gpr[kRsp] - 8;
+  write64<uint64_t>(cpu, kSs, sp, cpu.s.gpr[i.reg]);
+  cpu.s.gpr[kRsp] = sp;
+}
+/// POP r64: POP RSP keeps the popped value, written after the increment.
+void pop64(Cpu& cpu, const DecodedInsn& i) {
+  const uint64_t sp = cpu.s.gpr[kRsp];
+  const uint64_t v = read64<uint64_t>(cpu, kSs, sp);
+  cpu.s.gpr[kRsp] = sp + 8;
+  cpu.s.gpr[i.reg] = v;
+}
+/// near_jump's check in 64-bit mode: #GP(0) for a non-canonical target.
+void jump64(Cpu& cpu, uint64_t target) {
+  if (!cpu.canonical(target)) raise(kVecGp, 0);
+  cpu.s.rip = target;
+}
+/// CALL rel32: the target is checked before the push; a faulting push
+/// has the engine put rIP back.
+void call64(Cpu& cpu, const DecodedInsn& i) {
+  const uint64_t ret = cpu.s.rip;
+  jump64(cpu, ret + i.imm);
+  const uint64_t sp = cpu.s.gpr[kRsp] - 8;
+  write64<uint64_t>(cpu, kSs, sp, ret);
+  cpu.s.gpr[kRsp] = sp;
+}
+/// RET: RSP moves only once the target passed its check.
+void ret64(Cpu& cpu, const DecodedInsn&) {
+  const uint64_t sp = cpu.s.gpr[kRsp];
+  jump64(cpu, read64<uint64_t>(cpu, kSs, sp));
+  cpu.s.gpr[kRsp] = sp + 8;
+}
+
+Handler specialized_stack(const DecodedInsn& i, const DecodeContext& ctx) {
+  if (ctx.code != CodeSize::k64 || i.osize != 8) return nullptr;
+  switch (i.form) {
+    case isa::Form::PUSH_Zv: return ctx.model->quirk(kQuirkPushSpNew) ? nullptr : &push64;
+    case isa::Form::POP_Zv: return &pop64;
+    case isa::Form::CALL_Jz: return &call64;
+    case isa::Form::RET: return &ret64;
+    default: return nullptr;
+  }
+}
+
 Handler specialized(const DecodedInsn& i, const DecodeContext& ctx) {
   switch (i.form) {
     case isa::Form::MOV_Ev_Gv:
@@ -285,6 +334,7 @@ Handler specialized(const DecodedInsn& i, const DecodeContext& ctx) {
     default: break;
   }
   if (Handler h = specialized_alu(i, ctx)) return h;
+  if (Handler h = specialized_stack(i, ctx)) return h;
   return specialized_jcc(i, ctx);
 }
 
