@@ -28,12 +28,14 @@ template <bool kIndex> uint64_t ea64(const CpuState& s, const DecodedInsn& i) {
 
 /// Cpu::read in 64-bit mode; a misaligned access takes the generic path
 /// for its alignment check, which repeats the same address checks.
-template <class T> T read64(Cpu& cpu, uint8_t seg, uint64_t off) {
+/// Inlined into the handlers: as calls they cost about as much as the
+/// handlers' own work.
+template <class T> [[gnu::always_inline]] inline T read64(Cpu& cpu, uint8_t seg, uint64_t off) {
   const uint64_t lin = cpu.linear64(seg, off, sizeof(T));
   if (lin & (sizeof(T) - 1)) [[unlikely]] return cpu.read<T>(seg, off);
   return cpu.mem.read<T>(lin, cpu.priv());
 }
-template <class T> void write64(Cpu& cpu, uint8_t seg, uint64_t off, T v) {
+template <class T> [[gnu::always_inline]] inline void write64(Cpu& cpu, uint8_t seg, uint64_t off, T v) {
   const uint64_t lin = cpu.linear64(seg, off, sizeof(T));
   if (lin & (sizeof(T) - 1)) [[unlikely]] return cpu.write<T>(seg, off, v);
   cpu.mem.write<T>(lin, v, cpu.priv());
@@ -232,10 +234,29 @@ Handler specialized_alu(const DecodedInsn& i, const DecodeContext& ctx) {
 
 // ---- Jcc in 64-bit mode ----
 
-/// test_cc(s, kCc), with ZF read straight from a lazy record (as test_cc does).
+/// carry_flag(s) for the records compares, additions and logical
+/// operations leave, as it decodes them; -1 for the others.
+inline int quick_carry(const CpuState& s) {
+  const uint64_t mask = size_mask(s.cc_op & 3);
+  switch (CcOp(s.cc_op >> 2)) {
+    case CcOp::kSub: return ((s.cc_dst + s.cc_src) & mask) < (s.cc_src & mask);
+    case CcOp::kAdd: return (s.cc_dst & mask) < (s.cc_src & mask);
+    case CcOp::kLogic: return 0;
+    default: return -1;
+  }
+}
+
+/// test_cc(s, kCc), with ZF and (for those records) CF read straight
+/// from the lazy record as test_cc does; other cases ask test_cc.
 template <unsigned kCc> bool condition(const CpuState& s) {
-  if constexpr (kCc >> 1 == 2) {
-    if (CcOp(s.cc_op >> 2) != CcOp::kEflags) return ((s.cc_dst & size_mask(s.cc_op & 3)) == 0) != bool(kCc & 1);
+  constexpr unsigned kTest = kCc >> 1;
+  if constexpr (kTest >= 1 && kTest <= 3) {
+    if (CcOp(s.cc_op >> 2) != CcOp::kEflags) {
+      const bool zero = (s.cc_dst & size_mask(s.cc_op & 3)) == 0;
+      if constexpr (kTest == 2) return zero != bool(kCc & 1);
+      const int carry = quick_carry(s);
+      if (carry >= 0) return (kTest == 1 ? carry != 0 : zero || carry != 0) != bool(kCc & 1);
+    }
   }
   return test_cc(s, kCc);
 }
