@@ -88,6 +88,7 @@ struct Interpreter::Impl final : mmu::CodeWriteListener {
   void run_block_checked(const Block& b, uint64_t end);
   void run_block_fast(const Block& b, uint64_t end);
   void deliver_data_trap();
+  void deliver_trap(bool single_step);
   void drop_cached(uint64_t key) {
     CacheSlot& slot = cache[cache_slot(key)];
     if (slot.key == key) slot = CacheSlot{};
@@ -392,15 +393,7 @@ inline uint64_t Interpreter::Impl::ip_mask() const {
   // (SDM 3A §17.3.1.4): not when TF was only just set, and after MOV/POP
   // SS not until the next instruction.
   if ((trap | s.dbg_hits) && !(s.inhibit_irq & kInhibitTrap)) [[unlikely]] {
-    set_trap_dr6(cpu, trap);
-    // The trap belongs to the boundary after the instruction: a fault while
-    // delivering it must not send rIP back to the instruction.
-    cpu.insn_rip = s.rip;
-    try {
-      deliver_event(cpu, kVecDb, EventKind::kException);
-    } catch (const GuestFault& f) {
-      deliver_fault(f);
-    }
+    deliver_trap(trap);
     return false;
   }
   return true;
@@ -517,8 +510,16 @@ void Interpreter::Impl::run_block_fast(const Block& b, uint64_t end) {
 void Interpreter::Impl::deliver_data_trap() {
   CpuState& s = cpu.s;
   if (!s.dbg_hits || (s.inhibit_irq & kInhibitTrap)) return;
-  set_trap_dr6(cpu, false);
-  cpu.insn_rip = s.rip;
+  deliver_trap(false);
+}
+
+/// The #DB trap after an instruction: single-step (`single_step`) and the
+/// data or I/O breakpoints it hit.
+void Interpreter::Impl::deliver_trap(bool single_step) {
+  set_trap_dr6(cpu, single_step);
+  // The trap belongs to the boundary after the instruction: a fault while
+  // delivering it must not send rIP back to the instruction.
+  cpu.insn_rip = cpu.s.rip;
   try {
     deliver_event(cpu, kVecDb, EventKind::kException);
   } catch (const GuestFault& f) {
