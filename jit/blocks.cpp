@@ -180,8 +180,11 @@ void JitEngine::Impl::drop(CompiledBlock* b) {
   for (const uint64_t page : {b->first_page, b->second_page}) {
     if (auto p = page_blocks.find(page); p != page_blocks.end()) std::erase(p->second.keys, b->key);
   }
-  auto it = blocks.find(b->key);
-  invalidate(b);
+  retire(blocks.find(b->key));
+}
+
+void JitEngine::Impl::retire(decltype(blocks)::iterator it) {
+  invalidate(it->second.get());
   graveyard.push_back(std::move(it->second));
   blocks.erase(it);
 }
@@ -344,9 +347,7 @@ bool JitEngine::Impl::code_written(uint64_t page, unsigned lo, unsigned hi) {
     auto b = blocks.find(key);
     if (b == blocks.end()) return true;
     if (!whole && !overlaps(*b->second, page, lo, hi)) return false;
-    invalidate(b->second.get());
-    graveyard.push_back(std::move(b->second));
-    blocks.erase(b);
+    retire(b);
     hit = true;
     return true;
   });

@@ -124,8 +124,11 @@ struct JitEngine::Impl final : mmu::CodeWriteListener {
   CompiledBlock* lookup();
   CompiledBlock* compile(const BlockKey& key);
   void invalidate(CompiledBlock* b);
-  /// Invalidates `b` and takes it out of the map (freed with the graveyard).
+  /// Invalidates `b` and takes it out of the map and its pages' lists
+  /// (freed with the graveyard).
   void drop(CompiledBlock* b);
+  /// Invalidates the block at `it` and takes it out of the map.
+  void retire(decltype(blocks)::iterator it);
   /// Whether a block that crosses pages still has its second page where
   /// the linear page after its first maps now. May throw cpu::GuestFault.
   bool second_page_holds(const CompiledBlock& b) const;

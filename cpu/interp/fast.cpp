@@ -261,12 +261,14 @@ template <unsigned kCc> bool condition(const CpuState& s) {
   return test_cc(s, kCc);
 }
 
-/// near_jump at operand size 8 in 64-bit mode: #GP(0) for a non-canonical target.
-template <unsigned kCc> void jcc64(Cpu& cpu, const DecodedInsn& i) {
-  if (!condition<kCc>(cpu.s)) return;
-  const uint64_t target = cpu.s.rip + i.imm;
+/// near_jump's check in 64-bit mode: #GP(0) for a non-canonical target.
+void jump64(Cpu& cpu, uint64_t target) {
   if (!cpu.canonical(target)) raise(kVecGp, 0);
   cpu.s.rip = target;
+}
+
+template <unsigned kCc> void jcc64(Cpu& cpu, const DecodedInsn& i) {
+  if (condition<kCc>(cpu.s)) jump64(cpu, cpu.s.rip + i.imm);
 }
 
 template <unsigned... kCc> constexpr std::array<Handler, 16> jcc_table(std::integer_sequence<unsigned, kCc...>) {
@@ -308,11 +310,6 @@ void pop64(Cpu& cpu, const DecodedInsn& i) {
   const uint64_t v = read64<uint64_t>(cpu, kSs, sp);
   cpu.s.gpr[kRsp] = sp + 8;
   cpu.s.gpr[i.reg] = v;
-}
-/// near_jump's check in 64-bit mode: #GP(0) for a non-canonical target.
-void jump64(Cpu& cpu, uint64_t target) {
-  if (!cpu.canonical(target)) raise(kVecGp, 0);
-  cpu.s.rip = target;
 }
 /// CALL rel32: the target is checked before the push; a faulting push
 /// has the engine put rIP back.

@@ -58,6 +58,10 @@ template <class T> T sub(T a, T b, Env& env);
 template <class T> T mul(T a, T b, Env& env);
 template <class T> T div(T a, T b, Env& env);
 template <class T> T sqrt(T a, Env& env);
+/// Whether the host's own SSE unit serves the quick cases of the above:
+/// an x86-64 host whose MXCSR (this thread's, read once) is the default,
+/// rounding to nearest with every exception masked and no FTZ or DAZ.
+bool host_mxcsr_default();
 /// MINPS/MAXPS: b when either is a NaN (invalid, even for QNaNs) or both
 /// are zeros, else the smaller (larger) of the two. Returns b's bits as they
 /// are (an SNaN stays signalling), but a denormal as zero under DAZ.

@@ -6,6 +6,8 @@
 
 namespace kestrel::cpu::simd {
 
+bool host_mxcsr_default() { return false; }  // no host SSE unit is used here
+
 template <class T> T add(T a, T b, Env& env) { return soft::add<T>(a, b, env); }
 template <class T> T sub(T a, T b, Env& env) { return soft::sub<T>(a, b, env); }
 template <class T> T mul(T a, T b, Env& env) { return soft::mul<T>(a, b, env); }

@@ -241,13 +241,8 @@ auto run(Env& env, Op host, Fallback fallback) -> decltype(fallback()) {
 /// way. The plain C++ operation runs under the host's MXCSR, which must be
 /// the default (round to nearest, all masked, no FTZ/DAZ): checked once.
 bool quiet(const Env& env) {
-  static const bool kHostDefault = [] {
-    uint32_t m = 0;
-    asm volatile("stmxcsr %[m]" : [m] "=m"(m));
-    return (m & ~uint32_t{kAllExceptions}) == 0x1f80;
-  }();
   return env.rc == Rounding::kNearest && !env.ftz && !env.daz && env.masked(kPe) && (env.sticky & kPe) &&
-         kHostDefault;
+         host_mxcsr_default();
 }
 template <class T> bool normal_or_zero(T v) {
   const T e = v & Fmt<T>::kInf;
@@ -285,6 +280,15 @@ template <class T> bool quick(Arith op, T a, T b, const Env& env, T& out) {
 }
 
 }  // namespace
+
+bool host_mxcsr_default() {
+  static const bool kDefault = [] {
+    uint32_t m = 0;
+    asm volatile("stmxcsr %[m]" : [m] "=m"(m));
+    return (m & ~uint32_t{kAllExceptions}) == 0x1f80;
+  }();
+  return kDefault;
+}
 
 template <class T> T add(T a, T b, Env& env) {
   if (T r; quick(Arith::kAdd, a, b, env, r)) return r;

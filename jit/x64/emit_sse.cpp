@@ -4,6 +4,7 @@
 // probe, lane compares, adds and byte masks on a quadword, the (U)COMIS
 // helper and the arithmetic helpers (jit/runtime/sse_arith.cpp), with the
 // common case of scalar add, subtract, multiply and divide inline.
+#include "cpu/simd/float.h"
 #include "jit/runtime/sse_access.h"
 #include "jit/x64/emitter.h"
 
@@ -18,32 +19,39 @@ constexpr uint32_t kCr4Osfxsr = 1u << 9;
 /// round to nearest, no FTZ or DAZ, PE masked and already set. Only PE can
 /// then arise from normal or zero operands with a normal result, and it
 /// changes nothing.
-constexpr uint32_t kQuietMask = 0x6000 | 0x8000 | 0x40 | 0x1000 | 0x20;
-constexpr uint32_t kQuietValue = 0x1000 | 0x20;
+namespace simd = cpu::simd;
+constexpr uint32_t kPeMask = uint32_t{simd::kPe} << simd::kMxcsrMaskShift;
+constexpr uint32_t kQuietMask =
+    3u << simd::kMxcsrRcShift | simd::kMxcsrFtz | simd::kMxcsrDaz | kPeMask | simd::kPe;
+constexpr uint32_t kQuietValue = kPeMask | simd::kPe;
 
-/// Whether this thread's MXCSR is the default (round to nearest, all
-/// exceptions masked, no FTZ or DAZ), under which the host's result is
-/// the guest's in the quick cases.
-bool host_mxcsr_default() {
-  uint32_t m = 0;
-  asm volatile("stmxcsr %[m]" : [m] "=m"(m));
-  return (m & ~uint32_t{0x3f}) == 0x1f80;
-}
-
-/// Jumps to `slow` unless the `size`-byte float in `v` is zero or normal
-/// (its exponent field neither all zeros nor all ones, or all of it zero);
-/// with `nonzero`, zero too. rcx changes.
-void normal_or_zero(x86::Assembler& a, const x86::Gp& v, unsigned size, bool nonzero, asmjit::Label slow) {
-  asmjit::Label ok = a.newLabel();
-  const x86::Gp c = size == 8 ? x86::Gp(x86::rcx) : x86::Gp(x86::ecx);
-  a.mov(c, size == 8 ? v : x86::Gp(v.r32()));
-  a.add(c, c);  // the sign bit out
-  if (nonzero) a.jz(slow);
-  else a.jz(ok);
+/// Jumps to `slow` unless c, a `size`-byte float shifted left by one (no
+/// sign) and not zero, has an exponent field neither all zeros nor all
+/// ones. c changes.
+void normal_exponent(x86::Assembler& a, const x86::Gp& c, unsigned size, asmjit::Label slow) {
   a.shr(c, size == 8 ? 53 : 24);
   a.sub(x86::ecx, 1);
   a.cmp(x86::ecx, size == 8 ? 0x7fe : 0xfe);
   a.jae(slow);
+}
+
+/// The scratch register c for a `size`-byte float, loaded with `v` shifted
+/// left by one (the sign bit out; ZF set for a zero).
+x86::Gp shifted(x86::Assembler& a, const x86::Gp& v, unsigned size) {
+  const x86::Gp c = size == 8 ? x86::Gp(x86::rcx) : x86::Gp(x86::ecx);
+  a.mov(c, size == 8 ? x86::Gp(v.r64()) : x86::Gp(v.r32()));
+  a.add(c, c);
+  return c;
+}
+
+/// Jumps to `slow` unless the `size`-byte float in `v` is zero or normal;
+/// with `nonzero`, zero too. rcx changes.
+void normal_or_zero(x86::Assembler& a, const x86::Gp& v, unsigned size, bool nonzero, asmjit::Label slow) {
+  asmjit::Label ok = a.newLabel();
+  const x86::Gp c = shifted(a, v, size);
+  if (nonzero) a.jz(slow);
+  else a.jz(ok);
+  normal_exponent(a, c, size, slow);
   a.bind(ok);
 }
 
@@ -80,10 +88,8 @@ void Emitter::quick_scalar(ir::SseOp op, unsigned size, asmjit::Label slow) {
   else a.movd(x86::eax, x86::xmm0);
   // The result: zero only from a sum; else exponent 1..max-1, and not the
   // smallest normal magnitude.
-  const x86::Gp c = size == 8 ? x86::Gp(x86::rcx) : x86::Gp(x86::ecx);
   asmjit::Label done = a.newLabel();
-  a.mov(c, size == 8 ? x86::Gp(x86::rax) : x86::Gp(x86::eax));
-  a.add(c, c);
+  const x86::Gp c = shifted(a, x86::rax, size);
   if (op == SseOp::kAdd || op == SseOp::kSub) a.jz(done);
   else a.jz(slow);
   if (size == 8) {
@@ -93,10 +99,7 @@ void Emitter::quick_scalar(ir::SseOp op, unsigned size, asmjit::Label slow) {
     a.cmp(x86::ecx, uint32_t{1} << 24);
   }
   a.je(slow);
-  a.shr(c, size == 8 ? 53 : 24);
-  a.sub(x86::ecx, 1);
-  a.cmp(x86::ecx, size == 8 ? 0x7fe : 0xfe);
-  a.jae(slow);
+  normal_exponent(a, c, size, slow);
   a.bind(done);
 }
 
@@ -231,8 +234,7 @@ template <> void Emitter::emit<Op::kSseScalar>(size_t i, const ir::Inst& in) {
   const auto op = ir::SseOp(in.imm & 0xff);
   const unsigned size = unsigned(in.imm >> 8) & 0xff;
   asmjit::Label slow = a.newLabel(), done = a.newLabel();
-  static const bool kHostDefault = host_mxcsr_default();
-  if (op <= ir::SseOp::kDiv && (size == 4 || size == 8) && kHostDefault) {
+  if (op <= ir::SseOp::kDiv && (size == 4 || size == 8) && cpu::simd::host_mxcsr_default()) {
     quick_scalar(op, size, slow);
     a.jmp(done);
   }
