@@ -127,12 +127,13 @@ BlockKey JitEngine::Impl::key_here(uint64_t phys) const {
 /// fills it under the generation read before the walk.
 CompiledBlock* JitEngine::Impl::lookup() {
   const JumpCache::Key jk = jump_key();
-  const uint64_t gen = cpu.mem.tlb_generation();
+  const JumpCache::Generations gen = generations();
   if (void* hit = jump_cache.find(jk, gen)) {
     ++stats.jump_cache_hits;
     return static_cast<CompiledBlock*>(hit);
   }
-  const uint64_t phys = cpu.mem.translate(jk.cs_base + jk.rip, mmu::Access::kExec, cpu.priv());
+  const uint64_t lin = jk.cs_base + jk.rip;
+  const uint64_t phys = cpu.mem.translate(lin, mmu::Access::kExec, cpu.priv());
   const BlockKey key{phys, jk.rip, jk.cs_base, jk.cs_limit, jk.mode};
   // The entry of an older generation is still right when the PC maps to
   // the same physical address (most flushes are CR3 loads that leave
@@ -147,11 +148,20 @@ CompiledBlock* JitEngine::Impl::lookup() {
     b = nullptr;
   }
   if (!b) b = compile(key);
-  if (b && gen == cpu.mem.tlb_generation()) {
+  if (b && gen == generations()) {
+    // Code on global pages keeps its entry across CR3 loads; the pages'
+    // translations were just used (the second's by the compile or
+    // second_page_holds), so the TLB still holds them unless one evicted
+    // the other, which only makes the entry local.
+    const uint64_t last = lin + b->guest_bytes - 1;
+    const bool global =
+        cpu.mem.cached_global(lin, cpu.priv()) && cpu.mem.cached_global(last, cpu.priv());
     // An INVLPG of these regions retires the entry (Mmu::note_code_region).
-    cpu.mem.note_code_region(jk.cs_base + jk.rip);
-    cpu.mem.note_code_region(jk.cs_base + jk.rip + b->guest_bytes - 1);
-    jump_cache.insert(jk, gen, b, b->check_entry);
+    cpu.mem.note_code_region(lin, global);
+    cpu.mem.note_code_region(last, global);
+    jump_cache.insert(jk, global ? gen.global : gen.local, b, b->check_entry, global);
+    ++stats.jump_cache_fills;
+    stats.jump_cache_global += global;
   }
   return b;
 }
@@ -161,7 +171,7 @@ const uint8_t* JitEngine::Impl::chain_target() {
   // checks each block alone, a helper asked to leave, a boundary stop, an
   // instruction-level condition.
   if (options.lockstep || ctx.stop || boundary_stops() || needs_interpreter()) return nullptr;
-  auto* b = static_cast<CompiledBlock*>(jump_cache.find(jump_key(), cpu.mem.tlb_generation()));
+  auto* b = static_cast<CompiledBlock*>(jump_cache.find(jump_key(), generations()));
   if (!b || cpu.s.icount + b->insns.size() > ctx.end_icount) return nullptr;
   // The checks of the chained entry are done (a request masked by IF=0
   // does not stop here, unlike there): on to the body, as run_block.

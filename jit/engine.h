@@ -42,6 +42,8 @@ class JitEngine final : public cpu::ExecEngine {
     uint64_t lockstep_blocks = 0;     ///< blocks compared in lockstep
     uint64_t lockstep_unchecked = 0;  ///< blocks with port I/O or MMIO, not compared
     uint64_t jump_cache_hits = 0;     ///< dispatcher lookups the jump cache answered
+    uint64_t jump_cache_fills = 0;    ///< entries the dispatcher filled
+    uint64_t jump_cache_global = 0;   ///< of those, for code on global pages
     uint64_t chained_indirect = 0;    ///< indirect exits that found their block from generated code
     uint64_t chained_inline = 0;      ///< of those, the inline jump-cache probe's (no helper call)
   };

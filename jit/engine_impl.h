@@ -110,6 +110,9 @@ struct JitEngine::Impl final : mmu::CodeWriteListener {
     return code | uint32_t(!cpu.real_mode()) << 4 | uint32_t(cpu.v86()) << 5 |
            uint32_t((s.seg[cpu::kSs].attr & cpu::kAttrDb) != 0) << 6 | uint32_t(s.cpl == 3) << 8;
   }
+  JumpCache::Generations generations() const {
+    return {cpu.mem.tlb_generation(), cpu.mem.global_generation()};
+  }
   /// The jump cache's key: the block key without phys (the privilege the
   /// code page's execute permission was checked for is in the mode).
   JumpCache::Key jump_key() const {

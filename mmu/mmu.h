@@ -155,10 +155,20 @@ class Mmu {
   /// privilege arrays, global or not, whatever the page size.
   void invlpg(uint64_t lin);
   /// An engine caches code at linear address `lin` under the current
-  /// generation (the JIT's jump cache): INVLPG moves the generation only
-  /// for addresses in a 2 MiB region noted so, or while a larger page with
-  /// execute permission is cached (its regions are not tracked).
-  void note_code_region(uint64_t lin) { code_regions_[region_bit(lin) >> 6] |= uint64_t{1} << (region_bit(lin) & 63); }
+  /// generation, or under the global one when `global` (the JIT's jump
+  /// cache): INVLPG moves the generation only for addresses in a 2 MiB
+  /// region noted so, or while a larger page with execute permission is
+  /// cached (its regions are not tracked); the global one as well when the
+  /// region was noted global.
+  void note_code_region(uint64_t lin, bool global) {
+    code_regions_[global][region_bit(lin) >> 6] |= uint64_t{1} << (region_bit(lin) & 63);
+  }
+  /// Whether the translation the TLB holds for `lin` at privilege `p` is
+  /// global (it survives CR3 loads); false when it holds none.
+  bool cached_global(uint64_t lin, Priv p) const {
+    const TlbMeta& m = meta_[unsigned(p)][index(lin)];
+    return m.tag == (lin & kPageMask) && m.global;
+  }
   void set_privilege(Priv p) { priv_ = p; }
   Priv privilege() const { return priv_; }
   void set_fault_sink(FaultSink* sink) { fault_sink_ = sink; }
@@ -170,9 +180,15 @@ class Mmu {
   /// Changes whenever a translation may have gone (a flush, INVLPG, a new
   /// paging mode or memory map): caches keyed by linear address (the
   /// engines' block lookup caches) drop their entries when it moves.
-  uint64_t tlb_generation() const { return tlb_generation_; }
-  /// Where the generation lives: the JIT's inline jump-cache probe reads it.
-  const uint64_t* tlb_generation_address() const { return &tlb_generation_; }
+  uint64_t tlb_generation() const { return generations_[0]; }
+  /// Changes whenever a global translation may have gone: as
+  /// tlb_generation, except on CR3 loads, which keep global pages (SDM 3A
+  /// §4.10.4.1). It takes the value tlb_generation moves to, so an entry
+  /// filled under a global translation stays valid while it is unchanged.
+  uint64_t global_generation() const { return generations_[1]; }
+  /// Where the two generations live, in that order: the JIT's inline
+  /// jump-cache probe reads them.
+  const uint64_t* tlb_generation_address() const { return generations_; }
   /// The fast-path entries, [Priv][index(lin)] contiguous: the JIT's
   /// inlined probes read them (index = (lin >> kPageBits) & (kTlbSize - 1)).
   const TlbEntry* tlb_base() const { return &tlb_[0][0]; }
@@ -320,10 +336,11 @@ class Mmu {
   uint64_t addr_mask_;
   bool a20_ = true;
   Priv priv_ = Priv::kSupervisor;
-  uint64_t tlb_generation_ = 0;
-  /// 2 MiB regions holding code an engine cached (note_code_region), as a
-  /// hashed bit set; cleared when the generation moves for everything.
-  uint64_t code_regions_[64] = {};
+  uint64_t generations_[2] = {};  ///< tlb_generation, global_generation
+  /// 2 MiB regions holding code an engine cached (note_code_region) under
+  /// the generation [0] or the global one [1], as hashed bit sets; each
+  /// cleared when its generation moves.
+  uint64_t code_regions_[2][64] = {};
   bool exec_large_ = false;  ///< a page over 2 MiB with execute permission was cached
   /// The guest pages larger than 4 KiB with slices in the TLB, as a
   /// hashed bit set of (linear address & lin_mask) >> page_shift per page
@@ -344,9 +361,16 @@ class Mmu {
     large_all_ = false;
   }
   static unsigned region_bit(uint64_t lin) { return unsigned((lin >> 21 ^ lin >> 33) & 4095); }
-  void new_generation() {
-    ++tlb_generation_;
-    std::fill(std::begin(code_regions_), std::end(code_regions_), 0);
+  /// Moves the generation, and the global one too unless `keep_global`.
+  void new_generation(bool keep_global = false) {
+    ++generations_[0];
+    std::fill(std::begin(code_regions_[0]), std::end(code_regions_[0]), 0);
+    if (keep_global) return;
+    generations_[1] = generations_[0];
+    std::fill(std::begin(code_regions_[1]), std::end(code_regions_[1]), 0);
+  }
+  bool in_code_region(uint64_t lin, bool global) const {
+    return code_regions_[global][region_bit(lin) >> 6] >> (region_bit(lin) & 63) & 1;
   }
   PagingConfig paging_;
   uint64_t pdptes_[4] = {};

@@ -95,7 +95,7 @@ void Mmu::flush_tlb() {
 
 void Mmu::flush_non_global() {
   journal_bulk();
-  new_generation();
+  new_generation(/*keep_global=*/true);
   // The large pages that survive are the global ones, noted afresh.
   forget_large();
   for (unsigned p = 0; p < kPrivCount; ++p) {
@@ -120,7 +120,11 @@ void Mmu::invlpg(uint64_t lin) {
   journal_bulk();
   // Only the page holding `lin` changes; a page of 2 MiB or less lies in
   // one 2 MiB region, so cached code elsewhere keeps its translation.
-  if (exec_large_ || (code_regions_[region_bit(lin) >> 6] >> (region_bit(lin) & 63) & 1)) new_generation();
+  if (exec_large_ || in_code_region(lin, true)) {
+    new_generation();
+  } else if (in_code_region(lin, false)) {
+    new_generation(/*keep_global=*/true);
+  }
   const bool large = in_large(lin);
   const unsigned first = large ? 0 : index(lin), end = large ? kTlbSize : first + 1;
   for (unsigned p = 0; p < kPrivCount; ++p) {

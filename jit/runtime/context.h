@@ -37,8 +37,9 @@ struct JitCtx {
   cpu::Interpreter* interp = nullptr;  ///< runs the instructions without a lowering
   void* engine = nullptr;              ///< the JitEngine::Impl (the indirect-exit helper's)
   const mmu::TlbEntry* tlb = nullptr;  ///< Mmu::tlb_base(), for the inlined probes
-  /// The inline jump-cache probe's table and the TLB generation its
-  /// entries are checked against (Mmu::tlb_generation_address).
+  /// The inline jump-cache probe's table and the TLB generations its
+  /// entries are checked against (Mmu::tlb_generation_address: the
+  /// generation, then the global one).
   const JumpCache::Entry* jump_table = nullptr;
   const uint64_t* tlb_generation = nullptr;
   uint64_t chained_inline = 0;  ///< exits the inline probe chained (Stats::chained_inline)

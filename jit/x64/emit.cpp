@@ -330,13 +330,21 @@ void emit_chain_probe(Emitter& e) {
   a.mov(x86::rax, e.b.cs_base | uint64_t{e.b.cs_limit} << 32);
   a.cmp(x86::rax, x86::qword_ptr(x86::rcx, int32_t(offsetof(Entry, segment))));
   a.jne(miss);
-  // The tag: generation << 16 | mode (the privilege is the block's own).
-  a.mov(x86::rax, x86::qword_ptr(x86::rbp, int32_t(offsetof(JitCtx, tlb_generation))));
-  a.mov(x86::rax, x86::qword_ptr(x86::rax));
+  // The tag: generation << 16 | mode (the privilege is the block's own),
+  // or global generation << 16 | kGlobalTag | mode.
+  const asmjit::Label hit = a.newLabel();
+  a.mov(x86::rdx, x86::qword_ptr(x86::rbp, int32_t(offsetof(JitCtx, tlb_generation))));
+  a.mov(x86::rax, x86::qword_ptr(x86::rdx));
   a.shl(x86::rax, 16);
   a.or_(x86::rax, int32_t(e.b.mode));
   a.cmp(x86::rax, x86::qword_ptr(x86::rcx, int32_t(offsetof(Entry, tag))));
+  a.je(hit);
+  a.mov(x86::rax, x86::qword_ptr(x86::rdx, 8));
+  a.shl(x86::rax, 16);
+  a.or_(x86::rax, int32_t(e.b.mode | JumpCache::kGlobalTag));
+  a.cmp(x86::rax, x86::qword_ptr(x86::rcx, int32_t(offsetof(Entry, tag))));
   a.jne(miss);
+  a.bind(hit);
   a.add(x86::qword_ptr(x86::rbp, int32_t(offsetof(JitCtx, chained_inline))), 1);
   a.jmp(x86::qword_ptr(x86::rcx, int32_t(offsetof(Entry, code))));
   a.bind(miss);

@@ -24,30 +24,48 @@ TEST_CASE("the jump cache hits only on the whole key and the generation it was f
   JumpCache jc;
   int block = 0, other = 0;
   const JumpCache::Key k{0x1234, 0x10000, 0xffff, 0x11};
-  CHECK(jc.find(k, 7) == nullptr);
+  CHECK(jc.find(k, {7, 7}) == nullptr);
   jc.insert(k, 7, &block);
-  CHECK(jc.find(k, 7) == &block);
-  CHECK(jc.find(k, 8) == nullptr);  // a TLB flush, INVLPG or map change since
+  CHECK(jc.find(k, {7, 7}) == &block);
+  CHECK(jc.find(k, {8, 8}) == nullptr);  // a TLB flush, INVLPG or map change since
   CHECK(jc.find_any_generation(k) == &block);  // for the dispatcher to check and refill
   JumpCache::Key user = k;
   user.mode |= 0x100;
-  CHECK(jc.find(user, 7) == nullptr);  // another privilege
+  CHECK(jc.find(user, {7, 7}) == nullptr);  // another privilege
   CHECK(jc.find_any_generation(user) == nullptr);
   JumpCache::Key limit = k;
   limit.cs_limit = 0xfff;
-  CHECK(jc.find(limit, 7) == nullptr);
+  CHECK(jc.find(limit, {7, 7}) == nullptr);
   JumpCache::Key moved = k;  // the same linear PC through another CS base
   moved.rip += 0x10;
   moved.cs_base -= 0x10;
-  CHECK(jc.find(moved, 7) == nullptr);
+  CHECK(jc.find(moved, {7, 7}) == nullptr);
   jc.remove(k, &other);  // not the block it holds: stays
-  CHECK(jc.find(k, 7) == &block);
+  CHECK(jc.find(k, {7, 7}) == &block);
   jc.remove(k, &block);
-  CHECK(jc.find(k, 7) == nullptr);
+  CHECK(jc.find(k, {7, 7}) == nullptr);
   CHECK(jc.find_any_generation(k) == nullptr);
   jc.insert(k, 7, &block);
   jc.clear();
-  CHECK(jc.find(k, 7) == nullptr);
+  CHECK(jc.find(k, {7, 7}) == nullptr);
+}
+
+TEST_CASE("an entry for code on global pages outlives the generation, not the global one") {
+  JumpCache jc;
+  int block = 0;
+  const JumpCache::Key k{0x1234, 0, 0xffffffff, 0x12};
+  jc.insert(k, 5, &block, nullptr, true);
+  CHECK(jc.find(k, {5, 5}) == &block);
+  CHECK(jc.find(k, {9, 5}) == &block);       // CR3 loads since
+  CHECK(jc.find(k, {9, 9}) == nullptr);      // and a flush of global pages
+  CHECK(jc.find(k, {5, 4}) == nullptr);
+  jc.insert(k, 5, &block);                   // a local entry: the generation only
+  CHECK(jc.find(k, {5, 4}) == &block);
+  CHECK(jc.find(k, {9, 5}) == nullptr);
+  CHECK(jc.find_any_generation(k) == &block);
+  JumpCache::Key flagged = k;                // no mode collides with the global bit
+  flagged.mode |= JumpCache::kGlobalTag;
+  CHECK_FALSE(JumpCache::fits(flagged, 0));
 }
 
 /// Real mode, code at 0000:0100, stack at 0000:8000, #GP (vector 13) to a
@@ -221,7 +239,7 @@ TEST_CASE("the inline probe misses on another privilege and a changed TLB genera
   JumpCache::Key wide = k;
   wide.cs_base = uint64_t{1} << 32;
   jc.insert(wide, 3, &block, code);
-  CHECK(jc.find(wide, 3) == nullptr);
+  CHECK(jc.find(wide, {3, 3}) == nullptr);
   jc.remove(k, &block);
   CHECK(jc.entries()[JumpCache::index(k.cs_base + k.rip)].code == nullptr);
 }

@@ -5,6 +5,8 @@
 // through a second mapping.
 #include <doctest/doctest.h>
 
+#include <tuple>
+#include <utility>
 #include <vector>
 
 #include "mmu/mmu.h"
@@ -313,6 +315,47 @@ TEST_CASE("global pages survive a CR3 load, not INVLPG or a PGE change") {
   f.set32(g, 0xc000 | P | RW | US | G);
   REQUIRE(f.enable({}, true));
   CHECK(f.m.translate(0x1000, Access::kRead) == 0xc000);
+}
+
+TEST_CASE("the global generation moves on flushes that can drop global translations") {
+  Fixture f;
+  f.map32(0x1000, 0x7000, P | RW | US | G);
+  f.map32(0x400000, 0x8000, P | RW | US);
+  PagingConfig pge;
+  pge.pge = true;
+  REQUIRE(f.enable(pge));
+  const auto gens = [&] { return std::pair{f.m.tlb_generation(), f.m.global_generation()}; };
+  f.m.translate(0x1000, Access::kExec);
+  f.m.translate(0x400000, Access::kExec);
+  CHECK(f.m.cached_global(0x1abc, Priv::kSupervisor));
+  CHECK_FALSE(f.m.cached_global(0x400000, Priv::kSupervisor));
+  CHECK_FALSE(f.m.cached_global(0x1000, Priv::kUser));  // nothing cached there
+  auto [local, global] = gens();
+  REQUIRE(f.enable(pge, true));  // MOV CR3: global translations stay
+  CHECK(f.m.tlb_generation() > local);
+  CHECK(f.m.global_generation() == global);
+  // INVLPG moves a generation only where code was noted under it.
+  f.m.note_code_region(0x1000, true);
+  f.m.note_code_region(0x400000, false);
+  std::tie(local, global) = gens();
+  f.m.invlpg(0x800000);
+  CHECK(gens() == std::pair{local, global});
+  f.m.invlpg(0x400000);
+  CHECK(f.m.tlb_generation() > local);
+  CHECK(f.m.global_generation() == global);
+  f.m.invlpg(0x1000);
+  CHECK(f.m.global_generation() > global);
+  CHECK(f.m.global_generation() == f.m.tlb_generation());
+  // A CR3 load forgets local regions, not global ones; a full flush both.
+  f.m.note_code_region(0x1000, true);
+  REQUIRE(f.enable(pge, true));
+  global = f.m.global_generation();
+  f.m.invlpg(0x1000);
+  CHECK(f.m.global_generation() > global);
+  global = f.m.global_generation();
+  REQUIRE(f.enable({}, true));  // PGE cleared
+  CHECK(f.m.global_generation() > global);
+  CHECK(f.m.global_generation() == f.m.tlb_generation());
 }
 
 TEST_CASE("INVLPG drops every 4 KiB slice of a large page") {
