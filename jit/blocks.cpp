@@ -188,7 +188,9 @@ bool JitEngine::Impl::second_page_holds(const CompiledBlock& b) const {
 
 void JitEngine::Impl::drop(CompiledBlock* b) {
   for (const uint64_t page : {b->first_page, b->second_page}) {
-    if (auto p = page_blocks.find(page); p != page_blocks.end()) std::erase(p->second.keys, b->key);
+    if (auto p = page_blocks.find(page); p != page_blocks.end()) {
+      std::erase_if(p->second.spans, [&](const CodeSpan& c) { return c.key == b->key; });
+    }
   }
   retire(blocks.find(b->key));
 }
@@ -315,7 +317,7 @@ void JitEngine::Impl::invalidate(CompiledBlock* b) {
 void JitEngine::Impl::note_code(uint64_t page, const BlockKey& key, unsigned lo, unsigned hi) {
   cpu.mem.mark_code_page(page);
   CodePage& cp = page_blocks[page];
-  cp.keys.push_back(key);
+  cp.spans.push_back({key, uint16_t(lo), uint16_t(hi)});
   cp.lo = std::min(cp.lo, lo);
   cp.hi = std::max(cp.hi, hi);
 }
@@ -323,14 +325,6 @@ void JitEngine::Impl::note_code(uint64_t page, const BlockKey& key, unsigned lo,
 void JitEngine::Impl::code_page_written(uint64_t page) { code_written(page, 0, mmu::kPageSize); }
 
 namespace {
-
-/// Whether `b` has code in bytes [lo, hi) of physical page `page`.
-bool overlaps(const CompiledBlock& b, uint64_t page, unsigned lo, unsigned hi) {
-  const unsigned start = unsigned(b.key.phys & (mmu::kPageSize - 1));
-  const unsigned end = start + b.guest_bytes;
-  if (page == b.first_page && lo < std::min<unsigned>(end, mmu::kPageSize) && hi > start) return true;
-  return b.crosses() && page == b.second_page && lo < end - mmu::kPageSize;
-}
 
 /// Writes between a page's blocks that hit none, after which the page is
 /// given up whole: its data writes would all take the slow path.
@@ -346,23 +340,24 @@ bool JitEngine::Impl::code_written(uint64_t page, unsigned lo, unsigned hi) {
   auto it = page_blocks.find(page);
   if (it == page_blocks.end()) return false;
   CodePage& cp = it->second;
-  if (cp.keys.empty()) {
+  if (cp.spans.empty()) {
     page_blocks.erase(it);
     return false;
   }
   if (hi <= cp.lo || lo >= cp.hi) return true;
-  const bool whole = lo == 0 && hi == mmu::kPageSize;
   bool hit = false;
-  std::erase_if(cp.keys, [&](const BlockKey& key) {
-    auto b = blocks.find(key);
-    if (b == blocks.end()) return true;
-    if (!whole && !overlaps(*b->second, page, lo, hi)) return false;
-    retire(b);
-    hit = true;
+  // A span of a dropped block goes when a write covers it; the block map
+  // is searched only then.
+  std::erase_if(cp.spans, [&](const CodeSpan& c) {
+    if (hi <= c.lo || lo >= c.hi) return false;
+    if (auto b = blocks.find(c.key); b != blocks.end()) {
+      retire(b);
+      hit = true;
+    }
     return true;
   });
   if (!hit && ++cp.misses > kMaxMisses) return code_written(page, 0, mmu::kPageSize);
-  if (!cp.keys.empty()) return true;
+  if (!cp.spans.empty()) return true;
   page_blocks.erase(it);
   return false;
 }

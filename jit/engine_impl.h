@@ -83,8 +83,13 @@ struct JitEngine::Impl final : mmu::CodeWriteListener {
   std::map<std::pair<uint64_t, uint32_t>, const uint8_t*> probes;
   std::unordered_map<BlockKey, std::unique_ptr<CompiledBlock>, BlockKeyHash> blocks;
   /// The blocks with code on a physical page, for writes to it.
+  /// A block's bytes [lo, hi) of one physical page.
+  struct CodeSpan {
+    BlockKey key;
+    uint16_t lo, hi;
+  };
   struct CodePage {
-    std::vector<BlockKey> keys;  ///< may name dropped blocks (skipped)
+    std::vector<CodeSpan> spans;  ///< may name dropped blocks (skipped)
     unsigned lo = mmu::kPageSize, hi = 0;  ///< the bytes any block ever covered
     unsigned misses = 0;  ///< writes inside [lo, hi) that hit no block
   };
