@@ -121,11 +121,9 @@ BlockKey JitEngine::Impl::key_here(uint64_t phys) const {
   return BlockKey{phys, cpu.s.rip, cs.base, cs.limit, mode_here()};
 }
 
-/// The block at CS:rIP, translated now if needed; nullptr when the
-/// instruction there must run uncached. May throw cpu::GuestFault (fetch).
 /// The jump cache answers first; a miss walks (or probes the TLB) and
 /// fills it under the generation read before the walk.
-CompiledBlock* JitEngine::Impl::lookup() {
+CompiledBlock* JitEngine::Impl::lookup(bool* cold) {
   const JumpCache::Key jk = jump_key();
   const JumpCache::Generations gen = generations();
   if (void* hit = jump_cache.find(jk, gen)) {
@@ -140,6 +138,11 @@ CompiledBlock* JitEngine::Impl::lookup() {
   // kernel code where it was).
   CompiledBlock* b = static_cast<CompiledBlock*>(jump_cache.find_any_generation(jk));
   if (!b || b->key != key) {
+    // A block not hot yet has no translation: no need to search the map.
+    if (!hot(key, cold != nullptr)) {
+      if (cold) *cold = true;
+      return nullptr;
+    }
     auto it = blocks.find(key);
     b = it != blocks.end() ? it->second.get() : nullptr;
   }
@@ -164,6 +167,15 @@ CompiledBlock* JitEngine::Impl::lookup() {
     stats.jump_cache_global += global;
   }
   return b;
+}
+
+bool JitEngine::Impl::hot(const BlockKey& key, bool count) {
+  if (!options.compile_after) return true;
+  if (heat.empty()) heat.resize(kHeatSlots);
+  uint8_t& runs = heat[BlockKeyHash{}(key) & (kHeatSlots - 1)];
+  if (runs >= std::min(options.compile_after, 255u)) return true;
+  runs += count;
+  return false;
 }
 
 const uint8_t* JitEngine::Impl::chain_target() {

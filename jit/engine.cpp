@@ -49,6 +49,13 @@ void JitEngine::Impl::interp_step() {
   interp.step();
 }
 
+void JitEngine::Impl::interp_once(uint64_t n) {
+  const uint64_t before = cpu.s.icount;
+  interp.run_once(n);
+  stats.interp_steps += cpu.s.icount - before;
+  ++stats.cold_runs;
+}
+
 void JitEngine::Impl::interp_run(uint64_t n) {
   const uint64_t before = cpu.s.icount;
   interp.run(n);
@@ -95,13 +102,15 @@ cpu::StopReason JitEngine::Impl::run(uint64_t max_insns) {
       continue;
     }
     CompiledBlock* b = nullptr;
+    bool cold = false;
     try {
-      b = lookup();
+      b = lookup(&cold);
     } catch (const cpu::GuestFault&) {
       b = nullptr;  // the interpreter raises the fetch fault precisely
     }
     if (!b) {
-      interp_step();
+      if (cold) interp_once(end - s.icount);
+      else interp_step();
       continue;
     }
     if (s.icount + b->insns.size() > end) {

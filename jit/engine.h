@@ -18,6 +18,12 @@ struct JitOptions {
   /// Instructions per block at most (1: every instruction its own block,
   /// as the conformance runner's JIT mode uses).
   unsigned max_block_insns = 64;
+  /// Runs of a block through the interpreter before it is translated.
+  /// Translating costs as much as interpreting the block many times over,
+  /// and much of an OS's start-up runs a few times at most. 0: translated
+  /// at its first run (what tests of generated code and lockstep want);
+  /// counts above 255 mean 255.
+  unsigned compile_after = 0;
 };
 
 /// Whether this host has a JIT backend (x86-64 only).
@@ -36,6 +42,7 @@ class JitEngine final : public cpu::ExecEngine {
     uint64_t blocks_compiled = 0;
     uint64_t blocks_invalidated = 0;
     uint64_t blocks_run = 0;          ///< entries from the dispatcher
+    uint64_t cold_runs = 0;           ///< blocks run interpreted, not yet translated (compile_after)
     uint64_t links = 0;               ///< direct exits patched
     uint64_t interp_steps = 0;        ///< instructions left to the interpreter
     uint64_t cache_flushes = 0;

@@ -94,6 +94,12 @@ struct JitEngine::Impl final : mmu::CodeWriteListener {
     unsigned misses = 0;  ///< writes inside [lo, hi) that hit no block
   };
   std::unordered_map<uint64_t, CodePage> page_blocks;
+  /// Runs counted per block key not yet translated (hot), direct-mapped by
+  /// the key's hash: a collision only makes a block translated sooner.
+  /// Saturates, so a block dropped for a code write is translated again
+  /// at once.
+  static constexpr size_t kHeatSlots = size_t{1} << 16;
+  std::vector<uint8_t> heat;
   std::vector<std::unique_ptr<CompiledBlock>> graveyard;
   /// Linear PC -> block, in front of `blocks` (jit/runtime/jump_cache.h).
   JumpCache jump_cache;
@@ -129,7 +135,15 @@ struct JitEngine::Impl final : mmu::CodeWriteListener {
   /// it next); nullptr otherwise. The helper behind a CallInsn that left,
   /// a handler's mode change, and the inline probe's misses.
   const uint8_t* chain_target();
-  CompiledBlock* lookup();
+  /// The block at CS:rIP, translated now if needed; nullptr when the
+  /// instruction there must run uncached, or when the block has not run
+  /// often enough to be translated (JitOptions::compile_after): then the
+  /// dispatcher (`cold` given) counts this run and gets *cold set. May
+  /// throw cpu::GuestFault (fetch).
+  CompiledBlock* lookup(bool* cold = nullptr);
+  /// Whether the block of `key` has run often enough to be translated;
+  /// `count` counts this run when it has not.
+  bool hot(const BlockKey& key, bool count);
   CompiledBlock* compile(const BlockKey& key);
   void invalidate(CompiledBlock* b);
   /// Invalidates `b` and takes it out of the map and its pages' lists
@@ -179,6 +193,8 @@ struct JitEngine::Impl final : mmu::CodeWriteListener {
     return (s.pending & ~uint32_t{cpu::kPendingIrq}) || ((s.rflags & cpu::kIf) && !s.inhibit_irq);
   }
   void interp_step();
+  /// The block at CS:rIP through the interpreter, within `n` instructions.
+  void interp_once(uint64_t n);
   /// Up to `n` instructions through Interpreter::run (its cached blocks).
   void interp_run(uint64_t n);
   void run_block(CompiledBlock* b);

@@ -97,6 +97,7 @@ struct Interpreter::Impl final : mmu::CodeWriteListener {
   void deliver_code_breakpoint();
   void deliver_fetch_fault(const GuestFault& f);
   StopReason run(uint64_t max_insns);
+  void turn(Block*& prev, uint64_t end);
   StopReason boundary_stop() const;
 };
 
@@ -416,26 +417,33 @@ StopReason Interpreter::Impl::run(uint64_t max_insns) {
     if (cpu.host_breakpoints || cpu.s.pending || cpu.s.halted) [[unlikely]] {
       if (StopReason r = boundary_stop(); r != StopReason::kBudget) return r;
     }
-    // A dropped block may be freed just below: it can no longer be linked from.
-    if (prev && !prev->valid) prev = nullptr;
-    graveyard.clear();
-    Block* b = nullptr;
-    try {
-      if (!(cpu.s.rflags & kTf)) b = lookup(prev);
-      prev = b;
-      if (!b) {
-        DecodedInsn insn;
-        decode_one(insn);
-        execute(insn, ip_mask());
-        continue;
-      }
-    } catch (const GuestFault& f) {
-      deliver_fetch_fault(f);
-      continue;
-    }
-    run_block(*b, end);
+    turn(prev, end);
   }
   return boundary_stop();
+}
+
+/// Runs the block at CS:rIP (`prev`: the block run before, whose links
+/// may find it), or one instruction where none is cached; `prev` becomes
+/// the block run.
+void Interpreter::Impl::turn(Block*& prev, uint64_t end) {
+  // A dropped block may be freed just below: it can no longer be linked from.
+  if (prev && !prev->valid) prev = nullptr;
+  graveyard.clear();
+  Block* b = nullptr;
+  try {
+    if (!(cpu.s.rflags & kTf)) b = lookup(prev);
+    prev = b;
+    if (!b) {
+      DecodedInsn insn;
+      decode_one(insn);
+      execute(insn, ip_mask());
+      return;
+    }
+  } catch (const GuestFault& f) {
+    deliver_fetch_fault(f);
+    return;
+  }
+  run_block(*b, end);
 }
 
 /// Debug state that needs execute()'s checks around every instruction:
@@ -531,6 +539,11 @@ Interpreter::Interpreter(Cpu& cpu) : impl_(std::make_unique<Impl>(cpu)) {}
 Interpreter::~Interpreter() = default;
 
 StopReason Interpreter::run(uint64_t max_insns) { return impl_->run(max_insns); }
+
+void Interpreter::run_once(uint64_t max_insns) {
+  Block* prev = nullptr;
+  impl_->turn(prev, impl_->cpu.s.icount + max_insns);
+}
 
 StopReason Interpreter::step() {
   if (StopReason r = impl_->boundary_stop(); r == StopReason::kShutdown || r == StopReason::kHalted) return r;

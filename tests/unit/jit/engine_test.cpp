@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include <cstring>
+#include <memory>
 #include <vector>
 
 #include "cpu/cpu.h"
@@ -50,6 +51,50 @@ TEST_CASE("the budget is exact") {
     CHECK(j.c.s.rip == i.c.s.rip);
     CHECK(j.c.s.gpr[cpu::kRax] == i.c.s.gpr[cpu::kRax]);
   }
+}
+
+/// The JIT of `f` replaced by one that translates a block after `after` runs.
+void compile_after(Fixture& f, unsigned after) {
+  JitOptions o;
+  o.compile_after = after;
+  f.engine = std::make_unique<JitEngine>(f.c, o);
+}
+
+TEST_CASE("a block runs in the interpreter until it has run compile_after times") {
+  Fixture i(false);
+  i.load(0x100, kLoop);
+  CHECK(i.engine->run(100000) == StopReason::kHalted);
+  for (unsigned after : {1u, 5u, 200u}) {
+    CAPTURE(after);
+    Fixture j;
+    compile_after(j, after);
+    j.load(0x100, kLoop);
+    CHECK(j.engine->run(100000) == StopReason::kHalted);
+    CHECK(std::memcmp(j.c.s.gpr, i.c.s.gpr, sizeof j.c.s.gpr) == 0);
+    CHECK(cpu::read_flags(j.c.s) == cpu::read_flags(i.c.s));
+    CHECK(j.c.s.icount == i.c.s.icount);
+    CHECK(j.c.s.rip == i.c.s.rip);
+    // The loop (1000 runs) is translated after `after` runs of it; the
+    // code before and after it runs once and never is.
+    const JitEngine::Stats& st = j.jit().stats();
+    CHECK(st.blocks_compiled == 1);
+    CHECK(st.cold_runs == after + 2);
+  }
+}
+
+TEST_CASE("the budget is exact while blocks are still interpreted") {
+  Fixture j, i(false);
+  compile_after(j, 3);
+  j.load(0x100, kLoop);
+  i.load(0x100, kLoop);
+  for (uint64_t n : {1u, 2u, 7u, 100u, 333u, 5000u}) {
+    j.engine->run(n);
+    i.engine->run(n);
+    CHECK(j.c.s.icount == i.c.s.icount);
+    CHECK(j.c.s.rip == i.c.s.rip);
+    CHECK(j.c.s.gpr[cpu::kRax] == i.c.s.gpr[cpu::kRax]);
+  }
+  CHECK(j.jit().stats().blocks_compiled >= 1);
 }
 
 TEST_CASE("self-modifying code: a write into the running block takes effect") {
