@@ -39,7 +39,8 @@ void Mmu::undo(Journal& j) {
   }
   new_generation();
   exec_large_ = true;  // restored entries may include large code pages: stay conservative
-  large_all_ = true;   // and large pages of any address
+  large_all_ = true;   // and large pages of any address, local entries anywhere
+  for (auto& words : local_) std::fill(std::begin(words), std::end(words), ~uint64_t{0});
   if (j.imaged) {
     std::copy(&j.image->tlb[0][0], &j.image->tlb[0][0] + kPrivCount * kTlbSize, &tlb_[0][0]);
     std::copy(&j.image->meta[0][0], &j.image->meta[0][0] + kPrivCount * kTlbSize, &meta_[0][0]);

@@ -344,22 +344,29 @@ class Mmu {
   bool exec_large_ = false;  ///< a page over 2 MiB with execute permission was cached
   /// The guest pages larger than 4 KiB with slices in the TLB, as a
   /// hashed bit set of (linear address & lin_mask) >> page_shift per page
-  /// size present (`large_shifts_`), a superset (entries may have gone
-  /// since): INVLPG of an address in none of them can only hit the two
-  /// entries at its own index. `large_all_` after a journal roll-back.
-  uint64_t large_bits_[64] = {};
-  uint64_t large_shifts_ = 0;
+  /// size present (`large_shifts_`), local pages in [0] and global ones in
+  /// [1] (which CR3 loads keep), a superset (entries may have gone since):
+  /// INVLPG of an address in none of them can only hit the two entries at
+  /// its own index. `large_all_` after a journal roll-back.
+  uint64_t large_bits_[2][64] = {};
+  uint64_t large_shifts_[2] = {};
   bool large_all_ = false;
   static unsigned large_bit(uint64_t base, unsigned shift) {
     return unsigned(((base ^ uint64_t{shift} << 56) * 0x9e3779b97f4a7c15ull) >> 52);
   }
-  void note_large(uint64_t lin, uint8_t shift);
+  void note_large(uint64_t lin, uint8_t shift, bool global);
   bool in_large(uint64_t lin) const;
-  void forget_large() {
-    std::fill(std::begin(large_bits_), std::end(large_bits_), 0);
-    large_shifts_ = 0;
-    large_all_ = false;
+  /// Forgets the large pages noted, the global ones too unless `keep_global`.
+  void forget_large(bool keep_global = false) {
+    for (unsigned g = 0; g < (keep_global ? 1u : 2u); ++g) {
+      std::fill(std::begin(large_bits_[g]), std::end(large_bits_[g]), 0);
+      large_shifts_[g] = 0;
+    }
+    if (!keep_global) large_all_ = false;
   }
+  /// The entries that may hold a local (non-global) translation, a
+  /// superset, per privilege: all a CR3 load has to look at.
+  uint64_t local_[kPrivCount][kTlbSize / 64] = {};
   static unsigned region_bit(uint64_t lin) { return unsigned((lin >> 21 ^ lin >> 33) & 4095); }
   /// Moves the generation, and the global one too unless `keep_global`.
   void new_generation(bool keep_global = false) {

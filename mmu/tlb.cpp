@@ -21,8 +21,9 @@ void Mmu::fill_tlb(Priv p, uint64_t lin, const TlbMeta& m) {
     journal_->slots.push_back({unsigned(p), index(lin), e, meta_[unsigned(p)][index(lin)]});
   }
   meta_[unsigned(p)][index(lin)] = m;
+  if (!m.global) local_[unsigned(p)][index(lin) >> 6] |= uint64_t{1} << (index(lin) & 63);
   if (m.page_shift > 21 && (m.perms & kPermExec)) exec_large_ = true;
-  if (m.page_shift > kPageBits) note_large(lin, m.page_shift);
+  if (m.page_shift > kPageBits) note_large(lin, m.page_shift, m.global);
   e = {kInvalidTag, kInvalidTag, kInvalidTag, 0};
   const uint64_t page = m.phys;
   const uint64_t offset = ram_offset(page);
@@ -65,18 +66,20 @@ void Mmu::drop_phys_pages(uint64_t first, uint64_t last) {
   }
 }
 
-void Mmu::note_large(uint64_t lin, uint8_t shift) {
+void Mmu::note_large(uint64_t lin, uint8_t shift, bool global) {
   const unsigned bit = large_bit((lin & lin_mask()) >> shift, shift);
-  large_bits_[bit >> 6] |= uint64_t{1} << (bit & 63);
-  large_shifts_ |= uint64_t{1} << shift;
+  large_bits_[global][bit >> 6] |= uint64_t{1} << (bit & 63);
+  large_shifts_[global] |= uint64_t{1} << shift;
 }
 
 bool Mmu::in_large(uint64_t lin) const {
   if (large_all_) return true;
-  for (uint64_t shifts = large_shifts_; shifts; shifts &= shifts - 1) {
-    const unsigned shift = unsigned(std::countr_zero(shifts));
-    const unsigned bit = large_bit((lin & lin_mask()) >> shift, shift);
-    if (large_bits_[bit >> 6] >> (bit & 63) & 1) return true;
+  for (unsigned g = 0; g < 2; ++g) {
+    for (uint64_t shifts = large_shifts_[g]; shifts; shifts &= shifts - 1) {
+      const unsigned shift = unsigned(std::countr_zero(shifts));
+      const unsigned bit = large_bit((lin & lin_mask()) >> shift, shift);
+      if (large_bits_[g][bit >> 6] >> (bit & 63) & 1) return true;
+    }
   }
   return false;
 }
@@ -90,22 +93,31 @@ void Mmu::flush_tlb() {
     std::fill(std::begin(tlb_[p]), std::end(tlb_[p]),
               TlbEntry{kInvalidTag, kInvalidTag, kInvalidTag, 0});
     std::fill(std::begin(meta_[p]), std::end(meta_[p]), TlbMeta{});
+    std::fill(std::begin(local_[p]), std::end(local_[p]), 0);
   }
 }
 
+// Only the entries that may hold a local translation (local_) are looked
+// at; the global large pages noted stay noted. After a journal roll-back
+// (large_all_) every entry is, and the surviving large pages noted afresh.
 void Mmu::flush_non_global() {
   journal_bulk();
   new_generation(/*keep_global=*/true);
-  // The large pages that survive are the global ones, noted afresh.
-  forget_large();
+  const bool renote = large_all_;
+  forget_large(/*keep_global=*/!renote);
   for (unsigned p = 0; p < kPrivCount; ++p) {
-    for (unsigned i = 0; i < kTlbSize; ++i) {
-      if (meta_[p][i].global) {
-        if (meta_[p][i].page_shift > kPageBits) note_large(meta_[p][i].tag, meta_[p][i].page_shift);
-        continue;
+    for (unsigned w = 0; w < kTlbSize / 64; ++w) {
+      for (uint64_t bits = renote ? ~uint64_t{0} : local_[p][w]; bits; bits &= bits - 1) {
+        const unsigned i = w * 64 + unsigned(std::countr_zero(bits));
+        const TlbMeta& m = meta_[p][i];
+        if (m.global) {
+          if (renote && m.page_shift > kPageBits) note_large(m.tag, m.page_shift, true);
+          continue;
+        }
+        tlb_[p][i] = {kInvalidTag, kInvalidTag, kInvalidTag, 0};
+        meta_[p][i] = TlbMeta{};
       }
-      tlb_[p][i] = {kInvalidTag, kInvalidTag, kInvalidTag, 0};
-      meta_[p][i] = TlbMeta{};
+      local_[p][w] = 0;
     }
   }
 }

@@ -317,6 +317,32 @@ TEST_CASE("global pages survive a CR3 load, not INVLPG or a PGE change") {
   CHECK(f.m.translate(0x1000, Access::kRead) == 0xc000);
 }
 
+TEST_CASE("a CR3 load drops every local entry, wherever filled, and keeps the global ones") {
+  Fixture f;
+  // Pages 0x400-0x7ff (one page table): even ones local, odd ones global,
+  // each at its own TLB index.
+  std::vector<uint64_t> ptes;
+  for (uint64_t page = 0x400; page < 0x800; ++page) {
+    ptes.push_back(f.map32(page << 12, page << 12, P | RW | (page & 1 ? G : 0)));
+  }
+  PagingConfig pge;
+  pge.pge = true;
+  REQUIRE(f.enable(pge));
+  for (uint64_t page = 0x400; page < 0x800; ++page) f.m.translate(page << 12, Access::kRead);
+  for (uint64_t page = 0x400; page < 0x800; ++page) {
+    f.set32(ptes[page - 0x400], (page + 0x800) << 12 | P | RW | (page & 1 ? G : 0));
+  }
+  REQUIRE(f.enable(pge, true));  // MOV CR3
+  unsigned local_walked = 0, global_kept = 0;
+  for (uint64_t page = 0x400; page < 0x800; ++page) {
+    const uint64_t pa = f.m.translate(page << 12, Access::kRead) >> 12;
+    if (page & 1) global_kept += pa == page;
+    else local_walked += pa == page + 0x800;
+  }
+  CHECK(local_walked == 0x200);
+  CHECK(global_kept == 0x200);
+}
+
 TEST_CASE("the global generation moves on flushes that can drop global translations") {
   Fixture f;
   f.map32(0x1000, 0x7000, P | RW | US | G);
