@@ -75,19 +75,20 @@ uint32_t arith_flags(const CpuState& s) {
 }
 
 bool carry_flag(const CpuState& s) {
+  if (const int c = common_carry(s); c >= 0) return c;
   const unsigned lg = s.cc_op & 3;
   const uint64_t mask = size_mask(lg);
   const uint64_t r = s.cc_dst & mask, b = s.cc_src & mask;
   switch (CcOp(s.cc_op >> 2)) {
     case CcOp::kEflags: return s.rflags & kCf;
-    case CcOp::kAdd: return r < b;
     case CcOp::kAdc: return s.cc_src2 ? r <= b : r < b;
-    case CcOp::kSub: return ((s.cc_dst + s.cc_src) & mask) < b;
     case CcOp::kSbb: {
       const uint64_t a = (s.cc_dst + s.cc_src + s.cc_src2) & mask;
       return s.cc_src2 ? a <= b : a < b;
     }
-    case CcOp::kLogic: return false;
+    case CcOp::kAdd:
+    case CcOp::kSub:
+    case CcOp::kLogic: break;  // common_carry's
     case CcOp::kInc:
     case CcOp::kDec: return s.cc_src != 0;
     case CcOp::kCfOf: return s.cc_src & 1;
@@ -95,9 +96,6 @@ bool carry_flag(const CpuState& s) {
   return false;
 }
 
-namespace {
-
-/// test_cc's general case: decode all six flags.
 bool test_cc_slow(const CpuState& s, unsigned cc) {
   const uint32_t f = arith_flags(s);
   bool r;
@@ -112,51 +110,6 @@ bool test_cc_slow(const CpuState& s, unsigned cc) {
     default: r = (f & kZf) || bool(f & kSf) != bool(f & kOf); break;
   }
   return r != bool(cc & 1);
-}
-
-/// Whether a recorded SUB/CMP result is "less" (SF != OF) when compared
-/// as signed numbers: the operands a = dst + src and b = src, sign-extended.
-bool sub_less(const CpuState& s, unsigned lg) {
-  const unsigned shift = 64 - (8u << lg);
-  const int64_t a = int64_t((s.cc_dst + s.cc_src) << shift);
-  const int64_t b = int64_t(s.cc_src << shift);
-  return a < b;
-}
-
-}  // namespace
-
-// ZF, SF and PF come straight from the result in every lazy form, CF from
-// carry_flag; OF-based conditions have shortcuts for SUB/CMP and the
-// logical operations (OF = 0), the forms compares and TEST leave.
-bool test_cc(const CpuState& s, unsigned cc) {
-  const auto op = CcOp(s.cc_op >> 2);
-  if (op == CcOp::kEflags) return test_cc_slow(s, cc);
-  const unsigned lg = s.cc_op & 3;
-  const uint64_t r = s.cc_dst & size_mask(lg);
-  const bool sf = (r >> ((8u << lg) - 1)) & 1;
-  bool v;
-  switch (cc >> 1) {
-    case 1: v = carry_flag(s); break;
-    case 2: v = r == 0; break;
-    case 3: v = r == 0 || carry_flag(s); break;
-    case 4: v = sf; break;
-    case 5: v = parity_even(r); break;
-    case 6:
-    case 7:
-      if (op == CcOp::kSub) {
-        v = sub_less(s, lg) || (cc >> 1 == 7 && r == 0);
-      } else if (op == CcOp::kLogic) {
-        v = sf || (cc >> 1 == 7 && r == 0);
-      } else {
-        return test_cc_slow(s, cc);
-      }
-      break;
-    default:
-      if (op != CcOp::kLogic) return test_cc_slow(s, cc);
-      v = false;
-      break;
-  }
-  return v != bool(cc & 1);
 }
 
 }  // namespace kestrel::cpu

@@ -49,6 +49,18 @@ constexpr bool parity_even(uint64_t v) { return (std::popcount(uint8_t(v)) & 1) 
 /// The six arithmetic flags (kArithFlags bits) of the current state.
 uint32_t arith_flags(const CpuState& s);
 
+/// CF for the records that compares, additions and logical operations
+/// leave, the ones most conditions follow; -1 for every other record.
+inline int common_carry(const CpuState& s) {
+  const uint64_t mask = size_mask(s.cc_op & 3);
+  switch (CcOp(s.cc_op >> 2)) {
+    case CcOp::kSub: return ((s.cc_dst + s.cc_src) & mask) < (s.cc_src & mask);
+    case CcOp::kAdd: return (s.cc_dst & mask) < (s.cc_src & mask);
+    case CcOp::kLogic: return 0;
+    default: return -1;
+  }
+}
+
 /// CF alone, cheaper than arith_flags.
 bool carry_flag(const CpuState& s);
 
@@ -72,7 +84,56 @@ inline void write_flags(CpuState& s, uint64_t value, uint64_t mask) {
   s.cc_op = 0;
 }
 
+/// test_cc's general case: decodes all six flags.
+bool test_cc_slow(const CpuState& s, unsigned cc);
+
+/// Whether a recorded SUB/CMP result is "less" (SF != OF) when compared
+/// as signed numbers: the operands a = dst + src and b = src, sign-extended.
+inline bool sub_less(const CpuState& s, unsigned lg) {
+  const unsigned shift = 64 - (8u << lg);
+  const int64_t a = int64_t((s.cc_dst + s.cc_src) << shift);
+  const int64_t b = int64_t(s.cc_src << shift);
+  return a < b;
+}
+
 /// Evaluates condition code `cc` (the low nibble of Jcc/SETcc/CMOVcc).
-bool test_cc(const CpuState& s, unsigned cc);
+/// ZF, SF and PF come straight from the result in every lazy form, CF
+/// from carry_flag; OF-based conditions have shortcuts for SUB/CMP and
+/// the logical operations (OF = 0), the forms compares and TEST leave.
+/// Inline, so that a handler with a constant `cc` keeps only its own case.
+[[gnu::always_inline]] inline bool test_cc(const CpuState& s, unsigned cc) {
+  const auto op = CcOp(s.cc_op >> 2);
+  if (op == CcOp::kEflags) return test_cc_slow(s, cc);
+  const unsigned lg = s.cc_op & 3;
+  const uint64_t r = s.cc_dst & size_mask(lg);
+  const bool sf = (r >> ((8u << lg) - 1)) & 1;
+  const auto carry = [&s] {
+    const int c = common_carry(s);
+    return c >= 0 ? c != 0 : carry_flag(s);
+  };
+  bool v;
+  switch (cc >> 1) {
+    case 1: v = carry(); break;
+    case 2: v = r == 0; break;
+    case 3: v = r == 0 || carry(); break;
+    case 4: v = sf; break;
+    case 5: v = parity_even(r); break;
+    case 6:
+    case 7:
+      if (op == CcOp::kSub) {
+        v = sub_less(s, lg) || (cc >> 1 == 7 && r == 0);
+      } else if (op == CcOp::kLogic) {
+        v = sf || (cc >> 1 == 7 && r == 0);
+      } else {
+        return test_cc_slow(s, cc);
+      }
+      break;
+    default:
+      if (op != CcOp::kLogic) return test_cc_slow(s, cc);
+      v = false;
+      break;
+  }
+  return v != bool(cc & 1);
+}
 
 }  // namespace kestrel::cpu

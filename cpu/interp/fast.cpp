@@ -6,6 +6,7 @@
 #include "cpu/interp/fast.h"
 
 #include <array>
+#include <type_traits>
 #include <utility>
 
 #include "cpu/flags.h"
@@ -234,33 +235,6 @@ Handler specialized_alu(const DecodedInsn& i, const DecodeContext& ctx) {
 
 // ---- Jcc in 64-bit mode ----
 
-/// carry_flag(s) for the records compares, additions and logical
-/// operations leave, as it decodes them; -1 for the others.
-inline int quick_carry(const CpuState& s) {
-  const uint64_t mask = size_mask(s.cc_op & 3);
-  switch (CcOp(s.cc_op >> 2)) {
-    case CcOp::kSub: return ((s.cc_dst + s.cc_src) & mask) < (s.cc_src & mask);
-    case CcOp::kAdd: return (s.cc_dst & mask) < (s.cc_src & mask);
-    case CcOp::kLogic: return 0;
-    default: return -1;
-  }
-}
-
-/// test_cc(s, kCc), with ZF and (for those records) CF read straight
-/// from the lazy record as test_cc does; other cases ask test_cc.
-template <unsigned kCc> bool condition(const CpuState& s) {
-  constexpr unsigned kTest = kCc >> 1;
-  if constexpr (kTest >= 1 && kTest <= 3) {
-    if (CcOp(s.cc_op >> 2) != CcOp::kEflags) {
-      const bool zero = (s.cc_dst & size_mask(s.cc_op & 3)) == 0;
-      if constexpr (kTest == 2) return zero != bool(kCc & 1);
-      const int carry = quick_carry(s);
-      if (carry >= 0) return (kTest == 1 ? carry != 0 : zero || carry != 0) != bool(kCc & 1);
-    }
-  }
-  return test_cc(s, kCc);
-}
-
 /// near_jump's check in 64-bit mode: #GP(0) for a non-canonical target.
 void jump64(Cpu& cpu, uint64_t target) {
   if (!cpu.canonical(target)) raise(kVecGp, 0);
@@ -268,13 +242,19 @@ void jump64(Cpu& cpu, uint64_t target) {
 }
 
 template <unsigned kCc> void jcc64(Cpu& cpu, const DecodedInsn& i) {
-  if (condition<kCc>(cpu.s)) jump64(cpu, cpu.s.rip + i.imm);
+  if (test_cc(cpu.s, kCc)) jump64(cpu, cpu.s.rip + i.imm);
 }
 
-template <unsigned... kCc> constexpr std::array<Handler, 16> jcc_table(std::integer_sequence<unsigned, kCc...>) {
-  return {&jcc64<kCc>...};
+/// F<cc>::fn for the sixteen condition codes, in order.
+template <template <unsigned> class F, unsigned... kCc>
+constexpr std::array<Handler, 16> cc_table(std::integer_sequence<unsigned, kCc...>) {
+  return {F<kCc>::fn...};
 }
-constexpr std::array<Handler, 16> kJcc64 = jcc_table(std::make_integer_sequence<unsigned, 16>{});
+template <template <unsigned> class F> constexpr std::array<Handler, 16> cc_table() {
+  return cc_table<F>(std::make_integer_sequence<unsigned, 16>{});
+}
+template <unsigned kCc> struct Jcc64 { static constexpr Handler fn = &jcc64<kCc>; };
+constexpr std::array<Handler, 16> kJcc64 = cc_table<Jcc64>();
 
 /// Jcc forms in condition-code order.
 constexpr F kJccForms[2][16] = {
@@ -338,6 +318,152 @@ Handler specialized_stack(const DecodedInsn& i, const DecodeContext& ctx) {
   }
 }
 
+// ---- SHL/SAL, SHR, SAR, IMUL, CMOVcc and SETcc on registers ----
+// All mode-independent: the operands are registers of 32 or 64 bits (SETcc:
+// a byte register), so the blocks of every mode can hold them.
+
+enum class Shift { kShl, kShr, kSar };
+enum class Count { kOne, kCl, kIb };
+
+template <Count kCount> unsigned raw_count(const CpuState& s, const DecodedInsn& i) {
+  if constexpr (kCount == Count::kOne) return 1;
+  else if constexpr (kCount == Count::kCl) return uint8_t(s.gpr[kRcx]);
+  else return uint8_t(i.imm);
+}
+
+/// shift.cpp's group2 for a shift of a register on a model that masks the
+/// count (to 5 bits, 6 for 64-bit operands). A masked count of 0 keeps the
+/// flags and still writes the register, zero-extending a 32-bit one.
+template <Shift kOp, Count kCount, class T> void shift_reg(Cpu& cpu, const DecodedInsn& i) {
+  constexpr unsigned kBits = 8 * sizeof(T);
+  CpuState& s = cpu.s;
+  const unsigned n = raw_count<kCount>(s, i) & (kBits - 1);
+  const T a = read_gpr<T>(s, i.rm);
+  if (n == 0) {
+    write_gpr<T>(s, i.rm, a);
+    return;
+  }
+  T r;
+  bool cf, of;
+  if constexpr (kOp == Shift::kShl) {
+    r = T(a << n);
+    cf = (a >> (kBits - n)) & 1;
+    of = bool(r >> (kBits - 1)) != cf;
+  } else if constexpr (kOp == Shift::kShr) {
+    r = T(a >> n);
+    cf = (a >> (n - 1)) & 1;
+    of = n == 1 && (a >> (kBits - 1));
+  } else {
+    r = T(std::make_signed_t<T>(a) >> n);
+    cf = (a >> (n - 1)) & 1;
+    of = false;
+  }
+  write_gpr<T>(s, i.rm, r);
+  set_lazy(s, CcOp::kCfOf, sizeof(T), r, uint64_t(cf) | uint64_t(of) << 1);
+}
+
+struct ShiftForm {
+  isa::Form form;
+  Shift op;
+  Count count;
+};
+constexpr ShiftForm kShiftForms[] = {
+    {F::SHL_Ev_1, Shift::kShl, Count::kOne}, {F::SHL_Ev_CL, Shift::kShl, Count::kCl},
+    {F::SHL_Ev_Ib, Shift::kShl, Count::kIb}, {F::SAL_Ev_1, Shift::kShl, Count::kOne},
+    {F::SAL_Ev_CL, Shift::kShl, Count::kCl}, {F::SAL_Ev_Ib, Shift::kShl, Count::kIb},
+    {F::SHR_Ev_1, Shift::kShr, Count::kOne}, {F::SHR_Ev_CL, Shift::kShr, Count::kCl},
+    {F::SHR_Ev_Ib, Shift::kShr, Count::kIb}, {F::SAR_Ev_1, Shift::kSar, Count::kOne},
+    {F::SAR_Ev_CL, Shift::kSar, Count::kCl}, {F::SAR_Ev_Ib, Shift::kSar, Count::kIb},
+};
+
+template <Shift kOp, Count kCount> Handler pick_shift(const DecodedInsn& i) {
+  return pick_reg(i, &shift_reg<kOp, kCount, uint32_t>, &shift_reg<kOp, kCount, uint64_t>);
+}
+template <Shift kOp> Handler pick_shift(const DecodedInsn& i, Count count) {
+  switch (count) {
+    case Count::kOne: return pick_shift<kOp, Count::kOne>(i);
+    case Count::kCl: return pick_shift<kOp, Count::kCl>(i);
+    case Count::kIb: return pick_shift<kOp, Count::kIb>(i);
+  }
+  return nullptr;
+}
+
+Handler specialized_shift(const DecodedInsn& i, const DecodeContext& ctx) {
+  if (ctx.model->quirk(kQuirkUnmaskedShift)) return nullptr;
+  for (const ShiftForm& f : kShiftForms) {
+    if (f.form != i.form) continue;
+    switch (f.op) {
+      case Shift::kShl: return pick_shift<Shift::kShl>(i, f.count);
+      case Shift::kShr: return pick_shift<Shift::kShr>(i, f.count);
+      case Shift::kSar: return pick_shift<Shift::kSar>(i, f.count);
+    }
+  }
+  return nullptr;
+}
+
+/// muldiv.cpp's imul_to_g on a model with the kCfOf multiply record: the
+/// low half goes to G; CF = OF = the product does not fit in it.
+template <class T> void imul_g(CpuState& s, const DecodedInsn& i, T a, T b) {
+  using S = std::make_signed_t<T>;
+  S lo;
+  const bool wide = __builtin_mul_overflow(S(a), S(b), &lo);
+  write_gpr<T>(s, i.reg, T(lo));
+  set_lazy(s, CcOp::kCfOf, sizeof(T), T(lo), wide ? 3 : 0);
+}
+template <class T> void imul_g_e_reg(Cpu& cpu, const DecodedInsn& i) {
+  imul_g<T>(cpu.s, i, read_gpr<T>(cpu.s, i.reg), read_gpr<T>(cpu.s, i.rm));
+}
+/// IMUL Gv, Ev, Ib/Iz: source() extends the immediate as muldiv.cpp does.
+template <Src kSrc, class T> void imul_g_e_imm_reg(Cpu& cpu, const DecodedInsn& i) {
+  imul_g<T>(cpu.s, i, read_gpr<T>(cpu.s, i.rm), source<kSrc, T>(cpu.s, i));
+}
+
+Handler specialized_imul(const DecodedInsn& i, const DecodeContext& ctx) {
+  if (ctx.model->quirk(kQuirkMul8086Flags)) return nullptr;
+  switch (i.form) {
+    case isa::Form::IMUL_Gv_Ev: return pick_reg(i, &imul_g_e_reg<uint32_t>, &imul_g_e_reg<uint64_t>);
+    case isa::Form::IMUL_Gv_Ev_Ib:
+      return pick_reg(i, &imul_g_e_imm_reg<Src::kIb, uint32_t>, &imul_g_e_imm_reg<Src::kIb, uint64_t>);
+    case isa::Form::IMUL_Gv_Ev_Iz:
+      return pick_reg(i, &imul_g_e_imm_reg<Src::kIz, uint32_t>, &imul_g_e_imm_reg<Src::kIz, uint64_t>);
+    default: return nullptr;
+  }
+}
+
+/// data.cpp's cmov: a 32-bit G is written (zero-extended) either way.
+template <unsigned kCc, class T> void cmov_reg(Cpu& cpu, const DecodedInsn& i) {
+  CpuState& s = cpu.s;
+  const T v = read_gpr<T>(s, i.rm);
+  write_gpr<T>(s, i.reg, test_cc(s, kCc) ? v : read_gpr<T>(s, i.reg));
+}
+template <unsigned kCc> void setcc_reg(Cpu& cpu, const DecodedInsn& i) {
+  write_reg8(cpu.s, i.rm, i.rex, test_cc(cpu.s, kCc) ? 1 : 0);
+}
+template <unsigned kCc> struct Cmov32 { static constexpr Handler fn = &cmov_reg<kCc, uint32_t>; };
+template <unsigned kCc> struct Cmov64 { static constexpr Handler fn = &cmov_reg<kCc, uint64_t>; };
+template <unsigned kCc> struct Setcc { static constexpr Handler fn = &setcc_reg<kCc>; };
+constexpr std::array<Handler, 16> kCmov32 = cc_table<Cmov32>();
+constexpr std::array<Handler, 16> kCmov64 = cc_table<Cmov64>();
+constexpr std::array<Handler, 16> kSetcc = cc_table<Setcc>();
+
+/// CMOVcc and SETcc forms in condition-code order.
+constexpr F kCmovForms[16] = {
+    F::CMOVO_Gv_Ev, F::CMOVNO_Gv_Ev, F::CMOVB_Gv_Ev, F::CMOVAE_Gv_Ev, F::CMOVE_Gv_Ev, F::CMOVNE_Gv_Ev,
+    F::CMOVBE_Gv_Ev, F::CMOVA_Gv_Ev, F::CMOVS_Gv_Ev, F::CMOVNS_Gv_Ev, F::CMOVP_Gv_Ev, F::CMOVNP_Gv_Ev,
+    F::CMOVL_Gv_Ev, F::CMOVGE_Gv_Ev, F::CMOVLE_Gv_Ev, F::CMOVG_Gv_Ev};
+constexpr F kSetccForms[16] = {
+    F::SETO_Eb, F::SETNO_Eb, F::SETB_Eb, F::SETAE_Eb, F::SETE_Eb, F::SETNE_Eb, F::SETBE_Eb, F::SETA_Eb,
+    F::SETS_Eb, F::SETNS_Eb, F::SETP_Eb, F::SETNP_Eb, F::SETL_Eb, F::SETGE_Eb, F::SETLE_Eb, F::SETG_Eb};
+
+Handler specialized_cc(const DecodedInsn& i) {
+  if (i.mod != 3) return nullptr;
+  for (unsigned cc = 0; cc < 16; ++cc) {
+    if (kCmovForms[cc] == i.form) return pick_reg(i, kCmov32[cc], kCmov64[cc]);
+    if (kSetccForms[cc] == i.form) return kSetcc[cc];
+  }
+  return nullptr;
+}
+
 Handler specialized(const DecodedInsn& i, const DecodeContext& ctx) {
   switch (i.form) {
     case isa::Form::MOV_Ev_Gv:
@@ -353,6 +479,9 @@ Handler specialized(const DecodedInsn& i, const DecodeContext& ctx) {
   }
   if (Handler h = specialized_alu(i, ctx)) return h;
   if (Handler h = specialized_stack(i, ctx)) return h;
+  if (Handler h = specialized_shift(i, ctx)) return h;
+  if (Handler h = specialized_imul(i, ctx)) return h;
+  if (Handler h = specialized_cc(i)) return h;
   return specialized_jcc(i, ctx);
 }
 

@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: MIT
+// The specialised handlers (cpu/interp/fast.cpp) against the generic ones
+// they stand for: the same decoded instruction run by both from the same
+// random registers and lazy-flags record must leave the same state.
+#include <doctest/doctest.h>
+
+#include <cstdint>
+#include <random>
+#include <span>
+#include <vector>
+
+#include "cpu/cpu.h"
+#include "cpu/decode.h"
+#include "cpu/flags.h"
+#include "cpu/interp/fast.h"
+#include "cpu/interp/handlers.h"
+
+namespace kestrel::cpu {
+namespace {
+
+struct FastRig {
+  FastRig() : mem(1 << 20, find_cpu_model("max")->phys_addr_bits), cpu(*find_cpu_model("max"), mem, bus) {
+    cpu.reset();
+  }
+  DecodedInsn decoded(std::vector<uint8_t> code, CodeSize size) {
+    ctx = DecodeContext{size, true, false, cpu.model};
+    DecodedInsn d;
+    REQUIRE(decode(std::span(code), ctx, d) == DecodeStatus::kOk);
+    d.handler = exec::handler_for(d.form);
+    return d;
+  }
+  /// Random registers and a random lazy record of any kind.
+  void randomise(std::mt19937_64& rng) {
+    for (uint64_t& g : cpu.s.gpr) g = rng();
+    // Small values and boundaries make zero, sign and carry outcomes likely.
+    if (rng() & 1) cpu.s.gpr[rng() % 16] = rng() % 4;
+    if (rng() & 1) cpu.s.gpr[kRcx] = rng() % 70;
+    cpu.s.rflags = kFixed1 | (rng() & kArithFlags);
+    const auto op = CcOp(rng() % 9);
+    cpu.s.cc_op = op == CcOp::kEflags ? 0 : cc_op(op, 1u << (rng() % 4));
+    cpu.s.cc_dst = rng() % 3 ? rng() : 0;
+    cpu.s.cc_src = rng() % 3 ? rng() : rng() % 2;
+    cpu.s.cc_src2 = rng() % 2;
+  }
+  mmu::Mmu mem;
+  OpenBus bus;
+  Cpu cpu;
+  DecodeContext ctx;
+};
+
+/// Runs `code` with its specialised handler and with the generic one from
+/// the same states; each must leave the same registers and flags record.
+void check_same(std::vector<uint8_t> code, CodeSize size = CodeSize::k64) {
+  FastRig rig;
+  const DecodedInsn d = rig.decoded(code, size);
+  const Handler fast = exec::specialize(d, rig.ctx);
+  INFO("form ", isa::row(d.form).form);
+  const bool specialised = fast != d.handler;
+  REQUIRE(specialised);
+  std::mt19937_64 rng(code.size() * 7919 + code.back());
+  for (int n = 0; n < 2000; ++n) {
+    rig.randomise(rng);
+    const CpuState before = rig.cpu.s;
+    d.handler(rig.cpu, d);
+    const CpuState generic = rig.cpu.s;
+    rig.cpu.s = before;
+    fast(rig.cpu, d);
+    const CpuState& s = rig.cpu.s;
+    for (unsigned r = 0; r < 16; ++r) REQUIRE(s.gpr[r] == generic.gpr[r]);
+    REQUIRE(s.cc_op == generic.cc_op);
+    REQUIRE(s.cc_dst == generic.cc_dst);
+    REQUIRE(s.cc_src == generic.cc_src);
+    REQUIRE(s.cc_src2 == generic.cc_src2);
+    REQUIRE(s.rflags == generic.rflags);
+  }
+}
+
+TEST_CASE("specialised SHL, SAL, SHR and SAR on registers match group 2") {
+  check_same({0xd1, 0xe0});              // shl eax, 1
+  check_same({0x48, 0xd3, 0xe3});        // shl rbx, cl
+  check_same({0xc1, 0xe6, 0x00});        // shl esi, 0: zero-extends, flags kept
+  check_same({0x49, 0xc1, 0xf0, 0x3f});  // sal r8, 63
+  check_same({0xd1, 0xe9});              // shr ecx, 1
+  check_same({0x48, 0xd3, 0xea});        // shr rdx, cl
+  check_same({0xc1, 0xef, 0x21});        // shr edi, 33 (masked to 1)
+  check_same({0x48, 0xd1, 0xf8});        // sar rax, 1
+  check_same({0xd3, 0xfd});              // sar ebp, cl
+  check_same({0x48, 0xc1, 0xfb, 0x07});  // sar rbx, 7
+  check_same({0xd3, 0xe2}, CodeSize::k32);  // shl edx, cl in 32-bit code
+}
+
+TEST_CASE("specialised IMUL on registers matches muldiv.cpp") {
+  check_same({0x0f, 0xaf, 0xc3});              // imul eax, ebx
+  check_same({0x48, 0x0f, 0xaf, 0xd1});        // imul rdx, rcx
+  check_same({0x6b, 0xc1, 0xfd});              // imul eax, ecx, -3
+  check_same({0x48, 0x69, 0xdb, 0x01, 0x00, 0x00, 0x80});  // imul rbx, rbx, 80000001h
+  check_same({0x0f, 0xaf, 0xc8}, CodeSize::k32);
+}
+
+TEST_CASE("specialised CMOVcc and SETcc on registers follow test_cc") {
+  for (uint8_t cc = 0; cc < 16; ++cc) {
+    check_same({0x0f, uint8_t(0x40 + cc), 0xc1});        // cmovcc eax, ecx
+    check_same({0x48, 0x0f, uint8_t(0x40 + cc), 0xda});  // cmovcc rbx, rdx
+    check_same({0x0f, uint8_t(0x90 + cc), 0xc4});        // setcc ah
+    check_same({0x40, 0x0f, uint8_t(0x90 + cc), 0xc6});  // setcc sil
+  }
+}
+
+TEST_CASE("specialised SHR records CF and OF of its last step") {
+  FastRig rig;
+  const DecodedInsn d = rig.decoded({0xd1, 0xe8}, CodeSize::k64);  // shr eax, 1
+  rig.cpu.s.gpr[kRax] = 0xffffffff'80000001;
+  exec::specialize(d, rig.ctx)(rig.cpu, d);
+  CHECK(rig.cpu.s.gpr[kRax] == 0x40000000);
+  CHECK(arith_flags(rig.cpu.s) == (kCf | kOf | kPf));  // PF: low byte 0
+}
+
+TEST_CASE("specialised IMUL sets CF and OF when the product overflows") {
+  FastRig rig;
+  const DecodedInsn d = rig.decoded({0x48, 0x0f, 0xaf, 0xc3}, CodeSize::k64);  // imul rax, rbx
+  rig.cpu.s.gpr[kRax] = uint64_t{1} << 32;
+  rig.cpu.s.gpr[kRbx] = uint64_t{1} << 31;
+  exec::specialize(d, rig.ctx)(rig.cpu, d);
+  CHECK(rig.cpu.s.gpr[kRax] == uint64_t{1} << 63);
+  CHECK(carry_flag(rig.cpu.s));
+  rig.cpu.s.gpr[kRax] = ~uint64_t{0};  // -1 * 2^31 fits
+  exec::specialize(d, rig.ctx)(rig.cpu, d);
+  CHECK(rig.cpu.s.gpr[kRax] == uint64_t(-(int64_t{1} << 31)));
+  CHECK_FALSE(carry_flag(rig.cpu.s));
+}
+
+}  // namespace
+}  // namespace kestrel::cpu
