@@ -444,7 +444,7 @@ bool emit_block(const ir::Block& b, uint64_t base, uint64_t epilogue, const Help
   asmjit::CodeHolder code;
   code.init(asmjit::Environment::host(), base);
   x86::Assembler a(&code);
-  Emitter e{a, b, loc, h, epilogue, slots, out, a.newLabel(), a.newLabel(), {}, {}, {}, {}};
+  Emitter e{a, b, loc, h, epilogue, slots, out, a.newLabel(), a.newLabel(), {}, {}, {}, {}, {}};
   e.owner = owner;
   e.uses.assign(b.insts.size(), 0);
   for (const ir::Inst& in : b.insts) {

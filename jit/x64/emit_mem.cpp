@@ -142,7 +142,7 @@ template <> void Emitter::emit<Op::kLoad>(size_t i, const ir::Inst& in) {
     store(i, x86::rax);
     return;
   }
-  const Slow sp{a.newLabel(), a.newLabel(), i, pending, dirty};
+  const Slow sp{a.newLabel(), a.newLabel(), i, pending, save_dirty()};
   const unsigned size = unsigned(in.imm >> 8) & 0xff;
   const x86::Mem host = probe(uint8_t(in.imm), size, false, sp.at, addr_reg(in.a), displacement(in));
   // Straight into the result's register (the slow path moves it there).
@@ -165,7 +165,7 @@ template <> void Emitter::emit<Op::kStore>(size_t i, const ir::Inst& in) {
     slow_access(i, in);
     return;
   }
-  const Slow sp{a.newLabel(), a.newLabel(), i, pending, dirty};
+  const Slow sp{a.newLabel(), a.newLabel(), i, pending, save_dirty()};
   const unsigned size = unsigned(in.imm >> 8) & 0xff;
   const x86::Mem host = probe(uint8_t(in.imm), size, true, sp.at, addr_reg(in.a), displacement(in));
   // The value from where it lives: an immediate (a quadword's only when it
@@ -191,7 +191,7 @@ template <> void Emitter::emit<Op::kStore>(size_t i, const ir::Inst& in) {
   slow.push_back(sp);
 }
 template <> void Emitter::emit<Op::kCheckStop>(size_t, const ir::Inst& in) {
-  const StopExit st{a.newLabel(), in.imm, pending, dirty};
+  const StopExit st{a.newLabel(), in.imm, pending, save_dirty()};
   a.cmp(x86::byte_ptr(x86::rbp, int32_t(offsetof(JitCtx, stop))), 0);
   a.jne(st.at);
   stops.push_back(st);

@@ -44,12 +44,24 @@ struct Emitter {
     ir::Value v;
     uint64_t until;
   };
+  /// Lazy stores due on an out-of-line path: saved[first, first + count).
+  struct Due {
+    uint32_t first = 0, count = 0;
+  };
+  /// The dirty stores of every out-of-line path, one copy after another
+  /// (one vector per block rather than one per path).
+  std::vector<Lazy> saved = {};
+  Due save_dirty() {
+    const Due d{uint32_t(saved.size()), uint32_t(dirty.size())};
+    saved.insert(saved.end(), dirty.begin(), dirty.end());
+    return d;
+  }
   /// Out-of-line slow paths of inlined memory accesses (emitted after the body).
   struct Slow {
     asmjit::Label at, back;
     size_t i;
     uint32_t pending = 0;  ///< instructions the helper's icount must include
-    std::vector<Lazy> stores = {};  ///< lazy state stores due
+    Due stores = {};       ///< lazy state stores due
   };
   std::vector<Slow> slow;
   /// Out-of-line exits of CheckStop (emitted after the body): the fast
@@ -58,7 +70,7 @@ struct Emitter {
     asmjit::Label at;
     uint64_t rip;  ///< the next instruction's
     uint32_t pending = 0;
-    std::vector<Lazy> stores = {};
+    Due stores = {};
   };
   std::vector<StopExit> stops;
   asmjit::Label chain_probe;  ///< emit_chain_probe's, made when first needed
@@ -88,6 +100,9 @@ struct Emitter {
   void write_lazy(const Lazy& l);
   void write_due(const std::vector<Lazy>& d) {
     for (const Lazy& l : d) write_lazy(l);
+  }
+  void write_due(Due d) {
+    for (uint32_t k = d.first; k < d.first + d.count; ++k) write_lazy(saved[k]);
   }
   /// The lazy stores written here; `settle` when the path goes on.
   void write_dirty(bool settle) {
