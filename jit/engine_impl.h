@@ -82,7 +82,6 @@ struct JitEngine::Impl final : mmu::CodeWriteListener {
   /// the cache.
   std::map<std::pair<uint64_t, uint32_t>, const uint8_t*> probes;
   std::unordered_map<BlockKey, std::unique_ptr<CompiledBlock>, BlockKeyHash> blocks;
-  /// The blocks with code on a physical page, for writes to it.
   /// A block's bytes [lo, hi) of one physical page.
   struct CodeSpan {
     BlockKey key;
@@ -93,6 +92,7 @@ struct JitEngine::Impl final : mmu::CodeWriteListener {
     unsigned lo = mmu::kPageSize, hi = 0;  ///< the bytes any block ever covered
     unsigned misses = 0;  ///< writes inside [lo, hi) that hit no block
   };
+  /// The blocks with code on a physical page, for writes to it.
   std::unordered_map<uint64_t, CodePage> page_blocks;
   /// Runs counted per block key not yet translated (hot), direct-mapped by
   /// the key's hash: a collision only makes a block translated sooner.
