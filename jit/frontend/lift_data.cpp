@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// Native lowerings of MOV, MOVZX/MOVSX, LEA, NOPs, PUSH/POP of a register,
+// Native lowerings of MOV, MOVZX/MOVSX, LEA, NOPs and hints, PUSH/POP of a register,
 // and the direct near branches (JMP rel, Jcc rel, CALL rel) with their
 // conditions computed inline when the block itself set the flags
 // (cpu/interp/data.cpp, stack.cpp and control.cpp are the reference).
@@ -263,6 +263,13 @@ bool LEA_Gv_M(Lifter& l, const cpu::DecodedInsn& i) {
 }
 bool NOP(Lifter&, const cpu::DecodedInsn&) { return true; }
 bool NOP_Ev(Lifter&, const cpu::DecodedInsn&) { return true; }
+// A spin-wait hint and cache hints: no effect, no fault (SDM 2 PAUSE,
+// PREFETCHh), as their handlers.
+bool PAUSE(Lifter&, const cpu::DecodedInsn&) { return true; }
+bool PREFETCHNTA_Mb(Lifter&, const cpu::DecodedInsn&) { return true; }
+bool PREFETCHT0_Mb(Lifter&, const cpu::DecodedInsn&) { return true; }
+bool PREFETCHT1_Mb(Lifter&, const cpu::DecodedInsn&) { return true; }
+bool PREFETCHT2_Mb(Lifter&, const cpu::DecodedInsn&) { return true; }
 
 bool JMP_Jb(Lifter& l, const cpu::DecodedInsn& i) { return jmp(l, i); }
 bool JMP_Jz(Lifter& l, const cpu::DecodedInsn& i) { return jmp(l, i); }

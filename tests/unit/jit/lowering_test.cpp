@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // The JIT's inlined memory probe and its native lowerings (shifts, IMUL,
-// CMOVcc, SETcc, NOT/NEG, XCHG, CBW/CWD, MOVSXD), each program run by the
+// CMOVcc, SETcc, NOT/NEG, XCHG, CBW/CWD, MOVSXD, hints), each program run by the
 // JIT and by the interpreter on the long-mode test machine: the same state,
 // memory and fault delivery, and the inline probe really taken.
 #include <doctest/doctest.h>
@@ -10,7 +10,9 @@
 #include <vector>
 
 #include "cpu/flags.h"
+#include "cpu/decode.h"
 #include "jit/engine.h"
+#include "jit/frontend/lift.h"
 #include "jit/ir/ir.h"
 #include "jit/passes/passes.h"
 #include "tests/unit/cpu/lm_fixture.h"
@@ -192,6 +194,35 @@ TEST_CASE("lowered shifts, rotates, IMUL, CMOVcc, SETcc, NOT, NEG, XCHG, CBW, CW
   CHECK(p.j.cpu.s.halted);
   CHECK(p.j.vector() == -1);
   CHECK(p.engine.stats().interp_steps < 3);
+  p.check_same();
+}
+
+TEST_CASE("PAUSE and the PREFETCH hints lower to nothing and never fault") {
+  // No handler call in their IR...
+  for (std::vector<uint8_t> bytes : {std::vector<uint8_t>{0xf3, 0x90}, {0x0f, 0x18, 0x06}, {0x0f, 0x18, 0x0e},
+                                     {0x0f, 0x18, 0x56, 0x08}, {0x0f, 0x18, 0x1e}}) {
+    cpu::DecodeContext ctx{cpu::CodeSize::k64, true, false, cpu::find_cpu_model("max")};
+    std::vector<cpu::DecodedInsn> insns(1);
+    REQUIRE(cpu::decode(bytes, ctx, insns[0]) == cpu::DecodeStatus::kOk);
+    frontend::Facts facts;
+    facts.ip_mask = ~uint64_t{0};
+    facts.long64 = true;
+    ir::Block b;
+    frontend::lift_block(b, facts, 0x1000, insns);
+    for (const ir::Inst& in : b.insts) CHECK(in.op != ir::Op::kCallInsn);
+  }
+  // ...and a prefetch of an unmapped address is no #PF, as in the interpreter.
+  Pair p;
+  p.load({0x48, 0xbe, 0x00, 0x00, 0x00, 0x00, 0x00, 0x7f, 0x00, 0x00,  // mov rsi, 7f0000000000h
+          0xf3, 0x90,                                                  // pause
+          0x0f, 0x18, 0x0e,                                            // prefetcht0 [rsi]
+          0x0f, 0x18, 0x46, 0x08,                                      // prefetchnta [rsi + 8]
+          0x0f, 0x18, 0x16,                                            // prefetcht1 [rsi]
+          0x0f, 0x18, 0x1e,                                            // prefetcht2 [rsi]
+          0xf4});
+  p.run();
+  CHECK(p.j.cpu.s.halted);
+  CHECK(p.j.vector() == -1);
   p.check_same();
 }
 
