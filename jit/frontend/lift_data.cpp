@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// Native lowerings of MOV, MOVZX/MOVSX, LEA, NOPs and hints, PUSH/POP of a register,
+// Native lowerings of MOV, MOVZX/MOVSX, LEA, NOPs and hints, PUSH/POP of a register, LEAVE,
 // and the direct near branches (JMP rel, Jcc rel, CALL rel) with their
 // conditions computed inline when the block itself set the flags
 // (cpu/interp/data.cpp, stack.cpp and control.cpp are the reference).
@@ -226,6 +226,20 @@ bool POP_Zv(Lifter& l, const cpu::DecodedInsn& i) {
   const Value v = l.load(i.osize, cpu::kSs, sp);
   write_sp(l, l.zext(b.emit(Op::kAdd, sp, b.konst(i.osize)), l.stack_size()));
   l.write_reg(i.osize, i.reg, true, v);
+  l.end_mem();
+  return true;
+}
+
+/// LEAVE (interp control.cpp): SP from BP at the stack's width, the read
+/// of the saved BP there, then SP past it and BP; a faulting read changes
+/// neither.
+bool LEAVE(Lifter& l, const cpu::DecodedInsn& i) {
+  ir::Block& b = l.b;
+  l.begin_mem();
+  const Value sp = l.zext(b.emit(Op::kLdGpr, ir::kNone, ir::kNone, cpu::kRbp), l.stack_size());
+  const Value v = l.load(i.osize, cpu::kSs, sp);
+  write_sp(l, l.zext(b.emit(Op::kAdd, sp, b.konst(i.osize)), l.stack_size()));
+  l.write_reg(i.osize, cpu::kRbp, true, v);
   l.end_mem();
   return true;
 }

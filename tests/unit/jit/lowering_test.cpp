@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // The JIT's inlined memory probe and its native lowerings (shifts, IMUL,
-// CMOVcc, SETcc, NOT/NEG, XCHG, CBW/CWD, MOVSXD, hints), each program run by the
+// CMOVcc, SETcc, NOT/NEG, XCHG, CBW/CWD, MOVSXD, LEAVE, hints), each program run by the
 // JIT and by the interpreter on the long-mode test machine: the same state,
 // memory and fault delivery, and the inline probe really taken.
 #include <doctest/doctest.h>
@@ -10,17 +10,17 @@
 #include <vector>
 
 #include "cpu/flags.h"
-#include "cpu/decode.h"
 #include "jit/engine.h"
-#include "jit/frontend/lift.h"
 #include "jit/ir/ir.h"
 #include "jit/passes/passes.h"
 #include "tests/unit/cpu/lm_fixture.h"
+#include "tests/unit/jit/lift_check.h"
 
 namespace kestrel::jit {
 namespace {
 
 using cpu::lmtest::LmFixture;
+using test::lifts_without_call;
 
 /// One program on two machines, the JIT and the interpreter.
 struct Pair {
@@ -197,20 +197,32 @@ TEST_CASE("lowered shifts, rotates, IMUL, CMOVcc, SETcc, NOT, NEG, XCHG, CBW, CW
   p.check_same();
 }
 
+TEST_CASE("LEAVE in 64 and 16 bits agrees, and a faulting one changes neither RSP nor RBP") {
+  CHECK(lifts_without_call({0xc9}));
+  CHECK(lifts_without_call({0x66, 0xc9}));
+  Pair p;
+  p.load({0x55,                                                        // push rbp
+          0x48, 0x89, 0xe5,                                            // mov rbp, rsp
+          0x48, 0x83, 0xec, 0x20,                                      // sub rsp, 20h
+          0x48, 0xc7, 0x45, 0xf8, 0x05, 0x00, 0x00, 0x00,              // mov qword [rbp - 8], 5
+          0xc9,                                                        // leave
+          0x48, 0x89, 0xe5,                                            // mov rbp, rsp
+          0x66, 0xc9,                                                  // leave (16-bit)
+          0x48, 0xbd, 0x00, 0x00, 0x00, 0x00, 0x00, 0x7f, 0x00, 0x00,  // mov rbp, 7f0000000000h
+          0xc9,                                                        // leave: #PF
+          0xf4});
+  p.run();
+  CHECK(p.j.vector() == 14);
+  CHECK(p.j.cpu.s.gpr[cpu::kRbp] == 0x7f0000000000);
+  p.check_same();
+}
+
 TEST_CASE("PAUSE and the PREFETCH hints lower to nothing and never fault") {
-  // No handler call in their IR...
-  for (std::vector<uint8_t> bytes : {std::vector<uint8_t>{0xf3, 0x90}, {0x0f, 0x18, 0x06}, {0x0f, 0x18, 0x0e},
-                                     {0x0f, 0x18, 0x56, 0x08}, {0x0f, 0x18, 0x1e}}) {
-    cpu::DecodeContext ctx{cpu::CodeSize::k64, true, false, cpu::find_cpu_model("max")};
-    std::vector<cpu::DecodedInsn> insns(1);
-    REQUIRE(cpu::decode(bytes, ctx, insns[0]) == cpu::DecodeStatus::kOk);
-    frontend::Facts facts;
-    facts.ip_mask = ~uint64_t{0};
-    facts.long64 = true;
-    ir::Block b;
-    frontend::lift_block(b, facts, 0x1000, insns);
-    for (const ir::Inst& in : b.insts) CHECK(in.op != ir::Op::kCallInsn);
-  }
+  CHECK(lifts_without_call({0xf3, 0x90}));              // pause
+  CHECK(lifts_without_call({0x0f, 0x18, 0x06}));        // prefetchnta [rsi]
+  CHECK(lifts_without_call({0x0f, 0x18, 0x0e}));        // prefetcht0 [rsi]
+  CHECK(lifts_without_call({0x0f, 0x18, 0x56, 0x08}));  // prefetcht1 [rsi + 8]
+  CHECK(lifts_without_call({0x0f, 0x18, 0x1e}));        // prefetcht2 [rsi]
   // ...and a prefetch of an unmapped address is no #PF, as in the interpreter.
   Pair p;
   p.load({0x48, 0xbe, 0x00, 0x00, 0x00, 0x00, 0x00, 0x7f, 0x00, 0x00,  // mov rsi, 7f0000000000h

@@ -9,43 +9,26 @@
 #include <cstring>
 #include <vector>
 
-#include "cpu/decode.h"
 #include "cpu/flags.h"
 #include "jit/engine.h"
-#include "jit/frontend/lift.h"
 #include "tests/unit/cpu/lm_fixture.h"
+#include "tests/unit/jit/lift_check.h"
 
 namespace kestrel::jit {
 namespace {
 
 using cpu::lmtest::LmFixture;
-
-/// Whether the one instruction in `bytes` lifts without a handler call.
-bool lowered(std::vector<uint8_t> bytes, bool eager = false) {
-  cpu::DecodeContext ctx{cpu::CodeSize::k64, true, false, cpu::find_cpu_model("max")};
-  std::vector<cpu::DecodedInsn> insns(1);
-  REQUIRE(cpu::decode(bytes, ctx, insns[0]) == cpu::DecodeStatus::kOk);
-  frontend::Facts facts;
-  facts.ip_mask = ~uint64_t{0};
-  facts.long64 = true;
-  facts.eager_strings = eager;
-  ir::Block b;
-  frontend::lift_block(b, facts, 0x1000, insns);
-  for (const ir::Inst& in : b.insts) {
-    if (in.op == ir::Op::kCallInsn) return false;
-  }
-  return true;
-}
+using test::lifts_without_call;
 
 TEST_CASE("string lowering: single MOVS/STOS/LODS lower, REP and eager models do not") {
-  CHECK(lowered({0xa4}));              // movsb
-  CHECK(lowered({0x48, 0xa5}));        // movsq
-  CHECK(lowered({0x66, 0xab}));        // stosw
-  CHECK(lowered({0x67, 0xac}));        // lodsb, 32-bit addresses
-  CHECK(lowered({0x2e, 0xad}));        // lodsd with a segment override
-  CHECK_FALSE(lowered({0xf3, 0xa4}));  // rep movsb
-  CHECK_FALSE(lowered({0xf3, 0x48, 0xab}));
-  CHECK_FALSE(lowered({0xa4}, true));
+  CHECK(lifts_without_call({0xa4}));              // movsb
+  CHECK(lifts_without_call({0x48, 0xa5}));        // movsq
+  CHECK(lifts_without_call({0x66, 0xab}));        // stosw
+  CHECK(lifts_without_call({0x67, 0xac}));        // lodsb, 32-bit addresses
+  CHECK(lifts_without_call({0x2e, 0xad}));        // lodsd with a segment override
+  CHECK_FALSE(lifts_without_call({0xf3, 0xa4}));  // rep movsb
+  CHECK_FALSE(lifts_without_call({0xf3, 0x48, 0xab}));
+  CHECK_FALSE(lifts_without_call({0xa4}, true));
 }
 
 TEST_CASE("string lowering: the JIT and the interpreter agree, faults included") {
