@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-// Native lowerings of MOV, MOVZX/MOVSX, LEA, NOPs and hints, PUSH/POP of a register, LEAVE,
-// and the direct near branches (JMP rel, Jcc rel, CALL rel) with their
+// Native lowerings of MOV (Sreg reads too), MOVZX/MOVSX, LEA, NOPs and
+// hints, PUSH/POP of a register, PUSH imm, LEAVE, and the direct near
+// branches (JMP rel, Jcc rel, CALL rel) with their
 // conditions computed inline when the block itself set the flags
 // (cpu/interp/data.cpp, stack.cpp and control.cpp are the reference).
 #include "jit/frontend/lift_forms.h"
@@ -214,6 +215,35 @@ bool PUSH_Zv(Lifter& l, const cpu::DecodedInsn& i) {
   if (i.reg == cpu::kRsp && l.facts.push_sp_new) return false;
   l.begin_mem();
   push(l, i.osize, l.read_reg(i.osize, i.reg, true));
+  l.end_mem();
+  return true;
+}
+
+bool PUSH_Iz(Lifter& l, const cpu::DecodedInsn& i) {
+  const uint64_t v = uint64_t(int64_t(int32_t(uint32_t(i.imm))));
+  l.begin_mem();
+  push(l, i.osize, l.b.konst(v & cpu::size_mask(std::countr_zero(unsigned(i.osize)))));
+  l.end_mem();
+  return true;
+}
+
+/// MOV r/m, Sreg (interp data.cpp): the selector, zero-extended into a
+/// 32/64-bit register, stored as a word to memory. Only the registers
+/// every model has (ES CS SS DS), and FS GS in 64-bit mode; the handler
+/// decides the rest (#UD, the 8086's aliases).
+bool MOV_Ev_Sw(Lifter& l, const cpu::DecodedInsn& i) {
+  const unsigned r = i.reg & 7;
+  if (r >= (l.facts.long64 ? 6u : 4u)) return false;
+  ir::Block& b = l.b;
+  const uint64_t off = offsetof(cpu::CpuState, seg) + r * sizeof(cpu::SegmentCache) +
+                       offsetof(cpu::SegmentCache, selector);
+  const Value sel = l.zext(b.emit(Op::kLdField, ir::kNone, ir::kNone, off), 2);
+  if (!i.is_mem()) {
+    l.write_reg(i.osize, i.rm, true, sel);
+    return true;
+  }
+  l.begin_mem();
+  l.store(2, i.seg, l.ea(i), sel);
   l.end_mem();
   return true;
 }

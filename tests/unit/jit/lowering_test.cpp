@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 // The JIT's inlined memory probe and its native lowerings (shifts, IMUL,
-// CMOVcc, SETcc, NOT/NEG, XCHG, CBW/CWD, MOVSXD, LEAVE, hints), each program run by the
-// JIT and by the interpreter on the long-mode test machine: the same state,
-// memory and fault delivery, and the inline probe really taken.
+// CMOVcc, SETcc, NOT/NEG, XCHG, CBW/CWD, MOVSXD, LEAVE, PUSH imm, MOV r/m
+// Sreg, hints), each program run by the JIT and by the interpreter on the
+// long-mode test machine: the same state, memory and fault delivery, and
+// the inline probe really taken.
 #include <doctest/doctest.h>
 
 #include <cstddef>
@@ -214,6 +215,31 @@ TEST_CASE("LEAVE in 64 and 16 bits agrees, and a faulting one changes neither RS
   p.run();
   CHECK(p.j.vector() == 14);
   CHECK(p.j.cpu.s.gpr[cpu::kRbp] == 0x7f0000000000);
+  p.check_same();
+}
+
+TEST_CASE("MOV from a segment register and PUSH imm agree, to registers and memory") {
+  CHECK(lifts_without_call({0x8c, 0xd0}));        // mov eax, ss
+  CHECK(lifts_without_call({0x8c, 0x26}));        // mov [rsi], fs
+  CHECK(lifts_without_call({0x68, 0x78, 0x56, 0x34, 0x12}));
+  Pair p;
+  p.load({0x48, 0xc7, 0xc6, 0x00, 0x80, 0x00, 0x00,  // mov rsi, 8000h
+          0x48, 0xc7, 0xc0, 0xff, 0xff, 0xff, 0xff,  // mov rax, -1
+          0x48, 0x89, 0xc1,                          // mov rcx, rax
+          0x8c, 0xd0,                                // mov eax, ss (zero-extended)
+          0x66, 0x8c, 0xd9,                          // mov cx, ds (the rest kept)
+          0x49, 0x8c, 0xc8,                          // mov r8, cs
+          0x8c, 0x06,                                // mov [rsi], es
+          0x8c, 0x66, 0x02,                          // mov [rsi + 2], fs
+          0x68, 0x78, 0x56, 0x34, 0x92,              // push -6dcba988h (sign-extended)
+          0x66, 0x68, 0xfb, 0xff,                    // push word -5
+          0x6a, 0x7f,                                // push 7fh
+          0xf4});
+  p.run();
+  CHECK(p.j.cpu.s.halted);
+  CHECK(p.j.vector() == -1);
+  CHECK((p.j.cpu.s.gpr[cpu::kRcx] >> 16) == 0xffffffffffff);
+  CHECK(p.j.stack(0) == 0x7f);
   p.check_same();
 }
 
