@@ -155,6 +155,15 @@ template <class T, bool X> struct MovzxB { static constexpr Handler fn = &movzx_
 template <class T, bool X> struct MovzxW { static constexpr Handler fn = &movzx_mem64<uint16_t, T, X>; };
 template <class T, bool X> struct Lea { static constexpr Handler fn = &lea64<T, X>; };
 
+/// F<kIndex> for a 64-bit-mode memory operand with a base register, at
+/// any operand size (byte forms, MOVSXD); nullptr otherwise.
+template <template <bool> class F>
+Handler pick_mem64_any(const DecodedInsn& i, const DecodeContext& ctx) {
+  if (ctx.code != CodeSize::k64 || i.mod == 3 || i.asize != 8) return nullptr;
+  if (i.base == kNoReg || i.base == kRipReg) return nullptr;
+  return i.index != kNoReg ? F<true>::fn : F<false>::fn;
+}
+
 /// Register-to-register MOV at operand size 4 or 8.
 Handler pick_reg(const DecodedInsn& i, Handler h4, Handler h8) {
   if (i.mod != 3) return nullptr;
@@ -464,6 +473,91 @@ Handler specialized_cc(const DecodedInsn& i) {
   return nullptr;
 }
 
+// ---- byte MOV and CMP/TEST, MOVZX/MOVSX/MOVSXD, MOV with an immediate ----
+// Byte registers go through read_reg8/write_reg8 as in operands.h (AH-BH
+// without REX); the memory forms are those of 64-bit mode, as above.
+
+void mov_eb_gb_reg(Cpu& cpu, const DecodedInsn& i) {
+  write_reg8(cpu.s, i.rm, i.rex, read_reg8(cpu.s, i.reg, i.rex));
+}
+void mov_gb_eb_reg(Cpu& cpu, const DecodedInsn& i) {
+  write_reg8(cpu.s, i.reg, i.rex, read_reg8(cpu.s, i.rm, i.rex));
+}
+template <bool kIndex> void mov_eb_gb_mem64(Cpu& cpu, const DecodedInsn& i) {
+  write64<uint8_t>(cpu, i.seg, ea64<kIndex>(cpu.s, i), read_reg8(cpu.s, i.reg, i.rex));
+}
+template <bool kIndex> void mov_gb_eb_mem64(Cpu& cpu, const DecodedInsn& i) {
+  write_reg8(cpu.s, i.reg, i.rex, read64<uint8_t>(cpu, i.seg, ea64<kIndex>(cpu.s, i)));
+}
+/// CMP or TEST Eb, Ib.
+template <Op kOp> void alu_eb_ib_reg(Cpu& cpu, const DecodedInsn& i) {
+  alu<kOp, uint8_t>(cpu.s, read_reg8(cpu.s, i.rm, i.rex), uint8_t(i.imm));
+}
+/// MOVZX/MOVSX Gv, Eb/Ew from a register: S the source type (signed for
+/// MOVSX), T the operand size.
+template <class S, class T> void movx_reg(Cpu& cpu, const DecodedInsn& i) {
+  if constexpr (sizeof(S) == 1) write_gpr<T>(cpu.s, i.reg, T(S(read_reg8(cpu.s, i.rm, i.rex))));
+  else write_gpr<T>(cpu.s, i.reg, T(S(cpu.s.gpr[i.rm])));
+}
+/// MOVSXD with REX.W.
+void movsxd_reg(Cpu& cpu, const DecodedInsn& i) {
+  cpu.s.gpr[i.reg] = uint64_t(int64_t(int32_t(cpu.s.gpr[i.rm])));
+}
+template <bool kIndex> void movsxd_mem64(Cpu& cpu, const DecodedInsn& i) {
+  cpu.s.gpr[i.reg] = uint64_t(int64_t(int32_t(read64<uint32_t>(cpu, i.seg, ea64<kIndex>(cpu.s, i)))));
+}
+template <class T> void mov_z_iv(Cpu& cpu, const DecodedInsn& i) {
+  write_gpr<T>(cpu.s, i.reg, T(i.imm));
+}
+template <class T> void mov_e_iz_reg(Cpu& cpu, const DecodedInsn& i) {
+  write_gpr<T>(cpu.s, i.rm, source<Src::kIz, T>(cpu.s, i));
+}
+template <class T, bool kIndex> void mov_e_iz_mem64(Cpu& cpu, const DecodedInsn& i) {
+  write64<T>(cpu, i.seg, ea64<kIndex>(cpu.s, i), source<Src::kIz, T>(cpu.s, i));
+}
+
+template <bool X> struct MovEbGb { static constexpr Handler fn = &mov_eb_gb_mem64<X>; };
+template <bool X> struct MovGbEb { static constexpr Handler fn = &mov_gb_eb_mem64<X>; };
+template <Op kOp> struct AluEbIb {
+  template <bool X> struct F { static constexpr Handler fn = &alu_e_mem64<kOp, Src::kIb, uint8_t, X>; };
+};
+template <bool X> struct Movsxd { static constexpr Handler fn = &movsxd_mem64<X>; };
+template <class T, bool X> struct MovEIz { static constexpr Handler fn = &mov_e_iz_mem64<T, X>; };
+
+template <class S> Handler pick_movx(const DecodedInsn& i) {
+  return pick_reg(i, &movx_reg<S, uint32_t>, &movx_reg<S, uint64_t>);
+}
+
+/// A byte form: `reg` for a register operand, else F's memory handler.
+template <template <bool> class F>
+Handler pick_byte(const DecodedInsn& i, const DecodeContext& ctx, Handler reg) {
+  return i.mod == 3 ? reg : pick_mem64_any<F>(i, ctx);
+}
+
+Handler specialized_moves(const DecodedInsn& i, const DecodeContext& ctx) {
+  switch (i.form) {
+    case isa::Form::MOV_Eb_Gb: return pick_byte<MovEbGb>(i, ctx, &mov_eb_gb_reg);
+    case isa::Form::MOV_Gb_Eb: return pick_byte<MovGbEb>(i, ctx, &mov_gb_eb_reg);
+    case isa::Form::CMP_Eb_Ib:
+      return pick_byte<AluEbIb<Op::kCmp>::template F>(i, ctx, &alu_eb_ib_reg<Op::kCmp>);
+    case isa::Form::TEST_Eb_Ib_grp3:
+      return pick_byte<AluEbIb<Op::kTest>::template F>(i, ctx, &alu_eb_ib_reg<Op::kTest>);
+    case isa::Form::MOVZX_Gv_Eb: return pick_movx<uint8_t>(i);
+    case isa::Form::MOVZX_Gv_Ew: return pick_movx<uint16_t>(i);
+    case isa::Form::MOVSX_Gv_Eb: return pick_movx<int8_t>(i);
+    case isa::Form::MOVSX_Gv_Ew: return pick_movx<int16_t>(i);
+    case isa::Form::MOVSXD_Gv_Ed:
+      if (i.osize != 8) return nullptr;
+      return pick_byte<Movsxd>(i, ctx, &movsxd_reg);
+    case isa::Form::MOV_Zv_Iv:
+      return i.osize == 8 ? &mov_z_iv<uint64_t> : i.osize == 4 ? &mov_z_iv<uint32_t> : nullptr;
+    case isa::Form::MOV_Ev_Iz:
+      if (Handler h = pick_reg(i, &mov_e_iz_reg<uint32_t>, &mov_e_iz_reg<uint64_t>)) return h;
+      return pick_mem64<MovEIz>(i, ctx);
+    default: return nullptr;
+  }
+}
+
 Handler specialized(const DecodedInsn& i, const DecodeContext& ctx) {
   switch (i.form) {
     case isa::Form::MOV_Ev_Gv:
@@ -472,11 +566,16 @@ Handler specialized(const DecodedInsn& i, const DecodeContext& ctx) {
     case isa::Form::MOV_Gv_Ev:
       if (Handler h = pick_reg(i, &mov_g_e_reg<uint32_t>, &mov_g_e_reg<uint64_t>)) return h;
       return pick_mem64<MovGE>(i, ctx);
-    case isa::Form::MOVZX_Gv_Eb: return pick_mem64<MovzxB>(i, ctx);
-    case isa::Form::MOVZX_Gv_Ew: return pick_mem64<MovzxW>(i, ctx);
+    case isa::Form::MOVZX_Gv_Eb:
+      if (Handler h = pick_mem64<MovzxB>(i, ctx)) return h;
+      break;
+    case isa::Form::MOVZX_Gv_Ew:
+      if (Handler h = pick_mem64<MovzxW>(i, ctx)) return h;
+      break;
     case isa::Form::LEA_Gv_M: return pick_mem64<Lea>(i, ctx);
     default: break;
   }
+  if (Handler h = specialized_moves(i, ctx)) return h;
   if (Handler h = specialized_alu(i, ctx)) return h;
   if (Handler h = specialized_stack(i, ctx)) return h;
   if (Handler h = specialized_shift(i, ctx)) return h;

@@ -48,9 +48,15 @@ struct FastRig {
   DecodeContext ctx;
 };
 
+/// Where the memory forms point their base register, and the bytes
+/// compared after each run: the address stays inside the real-mode DS
+/// limit, so the generic handlers reach the same bytes there.
+constexpr uint64_t kMemLo = 0x1f00, kMemHi = 0x3100;
+
 /// Runs `code` with its specialised handler and with the generic one from
-/// the same states; each must leave the same registers and flags record.
-void check_same(std::vector<uint8_t> code, CodeSize size = CodeSize::k64) {
+/// the same states; each must leave the same registers, flags record and,
+/// for a memory operand (`mem`), bytes around it.
+void check_same(std::vector<uint8_t> code, CodeSize size = CodeSize::k64, bool mem = false) {
   FastRig rig;
   const DecodedInsn d = rig.decoded(code, size);
   const Handler fast = exec::specialize(d, rig.ctx);
@@ -58,12 +64,27 @@ void check_same(std::vector<uint8_t> code, CodeSize size = CodeSize::k64) {
   const bool specialised = fast != d.handler;
   REQUIRE(specialised);
   std::mt19937_64 rng(code.size() * 7919 + code.back());
-  for (int n = 0; n < 2000; ++n) {
+  auto bytes = [&] {
+    std::vector<uint8_t> v;
+    for (uint64_t a = kMemLo; a < kMemHi; ++a) v.push_back(rig.mem.read<uint8_t>(a));
+    return v;
+  };
+  for (int n = 0; n < (mem ? 300 : 2000); ++n) {
     rig.randomise(rng);
+    if (mem) {
+      rig.cpu.s.gpr[d.base] = 0x2000 + rng() % 0x800;
+      if (d.index != kNoReg) rig.cpu.s.gpr[d.index] = rng() % 0x40;
+      for (uint64_t a = kMemLo; a < kMemHi; ++a) {
+        rig.mem.write<uint8_t>(a, uint8_t(rng() % 3 ? rng() : 0));
+      }
+    }
     const CpuState before = rig.cpu.s;
+    const std::vector<uint8_t> memory = mem ? bytes() : std::vector<uint8_t>{};
     d.handler(rig.cpu, d);
     const CpuState generic = rig.cpu.s;
+    const std::vector<uint8_t> generic_memory = mem ? bytes() : std::vector<uint8_t>{};
     rig.cpu.s = before;
+    for (uint64_t a = kMemLo; a < kMemHi && mem; ++a) rig.mem.write<uint8_t>(a, memory[a - kMemLo]);
     fast(rig.cpu, d);
     const CpuState& s = rig.cpu.s;
     for (unsigned r = 0; r < 16; ++r) REQUIRE(s.gpr[r] == generic.gpr[r]);
@@ -72,8 +93,10 @@ void check_same(std::vector<uint8_t> code, CodeSize size = CodeSize::k64) {
     REQUIRE(s.cc_src == generic.cc_src);
     REQUIRE(s.cc_src2 == generic.cc_src2);
     REQUIRE(s.rflags == generic.rflags);
+    if (mem) REQUIRE(bytes() == generic_memory);
   }
 }
+void check_same_mem(std::vector<uint8_t> code) { check_same(std::move(code), CodeSize::k64, true); }
 
 TEST_CASE("specialised SHL, SAL, SHR and SAR on registers match group 2") {
   check_same({0xd1, 0xe0});              // shl eax, 1
@@ -104,6 +127,41 @@ TEST_CASE("specialised CMOVcc and SETcc on registers follow test_cc") {
     check_same({0x0f, uint8_t(0x90 + cc), 0xc4});        // setcc ah
     check_same({0x40, 0x0f, uint8_t(0x90 + cc), 0xc6});  // setcc sil
   }
+}
+
+TEST_CASE("specialised byte MOV, CMP and TEST match the generic handlers") {
+  check_same({0x88, 0xe3});              // mov bl, ah
+  check_same({0x40, 0x88, 0xe6});        // mov sil, spl
+  check_same({0x8a, 0xfa});              // mov bh, dl
+  check_same({0x45, 0x8a, 0xc8});        // mov r9b, r8b
+  check_same({0x80, 0xfc, 0x7f});        // cmp ah, 7fh
+  check_same({0x41, 0x80, 0xfa, 0x80});  // cmp r10b, 80h
+  check_same({0xf6, 0xc7, 0x01});        // test bh, 1
+  check_same({0x88, 0xc1}, CodeSize::k32);
+  check_same_mem({0x88, 0x67, 0x05});              // mov [rdi+5], ah
+  check_same_mem({0x44, 0x88, 0x44, 0x8b, 0xf0});  // mov [rbx+rcx*4-16], r8b
+  check_same_mem({0x8a, 0x7e, 0x03});              // mov bh, [rsi+3]
+  check_same_mem({0x80, 0x7f, 0x02, 0x2a});        // cmp byte [rdi+2], 2ah
+  check_same_mem({0xf6, 0x44, 0x10, 0x01, 0x08});  // test byte [rax+rdx+1], 8
+}
+
+TEST_CASE("specialised MOVZX, MOVSX, MOVSXD and MOV with an immediate match data.cpp") {
+  check_same({0x0f, 0xb6, 0xc4});              // movzx eax, ah
+  check_same({0x48, 0x0f, 0xb6, 0xde});        // movzx rbx, sil
+  check_same({0x0f, 0xb7, 0xca});              // movzx ecx, dx
+  check_same({0x0f, 0xbe, 0xc7});              // movsx eax, bh
+  check_same({0x48, 0x0f, 0xbf, 0xd0});        // movsx rdx, ax
+  check_same({0x48, 0x63, 0xc1});              // movsxd rax, ecx
+  check_same({0x4d, 0x63, 0xc1});              // movsxd r8, r9d
+  check_same({0xb8, 0x78, 0x56, 0x34, 0x92});  // mov eax, 92345678h
+  check_same({0x49, 0xbb, 1, 2, 3, 4, 5, 6, 7, 0x88});      // mov r11, imm64
+  check_same({0xc7, 0xc6, 0xff, 0xff, 0xff, 0xff});         // mov esi, -1
+  check_same({0x48, 0xc7, 0xc2, 0x00, 0x00, 0x00, 0x80});   // mov rdx, -80000000h
+  check_same({0x0f, 0xb6, 0xc3}, CodeSize::k32);
+  check_same({0xbf, 0x01, 0x00, 0x00, 0x00}, CodeSize::k32);
+  check_same_mem({0x48, 0x63, 0x47, 0x04});                      // movsxd rax, [rdi+4]
+  check_same_mem({0xc7, 0x46, 0x08, 0x01, 0x00, 0x00, 0x80});    // mov dword [rsi+8], 80000001h
+  check_same_mem({0x48, 0xc7, 0x04, 0xcb, 0xfe, 0xff, 0xff, 0xff});  // mov qword [rbx+rcx*8], -2
 }
 
 TEST_CASE("specialised SHR records CF and OF of its last step") {
