@@ -6,6 +6,11 @@
 #include "cpu/interp/interpreter.h"
 
 #include <algorithm>
+#include <cstddef>
+#include <memory>
+#include <new>
+#include <span>
+#include <type_traits>
 #include <unordered_map>
 #include <vector>
 
@@ -21,26 +26,50 @@ namespace {
 
 constexpr unsigned kMaxBlockInsns = 64;
 
+/// A decoded block: a header, then its instructions in the same allocation
+/// (Block::make), so that entering a block reaches its first instruction
+/// without another pointer to follow. The allocation is aligned so that
+/// the links fill the first cache line, and the rest of the header and
+/// the first instruction the second.
 struct Block {
   /// A block that ran after this one: its linear address and mode, and
   /// the host addend of the TLB entry that translated it (see
-  /// Impl::linked). Only trusted while the engine's link epoch is `epoch`:
-  /// any dropped block moves the epoch on, so a link never reaches a
-  /// freed block.
+  /// Impl::linked). Only trusted while the engine's link epoch is the
+  /// one in `epoch_mode`: any dropped block moves the epoch on, so a link
+  /// never reaches a freed block.
   struct Link {
     uint64_t lin = ~uint64_t{0};
-    uint64_t mode = 0;
     uintptr_t addend = 0;
-    uint64_t epoch = 0;
+    uint64_t epoch_mode = 0;  ///< epoch << 8 | mode key (< 256)
     Block* to = nullptr;
   };
-  std::vector<DecodedInsn> insns;
-  uint32_t bytes = 0;       ///< length of the block's code
-  uint64_t first_page = 0;  ///< physical pages the code spans
-  uint64_t last_page = 0;
-  bool valid = true;
+  struct Free {
+    void operator()(Block* b) const { ::operator delete(b, kAlign); }
+  };
+  using Owner = std::unique_ptr<Block, Free>;
+  static constexpr std::align_val_t kAlign{64};
+
   Link links[2];  ///< fall-through and branch target, in practice
+  uint32_t count = 0;       ///< instructions
+  uint32_t bytes = 0;       ///< length of the block's code
+  bool valid = true;
+
+  /// A block holding a copy of `insns`.
+  static Owner make(const std::vector<DecodedInsn>& insns) {
+    void* mem = ::operator new(sizeof(Block) + insns.size() * sizeof(DecodedInsn), kAlign);
+    Owner b{new (mem) Block};
+    b->count = uint32_t(insns.size());
+    std::uninitialized_copy(insns.begin(), insns.end(), b->insns().begin());
+    return b;
+  }
+  std::span<DecodedInsn> insns() { return {reinterpret_cast<DecodedInsn*>(this + 1), count}; }
+  std::span<const DecodedInsn> insns() const {
+    return {reinterpret_cast<const DecodedInsn*>(this + 1), count};
+  }
 };
+static_assert(std::is_trivially_destructible_v<Block> && std::is_trivially_copyable_v<DecodedInsn>,
+              "Block::Free releases the memory without running destructors");
+static_assert(offsetof(Block, count) == 64 && sizeof(Block) % alignof(DecodedInsn) == 0);
 
 /// One slot of the direct-mapped cache in front of the block map: most
 /// lookups hit here and skip the hash table.
@@ -64,12 +93,12 @@ struct Interpreter::Impl final : mmu::CodeWriteListener {
 
   Cpu& cpu;
   Stats stats;
-  std::unordered_map<uint64_t, std::unique_ptr<Block>> blocks;
+  std::unordered_map<uint64_t, Block::Owner> blocks;
   std::unordered_map<uint64_t, std::vector<uint64_t>> page_blocks;
   /// Holds only live blocks: a dropped block's slot is cleared with it.
   std::vector<CacheSlot> cache = std::vector<CacheSlot>(kCacheSlots);
   /// Invalidated blocks, kept alive until no instruction of theirs can be running.
-  std::vector<std::unique_ptr<Block>> graveyard;
+  std::vector<Block::Owner> graveyard;
   /// Moves on whenever a block is dropped: Block::links of older epochs are stale.
   uint64_t link_epoch = 1;
 
@@ -186,8 +215,9 @@ inline const mmu::TlbEntry& Interpreter::Impl::tlb_entry(uint64_t lin) const {
 inline Block* Interpreter::Impl::linked(const Block& prev, uint64_t lin, uint64_t mode) const {
   const mmu::TlbEntry& e = tlb_entry(lin);
   if (e.exec_tag != (lin & mmu::kPageMask)) return nullptr;
+  const uint64_t epoch_mode = link_epoch << 8 | mode;
   for (const Block::Link& l : prev.links) {
-    if (l.lin == lin && l.mode == mode && l.addend == e.addend && l.epoch == link_epoch) return l.to;
+    if (l.lin == lin && l.epoch_mode == epoch_mode && l.addend == e.addend) return l.to;
   }
   return nullptr;
 }
@@ -218,7 +248,7 @@ Block* Interpreter::Impl::lookup(Block* prev) {
     // The older link makes way; build() may have dropped blocks, so the
     // link is made under the epoch as it is now.
     prev->links[1] = prev->links[0];
-    prev->links[0] = Block::Link{lin, mode, entry.addend, link_epoch, b};
+    prev->links[0] = Block::Link{lin, entry.addend, link_epoch << 8 | mode, b};
   }
   return within_limit(b);
 }
@@ -232,11 +262,12 @@ inline Block* Interpreter::Impl::within_limit(Block* b) const {
 }
 
 Block* Interpreter::Impl::build(uint64_t key, uint64_t phys) {
-  auto block = std::make_unique<Block>();
+  std::vector<DecodedInsn> insns;
+  uint32_t bytes = 0;
   const DecodeContext ctx = context();
   uint64_t ip = cpu.s.rip;
   const uint64_t mask = ip_mask();
-  while (block->insns.size() < kMaxBlockInsns) {
+  while (insns.size() < kMaxBlockInsns) {
     uint8_t buf[kFetchMax];
     bool wrapped;
     // Blocks stay on one page: an instruction that crosses into the next
@@ -250,18 +281,21 @@ Block* Interpreter::Impl::build(uint64_t key, uint64_t phys) {
     if (insn.len > n) break;
     insn.handler = exec::handler_for(insn.form);
     insn.handler = exec::specialize(insn, ctx);
-    block->insns.push_back(insn);
-    block->bytes += insn.len;
+    insns.push_back(insn);
+    bytes += insn.len;
     const uint16_t attrs = insn.form == isa::Form::kInvalid ? uint16_t{isa::a_stop} : insn.row().attrs;
     ip = (ip + insn.len) & mask;
     if (ip == 0 && ctx.code != CodeSize::k64) break;
     if (attrs & (isa::a_branch | isa::a_stop | isa::a_serial)) break;
-    if (((phys + block->bytes) & mmu::kPageMask) != (phys & mmu::kPageMask)) break;
+    if (((phys + bytes) & mmu::kPageMask) != (phys & mmu::kPageMask)) break;
   }
-  if (block->insns.empty()) return nullptr;
-  block->first_page = phys >> mmu::kPageBits;
-  block->last_page = (phys + block->bytes - 1) >> mmu::kPageBits;
-  for (uint64_t p = block->first_page; p <= block->last_page; ++p) {
+  if (insns.empty()) return nullptr;
+  Block::Owner block = Block::make(insns);
+  block->bytes = bytes;
+  // The physical pages the code spans.
+  const uint64_t first_page = phys >> mmu::kPageBits;
+  const uint64_t last_page = (phys + bytes - 1) >> mmu::kPageBits;
+  for (uint64_t p = first_page; p <= last_page; ++p) {
     cpu.mem.mark_code_page(p);
     page_blocks[p].push_back(key);
   }
@@ -468,7 +502,7 @@ void Interpreter::Impl::run_block(const Block& b, uint64_t end) {
 void Interpreter::Impl::run_block_checked(const Block& b, uint64_t end) {
   CpuState& s = cpu.s;
   const uint64_t mask = ip_mask();
-  for (const DecodedInsn& insn : b.insns) {
+  for (const DecodedInsn& insn : b.insns()) {
     const uint64_t next = s.rip + insn.len;
     if (!execute(insn, mask) || !b.valid || s.rip != next) return;
     // halted and pending are rarely set: one test for both on the way.
@@ -488,7 +522,7 @@ void Interpreter::Impl::run_block_fast(const Block& b, uint64_t end) {
   const uint64_t mask = ip_mask();
   uint64_t rip = s.rip;
   uint64_t count = s.icount;
-  for (const DecodedInsn& insn : b.insns) {
+  for (const DecodedInsn& insn : b.insns()) {
     const uint64_t next = (rip + insn.len) & mask;
     s.inhibit_irq = 0;
     c.insn_rip = rip;
