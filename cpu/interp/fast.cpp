@@ -137,7 +137,7 @@ template <class T, bool kIndex> void lea64(Cpu& cpu, const DecodedInsn& i) {
 }
 
 /// Picks F<T, kIndex> for a 64-bit-mode memory operand with a base
-/// register, T the operand size (4 or 8 bytes); nullptr otherwise.
+/// register, T the operand size (2, 4 or 8 bytes); nullptr otherwise.
 template <template <class, bool> class F>
 Handler pick_mem64(const DecodedInsn& i, const DecodeContext& ctx) {
   if (ctx.code != CodeSize::k64 || i.mod == 3 || i.asize != 8) return nullptr;
@@ -145,7 +145,7 @@ Handler pick_mem64(const DecodedInsn& i, const DecodeContext& ctx) {
   const bool index = i.index != kNoReg;
   if (i.osize == 8) return index ? F<uint64_t, true>::fn : F<uint64_t, false>::fn;
   if (i.osize == 4) return index ? F<uint32_t, true>::fn : F<uint32_t, false>::fn;
-  return nullptr;
+  return index ? F<uint16_t, true>::fn : F<uint16_t, false>::fn;
 }
 
 // Class wrappers, so that pick_mem64 can take each family as one template.

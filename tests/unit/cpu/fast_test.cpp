@@ -164,6 +164,16 @@ TEST_CASE("specialised MOVZX, MOVSX, MOVSXD and MOV with an immediate match data
   check_same_mem({0x48, 0xc7, 0x04, 0xcb, 0xfe, 0xff, 0xff, 0xff});  // mov qword [rbx+rcx*8], -2
 }
 
+TEST_CASE("specialised 16-bit memory operands in 64-bit mode match the generic handlers") {
+  check_same_mem({0x66, 0x89, 0x47, 0x03});        // mov [rdi+3], ax
+  check_same_mem({0x66, 0x8b, 0x1c, 0x4e});        // mov bx, [rsi+rcx*2]
+  check_same_mem({0x66, 0xc7, 0x06, 0x34, 0x12});  // mov word [rsi], 1234h
+  check_same_mem({0x66, 0x83, 0x6f, 0x02, 0xff});  // sub word [rdi+2], -1
+  check_same_mem({0x66, 0x3b, 0x4b, 0x01});        // cmp cx, [rbx+1]
+  check_same_mem({0x66, 0x0f, 0xb6, 0x47, 0x01});  // movzx ax, byte [rdi+1]
+  check_same_mem({0x66, 0x8d, 0x44, 0x8b, 0x10});  // lea ax, [rbx+rcx*4+16]
+}
+
 TEST_CASE("specialised SHR records CF and OF of its last step") {
   FastRig rig;
   const DecodedInsn d = rig.decoded({0xd1, 0xe8}, CodeSize::k64);  // shr eax, 1
