@@ -191,6 +191,20 @@ bool jmp(Lifter& l, const cpu::DecodedInsn& i) {
   return true;
 }
 
+/// The stack slot at register `from` (rSP for POP, rBP for LEAVE, at the
+/// stack's width) read, then SP past it, then register `to` (POP SP keeps
+/// the value read); a faulting read changes neither register.
+bool pop_from(Lifter& l, unsigned size, unsigned from, unsigned to) {
+  ir::Block& b = l.b;
+  l.begin_mem();
+  const Value sp = l.zext(b.emit(Op::kLdGpr, ir::kNone, ir::kNone, from), l.stack_size());
+  const Value v = l.load(size, cpu::kSs, sp);
+  write_sp(l, l.zext(b.emit(Op::kAdd, sp, b.konst(size)), l.stack_size()));
+  l.write_reg(size, to, true, v);
+  l.end_mem();
+  return true;
+}
+
 }  // namespace
 
 bool MOV_Eb_Gb(Lifter& l, const cpu::DecodedInsn& i) { return mov(l, i, false, 1); }
@@ -248,31 +262,9 @@ bool MOV_Ev_Sw(Lifter& l, const cpu::DecodedInsn& i) {
   return true;
 }
 
-/// POP: the read, then SP, then the register (POP SP keeps the value read).
-bool POP_Zv(Lifter& l, const cpu::DecodedInsn& i) {
-  ir::Block& b = l.b;
-  l.begin_mem();
-  const Value sp = l.zext(b.emit(Op::kLdGpr, ir::kNone, ir::kNone, cpu::kRsp), l.stack_size());
-  const Value v = l.load(i.osize, cpu::kSs, sp);
-  write_sp(l, l.zext(b.emit(Op::kAdd, sp, b.konst(i.osize)), l.stack_size()));
-  l.write_reg(i.osize, i.reg, true, v);
-  l.end_mem();
-  return true;
-}
-
-/// LEAVE (interp control.cpp): SP from BP at the stack's width, the read
-/// of the saved BP there, then SP past it and BP; a faulting read changes
-/// neither.
-bool LEAVE(Lifter& l, const cpu::DecodedInsn& i) {
-  ir::Block& b = l.b;
-  l.begin_mem();
-  const Value sp = l.zext(b.emit(Op::kLdGpr, ir::kNone, ir::kNone, cpu::kRbp), l.stack_size());
-  const Value v = l.load(i.osize, cpu::kSs, sp);
-  write_sp(l, l.zext(b.emit(Op::kAdd, sp, b.konst(i.osize)), l.stack_size()));
-  l.write_reg(i.osize, cpu::kRbp, true, v);
-  l.end_mem();
-  return true;
-}
+bool POP_Zv(Lifter& l, const cpu::DecodedInsn& i) { return pop_from(l, i.osize, cpu::kRsp, i.reg); }
+/// LEAVE (interp control.cpp): SP from BP, then POP BP.
+bool LEAVE(Lifter& l, const cpu::DecodedInsn& i) { return pop_from(l, i.osize, cpu::kRbp, cpu::kRbp); }
 
 /// CALL rel: the target is checked first (known now), then the return
 /// address is pushed; the block ends at the target.

@@ -12,10 +12,9 @@
 
 namespace kestrel::jit::test {
 
-/// Whether the one 64-bit-mode instruction in `bytes` lifts without a
-/// handler call (`eager`: for a model whose string instructions keep
-/// eager flags, as the 80286's).
-inline bool lifts_without_call(const std::vector<uint8_t>& bytes, bool eager = false) {
+/// The IR of the one 64-bit-mode instruction in `bytes` (`eager`: for a
+/// model whose string instructions keep eager flags, as the 80286's).
+inline ir::Block lift_one(const std::vector<uint8_t>& bytes, bool eager = false) {
   cpu::DecodeContext ctx{cpu::CodeSize::k64, true, false, cpu::find_cpu_model("max")};
   std::vector<cpu::DecodedInsn> insns(1);
   REQUIRE(cpu::decode(bytes, ctx, insns[0]) == cpu::DecodeStatus::kOk);
@@ -25,7 +24,12 @@ inline bool lifts_without_call(const std::vector<uint8_t>& bytes, bool eager = f
   facts.eager_strings = eager;
   ir::Block b;
   frontend::lift_block(b, facts, 0x1000, insns);
-  for (const ir::Inst& in : b.insts) {
+  return b;
+}
+
+/// Whether that instruction lifts without a handler call.
+inline bool lifts_without_call(const std::vector<uint8_t>& bytes, bool eager = false) {
+  for (const ir::Inst& in : lift_one(bytes, eager).insts) {
     if (in.op == ir::Op::kCallInsn) return false;
   }
   return true;

@@ -9,11 +9,10 @@
 #include <cstring>
 #include <vector>
 
-#include "cpu/decode.h"
 #include "cpu/flags.h"
 #include "jit/engine.h"
-#include "jit/frontend/lift.h"
 #include "tests/unit/cpu/lm_fixture.h"
+#include "tests/unit/jit/lift_check.h"
 #include "tests/unit/jit/sse_pair.h"
 
 namespace kestrel::jit {
@@ -28,17 +27,9 @@ constexpr uint64_t kDblMax = 0x7fefffffffffffff;
 
 /// Whether the one instruction in `bytes` lifts without a handler call and
 /// with the op `want`.
-bool lowered(std::vector<uint8_t> bytes, ir::Op want) {
-  cpu::DecodeContext ctx{cpu::CodeSize::k64, true, false, cpu::find_cpu_model("max")};
-  std::vector<cpu::DecodedInsn> insns(1);
-  REQUIRE(cpu::decode(bytes, ctx, insns[0]) == cpu::DecodeStatus::kOk);
-  frontend::Facts facts;
-  facts.ip_mask = ~uint64_t{0};
-  facts.long64 = true;
-  ir::Block b;
-  frontend::lift_block(b, facts, 0x1000, insns);
+bool lowered(const std::vector<uint8_t>& bytes, ir::Op want) {
   bool found = false;
-  for (const ir::Inst& in : b.insts) {
+  for (const ir::Inst& in : test::lift_one(bytes).insts) {
     if (in.op == ir::Op::kCallInsn) return false;
     found |= in.op == want;
   }
