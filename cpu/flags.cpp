@@ -74,8 +74,7 @@ uint32_t arith_flags(const CpuState& s) {
   return 0;
 }
 
-bool carry_flag(const CpuState& s) {
-  if (const int c = common_carry(s); c >= 0) return c;
+bool carry_flag_slow(const CpuState& s) {
   const unsigned lg = s.cc_op & 3;
   const uint64_t mask = size_mask(lg);
   const uint64_t r = s.cc_dst & mask, b = s.cc_src & mask;
@@ -88,7 +87,7 @@ bool carry_flag(const CpuState& s) {
     }
     case CcOp::kAdd:
     case CcOp::kSub:
-    case CcOp::kLogic: break;  // common_carry's
+    case CcOp::kLogic: return common_carry(s);
     case CcOp::kInc:
     case CcOp::kDec: return s.cc_src != 0;
     case CcOp::kCfOf: return s.cc_src & 1;

@@ -61,8 +61,14 @@ inline int common_carry(const CpuState& s) {
   }
 }
 
-/// CF alone, cheaper than arith_flags.
-bool carry_flag(const CpuState& s);
+/// carry_flag for the records common_carry does not cover.
+bool carry_flag_slow(const CpuState& s);
+
+/// CF alone, cheaper than arith_flags; inline for the common records.
+inline bool carry_flag(const CpuState& s) {
+  const int c = common_carry(s);
+  return c >= 0 ? c != 0 : carry_flag_slow(s);
+}
 
 /// The whole FLAGS/EFLAGS/RFLAGS value.
 inline uint64_t read_flags(const CpuState& s) {
@@ -107,15 +113,11 @@ inline bool sub_less(const CpuState& s, unsigned lg) {
   const unsigned lg = s.cc_op & 3;
   const uint64_t r = s.cc_dst & size_mask(lg);
   const bool sf = (r >> ((8u << lg) - 1)) & 1;
-  const auto carry = [&s] {
-    const int c = common_carry(s);
-    return c >= 0 ? c != 0 : carry_flag(s);
-  };
   bool v;
   switch (cc >> 1) {
-    case 1: v = carry(); break;
+    case 1: v = carry_flag(s); break;
     case 2: v = r == 0; break;
-    case 3: v = r == 0 || carry(); break;
+    case 3: v = r == 0 || carry_flag(s); break;
     case 4: v = sf; break;
     case 5: v = parity_even(r); break;
     case 6:

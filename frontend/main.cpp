@@ -129,12 +129,12 @@ void print_jit_stats(machine::Machine& m) {
   const auto n = [](uint64_t v) { return static_cast<unsigned long long>(v); };
   std::fprintf(stderr,
                "kestrel: stats: jit: %llu blocks compiled, %llu invalidated, %llu run interpreted "
-               "before, %llu entered from the dispatcher (%llu found in the jump cache, %llu filled in it, %llu of them global), %llu "
-               "links, %llu instructions interpreted, %llu indirect exits chained (%llu by the "
-               "inline probe), %llu code cache flushes\n",
-               n(s.blocks_compiled), n(s.blocks_invalidated), n(s.cold_runs), n(s.blocks_run), n(s.jump_cache_hits),
-               n(s.jump_cache_fills), n(s.jump_cache_global), n(s.links), n(s.interp_steps), n(s.chained_indirect), n(s.chained_inline),
-               n(s.cache_flushes));
+               "before, %llu entered from the dispatcher (%llu found in the jump cache, %llu "
+               "filled in it, %llu of them global), %llu links, %llu instructions interpreted, "
+               "%llu indirect exits chained (%llu by the inline probe), %llu code cache flushes\n",
+               n(s.blocks_compiled), n(s.blocks_invalidated), n(s.cold_runs), n(s.blocks_run),
+               n(s.jump_cache_hits), n(s.jump_cache_fills), n(s.jump_cache_global), n(s.links),
+               n(s.interp_steps), n(s.chained_indirect), n(s.chained_inline), n(s.cache_flushes));
 }
 
 int run(const Options& o) {

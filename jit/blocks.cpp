@@ -171,7 +171,6 @@ CompiledBlock* JitEngine::Impl::lookup(bool* cold) {
 
 bool JitEngine::Impl::hot(const BlockKey& key, bool count) {
   if (!options.compile_after) return true;
-  if (heat.empty()) heat.resize(kHeatSlots);
   uint8_t& runs = heat[BlockKeyHash{}(key) & (kHeatSlots - 1)];
   if (runs >= std::min(options.compile_after, 255u)) return true;
   runs += count;

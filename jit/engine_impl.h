@@ -99,7 +99,7 @@ struct JitEngine::Impl final : mmu::CodeWriteListener {
   /// Saturates, so a block dropped for a code write is translated again
   /// at once.
   static constexpr size_t kHeatSlots = size_t{1} << 16;
-  std::vector<uint8_t> heat;
+  std::vector<uint8_t> heat = std::vector<uint8_t>(options.compile_after ? kHeatSlots : 0);
   std::vector<std::unique_ptr<CompiledBlock>> graveyard;
   /// Linear PC -> block, in front of `blocks` (jit/runtime/jump_cache.h).
   JumpCache jump_cache;

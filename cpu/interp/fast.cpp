@@ -528,27 +528,36 @@ template <class S> Handler pick_movx(const DecodedInsn& i) {
   return pick_reg(i, &movx_reg<S, uint32_t>, &movx_reg<S, uint64_t>);
 }
 
-/// A byte form: `reg` for a register operand, else F's memory handler.
+/// `reg` for a register operand, else F's 64-bit-mode memory handler.
 template <template <bool> class F>
-Handler pick_byte(const DecodedInsn& i, const DecodeContext& ctx, Handler reg) {
+Handler pick_rm(const DecodedInsn& i, const DecodeContext& ctx, Handler reg) {
   return i.mod == 3 ? reg : pick_mem64_any<F>(i, ctx);
 }
 
 Handler specialized_moves(const DecodedInsn& i, const DecodeContext& ctx) {
   switch (i.form) {
-    case isa::Form::MOV_Eb_Gb: return pick_byte<MovEbGb>(i, ctx, &mov_eb_gb_reg);
-    case isa::Form::MOV_Gb_Eb: return pick_byte<MovGbEb>(i, ctx, &mov_gb_eb_reg);
+    case isa::Form::MOV_Ev_Gv:
+      if (Handler h = pick_reg(i, &mov_e_g_reg<uint32_t>, &mov_e_g_reg<uint64_t>)) return h;
+      return pick_mem64<MovEG>(i, ctx);
+    case isa::Form::MOV_Gv_Ev:
+      if (Handler h = pick_reg(i, &mov_g_e_reg<uint32_t>, &mov_g_e_reg<uint64_t>)) return h;
+      return pick_mem64<MovGE>(i, ctx);
+    case isa::Form::LEA_Gv_M: return pick_mem64<Lea>(i, ctx);
+    case isa::Form::MOV_Eb_Gb: return pick_rm<MovEbGb>(i, ctx, &mov_eb_gb_reg);
+    case isa::Form::MOV_Gb_Eb: return pick_rm<MovGbEb>(i, ctx, &mov_gb_eb_reg);
     case isa::Form::CMP_Eb_Ib:
-      return pick_byte<AluEbIb<Op::kCmp>::template F>(i, ctx, &alu_eb_ib_reg<Op::kCmp>);
+      return pick_rm<AluEbIb<Op::kCmp>::template F>(i, ctx, &alu_eb_ib_reg<Op::kCmp>);
     case isa::Form::TEST_Eb_Ib_grp3:
-      return pick_byte<AluEbIb<Op::kTest>::template F>(i, ctx, &alu_eb_ib_reg<Op::kTest>);
-    case isa::Form::MOVZX_Gv_Eb: return pick_movx<uint8_t>(i);
-    case isa::Form::MOVZX_Gv_Ew: return pick_movx<uint16_t>(i);
+      return pick_rm<AluEbIb<Op::kTest>::template F>(i, ctx, &alu_eb_ib_reg<Op::kTest>);
+    case isa::Form::MOVZX_Gv_Eb:
+      return i.mod == 3 ? pick_movx<uint8_t>(i) : pick_mem64<MovzxB>(i, ctx);
+    case isa::Form::MOVZX_Gv_Ew:
+      return i.mod == 3 ? pick_movx<uint16_t>(i) : pick_mem64<MovzxW>(i, ctx);
     case isa::Form::MOVSX_Gv_Eb: return pick_movx<int8_t>(i);
     case isa::Form::MOVSX_Gv_Ew: return pick_movx<int16_t>(i);
     case isa::Form::MOVSXD_Gv_Ed:
       if (i.osize != 8) return nullptr;
-      return pick_byte<Movsxd>(i, ctx, &movsxd_reg);
+      return pick_rm<Movsxd>(i, ctx, &movsxd_reg);
     case isa::Form::MOV_Zv_Iv:
       return i.osize == 8 ? &mov_z_iv<uint64_t> : i.osize == 4 ? &mov_z_iv<uint32_t> : nullptr;
     case isa::Form::MOV_Ev_Iz:
@@ -559,22 +568,6 @@ Handler specialized_moves(const DecodedInsn& i, const DecodeContext& ctx) {
 }
 
 Handler specialized(const DecodedInsn& i, const DecodeContext& ctx) {
-  switch (i.form) {
-    case isa::Form::MOV_Ev_Gv:
-      if (Handler h = pick_reg(i, &mov_e_g_reg<uint32_t>, &mov_e_g_reg<uint64_t>)) return h;
-      return pick_mem64<MovEG>(i, ctx);
-    case isa::Form::MOV_Gv_Ev:
-      if (Handler h = pick_reg(i, &mov_g_e_reg<uint32_t>, &mov_g_e_reg<uint64_t>)) return h;
-      return pick_mem64<MovGE>(i, ctx);
-    case isa::Form::MOVZX_Gv_Eb:
-      if (Handler h = pick_mem64<MovzxB>(i, ctx)) return h;
-      break;
-    case isa::Form::MOVZX_Gv_Ew:
-      if (Handler h = pick_mem64<MovzxW>(i, ctx)) return h;
-      break;
-    case isa::Form::LEA_Gv_M: return pick_mem64<Lea>(i, ctx);
-    default: break;
-  }
   if (Handler h = specialized_moves(i, ctx)) return h;
   if (Handler h = specialized_alu(i, ctx)) return h;
   if (Handler h = specialized_stack(i, ctx)) return h;
