@@ -5,21 +5,54 @@
 #include "mmu/mmu.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <new>
+
+#if __has_include(<sys/mman.h>)
+#include <sys/mman.h>
+#endif
 
 namespace kestrel::mmu {
 
-// calloc leaves untouched guest RAM unbacked until the guest uses it.
+// Guest RAM is an anonymous mapping, so untouched RAM stays unbacked until
+// the guest uses it. On Linux it asks for transparent huge pages: a guest
+// touches its RAM in large runs, and 2 MiB pages take a host page fault per
+// 2 MiB instead of per 4 KiB and fewer host TLB misses behind the softmmu.
+// Elsewhere calloc does the same job with small pages.
+std::unique_ptr<uint8_t, Mmu::FreeRam> Mmu::allocate_ram(uint64_t bytes) {
+  bytes = std::max<uint64_t>(bytes, 1);
+#if __has_include(<sys/mman.h>)
+  void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                 -1, 0);
+  if (p == MAP_FAILED) throw std::bad_alloc();
+#ifdef MADV_HUGEPAGE
+  madvise(p, bytes, MADV_HUGEPAGE);  // advice only: small pages work as well
+#endif
+  return {static_cast<uint8_t*>(p), FreeRam{bytes}};
+#else
+  void* p = std::calloc(bytes, 1);
+  if (!p) throw std::bad_alloc();
+  return {static_cast<uint8_t*>(p), FreeRam{bytes}};
+#endif
+}
+
+void Mmu::FreeRam::operator()(uint8_t* p) const {
+#if __has_include(<sys/mman.h>)
+  munmap(p, bytes);
+#else
+  std::free(p);
+#endif
+}
+
 // Code pages are indexed by physical page, so with RAM above 4 GiB the map
 // reaches past the hole.
 Mmu::Mmu(uint64_t ram_bytes, unsigned addr_bits, uint64_t low_ram_limit)
-    : ram_(static_cast<uint8_t*>(std::calloc(ram_bytes ? ram_bytes : 1, 1))),
+    : ram_(allocate_ram(ram_bytes)),
       ram_size_(ram_bytes),
       low_ram_(std::min(ram_bytes, low_ram_limit)),
       addr_mask_(addr_bits >= 64 ? ~uint64_t{0} : (uint64_t{1} << addr_bits) - 1),
       code_pages_(((ram_bytes > low_ram_ ? kHighRamBase + ram_bytes - low_ram_ : ram_bytes) +
                    kPageSize - 1) >> kPageBits, 0) {
-  if (!ram_) throw std::bad_alloc();
   flush_tlb();
 }
 

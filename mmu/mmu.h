@@ -327,9 +327,12 @@ class Mmu {
   uint64_t bus_mask() const { return a20_ ? addr_mask_ : addr_mask_ & ~(uint64_t{1} << 20); }
   uint64_t lin_mask() const { return paging_.lma ? ~uint64_t{0} : 0xffffffffu; }
 
+  /// Guest RAM: an anonymous mapping where the host has one (see mmu.cpp).
   struct FreeRam {
-    void operator()(uint8_t* p) const { std::free(p); }
+    uint64_t bytes = 0;
+    void operator()(uint8_t* p) const;
   };
+  static std::unique_ptr<uint8_t, FreeRam> allocate_ram(uint64_t bytes);
   std::unique_ptr<uint8_t, FreeRam> ram_;
   uint64_t ram_size_;
   uint64_t low_ram_;
