@@ -315,16 +315,19 @@ void Uart16550::rx_timeout_expired() {
   update_irq();
 }
 
-void Uart16550::poll_input() {
-  if (!backend_) return;
+bool Uart16550::poll_input() {
+  if (!backend_) return false;
   backend_->poll();
   // In loopback the receiver listens to the transmitter, not the line.
-  if (loopback() || !listening_) return;
+  if (loopback() || !listening_) return false;
+  bool got = false;
   while (rx_.size() < fifo_capacity()) {
     const std::optional<uint8_t> byte = backend_->read();
     if (!byte) break;
     receive(*byte);
+    got = true;
   }
+  return got;
 }
 
 }  // namespace kestrel::devices

@@ -98,8 +98,8 @@ class Uart16550 final : public Device {
   /// format (written LCR) after reset, the host's bytes wait too: a real
   /// line would deliver them at an unknown baud rate, as garbage, and a
   /// piped-in command should not vanish into a UART nobody listens to.
-  /// The run loop calls it.
-  void poll_input();
+  /// The run loop calls it. Returns whether a byte came in.
+  bool poll_input();
 
   /// The time one character takes on the line with the current divisor and
   /// frame format (start bit, data bits, parity, stop bits).

@@ -90,8 +90,13 @@ void Board::reset() {
 }
 
 void Board::poll_input() {
-  for (auto& u : uarts_) {
-    if (u) u->poll_input();
+  const auto now = std::chrono::steady_clock::now();
+  if (serial_flowing_ || now >= next_serial_poll_) {
+    serial_flowing_ = false;
+    for (auto& u : uarts_) {
+      if (u && u->poll_input()) serial_flowing_ = true;
+    }
+    next_serial_poll_ = now + kSerialPollPeriod;
   }
   poll_network();
 }

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <array>
+#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <functional>
@@ -112,7 +113,11 @@ class Board {
 
   /// Power-on state of every device (the machine resets the CPU first).
   void reset();
-  /// Pulls host input (serial ports) into the devices; the run loop calls it.
+  /// Pulls host input (serial ports, network) into the devices; the run
+  /// loop calls it on every round. The serial ports' backends are asked on
+  /// every round while bytes are arriving, otherwise every
+  /// kSerialPollPeriod of host time: asking a console is a system call, and
+  /// the loop comes round thousands of times a second.
   void poll_input();
   /// Sleeps up to `timeout` ns while the CPU halts, returning early when a
   /// host network socket becomes ready (board_net.cpp).
@@ -167,6 +172,9 @@ class Board {
   std::unique_ptr<devices::I8042> i8042_;
   std::unique_ptr<devices::SystemPorts> system_ports_;
   std::array<std::unique_ptr<devices::Uart16550>, kSerialPorts> uarts_;
+  static constexpr std::chrono::microseconds kSerialPollPeriod{1000};
+  std::chrono::steady_clock::time_point next_serial_poll_{};
+  bool serial_flowing_ = false;
 
   // ---- PCI and APIC ----
   /// Runs after wire_isa(); may put the local APIC in front of the PIC

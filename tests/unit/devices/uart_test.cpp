@@ -170,16 +170,17 @@ TEST_CASE("uart: poll_input fills the RX FIFO without overrunning it") {
   std::string got;
   while (r.in(kLsr) & kLsrDataReady) got += char(r.in(kRbr));
   CHECK(got == "123456789abcdefX");
-  r.uart.poll_input();
+  CHECK(r.uart.poll_input());  // it says a byte came in
   got.clear();
   while (r.in(kLsr) & kLsrDataReady) got += char(r.in(kRbr));
   CHECK(got == "YZ");
+  CHECK(!r.uart.poll_input());  // and that none did
 }
 
 TEST_CASE("uart: host bytes wait in the backend until the guest sets the line format") {
   Rig r;
   r.feed("ab");
-  r.uart.poll_input();
+  CHECK(!r.uart.poll_input());
   CHECK((r.in(kLsr) & kLsrDataReady) == 0);
   CHECK(r.host.in.size() == 2);
   r.out(kLcr, 0x03);
