@@ -49,11 +49,29 @@ void JitEngine::Impl::interp_step() {
   interp.step();
 }
 
-void JitEngine::Impl::interp_once(uint64_t n) {
-  const uint64_t before = cpu.s.icount;
-  interp.run_once(n);
-  stats.interp_steps += cpu.s.icount - before;
-  ++stats.cold_runs;
+CompiledBlock* JitEngine::Impl::run_cold(uint64_t end) {
+  cpu::CpuState& s = cpu.s;
+  const uint64_t before = s.icount;
+  // Only run_once() and lookup() run in this loop, so the trail stays valid.
+  cpu::Interpreter::Trail trail;
+  CompiledBlock* b = nullptr;
+  for (;;) {
+    interp.run_once(end - s.icount, trail);
+    ++stats.cold_runs;
+    // run()'s checks before its lookup, in its order.
+    if (s.icount >= end || boundary_stops()) break;
+    if (!graveyard.empty()) graveyard.clear();
+    if (needs_interpreter()) break;
+    bool cold = false;
+    try {
+      b = lookup(&cold);
+    } catch (const cpu::GuestFault&) {
+      break;  // run() looks again and leaves the fault to the interpreter
+    }
+    if (b || !cold) break;
+  }
+  stats.interp_steps += s.icount - before;
+  return b;
 }
 
 void JitEngine::Impl::interp_run(uint64_t n) {
@@ -109,9 +127,11 @@ cpu::StopReason JitEngine::Impl::run(uint64_t max_insns) {
       b = nullptr;  // the interpreter raises the fetch fault precisely
     }
     if (!b) {
-      if (cold) interp_once(end - s.icount);
+      // Cold code runs on in the interpreter up to the next translated
+      // block, which run_cold() found after run()'s checks: it runs next.
+      if (cold) b = run_cold(end);
       else interp_step();
-      continue;
+      if (!b) continue;
     }
     if (s.icount + b->insns.size() > end) {
       // The slice ends inside the block: the interpreter runs to its end

@@ -193,8 +193,10 @@ struct JitEngine::Impl final : mmu::CodeWriteListener {
     return (s.pending & ~uint32_t{cpu::kPendingIrq}) || ((s.rflags & cpu::kIf) && !s.inhibit_irq);
   }
   void interp_step();
-  /// The block at CS:rIP through the interpreter, within `n` instructions.
-  void interp_once(uint64_t n);
+  /// Blocks not translated yet (lookup()'s `cold`) through the interpreter,
+  /// from CS:rIP on, until `end`, a reason for run() to check, or a block
+  /// with a translation, which it returns for run() to run next.
+  CompiledBlock* run_cold(uint64_t end);
   /// Up to `n` instructions through Interpreter::run (its cached blocks).
   void interp_run(uint64_t n);
   void run_block(CompiledBlock* b);

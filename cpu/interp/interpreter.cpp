@@ -574,9 +574,10 @@ Interpreter::~Interpreter() = default;
 
 StopReason Interpreter::run(uint64_t max_insns) { return impl_->run(max_insns); }
 
-void Interpreter::run_once(uint64_t max_insns) {
-  Block* prev = nullptr;
+void Interpreter::run_once(uint64_t max_insns, Trail& trail) {
+  Block* prev = static_cast<Block*>(trail.prev_);
   impl_->turn(prev, impl_->cpu.s.icount + max_insns);
+  trail.prev_ = prev;
 }
 
 StopReason Interpreter::step() {

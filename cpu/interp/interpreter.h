@@ -45,10 +45,18 @@ class Interpreter final : public ExecEngine {
   bool execute_one(const DecodedInsn& insn) noexcept;
   /// Delivers `f`, raised by the instruction at cpu.insn_rip, as run() does.
   void deliver_fault(const GuestFault& f) noexcept;
+  /// Where a series of run_once() calls has got to: the block the last one
+  /// ran, whose links the next one follows, as in run(). It stays valid
+  /// only while nothing but run_once() with this trail runs the
+  /// interpreter, since other runs free dropped blocks.
+  class Trail {
+    friend class Interpreter;
+    void* prev_ = nullptr;
+  };
   /// One turn of run(): the block at CS:rIP from the block cache (or one
   /// instruction where no block is cached), within `max_insns`, without
   /// run()'s boundary checks. The JIT runs code too cold to translate so.
-  void run_once(uint64_t max_insns);
+  void run_once(uint64_t max_insns, Trail& trail);
   /// Why run() would stop at this instruction boundary; kBudget: it would go on.
   StopReason boundary_stop() const;
   /// A write reached code page `page`: drops the blocks decoded from it.
