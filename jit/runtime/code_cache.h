@@ -36,10 +36,13 @@ class CodeCache {
 
  private:
   void write(uint8_t* at, std::span<const uint8_t> bytes);
+  /// Maps the pages below `end` (rounded up to a chunk) into both views.
+  void populate(size_t end);
   uint8_t* base_ = nullptr;
   uint8_t* writable_ = nullptr;  ///< the same memory, read-write; or nullptr
   size_t size_ = 0;
   size_t used_ = 0;
+  size_t populated_ = 0;  ///< bytes mapped into both views ahead of use
 };
 
 }  // namespace kestrel::jit
