@@ -42,7 +42,7 @@ JitEngine::Impl::Impl(cpu::Cpu& c, const JitOptions& o)
   emit_thunk();
 }
 
-JitEngine::Impl::~Impl() { cpu.mem.set_code_listener(nullptr); }
+JitEngine::Impl::~Impl() { cpu.mem.remove_code_listener(this); }
 
 void JitEngine::Impl::interp_step() {
   ++stats.interp_steps;

@@ -255,6 +255,11 @@ class Mmu {
 
   // ---- code-page tracking (decode caches and JIT) ----
   void set_code_listener(CodeWriteListener* l) { code_listener_ = l; }
+  /// Stops telling `l` (only if it is still the listener: an engine made
+  /// before the old one goes must keep hearing about code writes).
+  void remove_code_listener(const CodeWriteListener* l) {
+    if (code_listener_ == l) code_listener_ = nullptr;
+  }
   /// Marks a physical page as holding decoded code: writes to it reach the
   /// listener, through whichever linear mapping they come.
   void mark_code_page(uint64_t phys_page);

@@ -89,7 +89,7 @@ unsigned cache_slot(uint64_t key) {
 
 struct Interpreter::Impl final : mmu::CodeWriteListener {
   explicit Impl(Cpu& c) : cpu(c) { cpu.mem.set_code_listener(this); }
-  ~Impl() override { cpu.mem.set_code_listener(nullptr); }
+  ~Impl() override { cpu.mem.remove_code_listener(this); }
 
   Cpu& cpu;
   Stats stats;

@@ -82,6 +82,37 @@ TEST_CASE("a block runs in the interpreter until it has run compile_after times"
   }
 }
 
+TEST_CASE("cold code runs on through the interpreter and sees its own code writes") {
+  // Each pass patches the immediate of the block it jumps to, so the
+  // block the previous turn ran (the run's trail) keeps being dropped.
+  const std::vector<uint8_t> code = {
+      0xb9, 0x32, 0x00,        // 0100 mov cx, 50
+      0x88, 0x0e, 0x0c, 0x01,  // 0103 mov [010Ch], cl
+      0xeb, 0x02,              // 0107 jmp 010B
+      0x90, 0x90,              // 0109 nop; nop
+      0xb0, 0x00,              // 010B mov al, 0 (immediate patched)
+      0x00, 0xc4,              // 010D add ah, al
+      0x49,                    // 010F dec cx
+      0x75, 0xf1,              // 0110 jnz 0103
+      0xf4};                   // 0112 hlt
+  Fixture i(false);
+  i.load(0x100, code);
+  CHECK(i.engine->run(100000) == StopReason::kHalted);
+  CHECK(uint8_t(i.c.s.gpr[cpu::kRax] >> 8) == uint8_t(50 * 51 / 2));
+  for (unsigned after : {0u, 3u, 1000u}) {
+    CAPTURE(after);
+    Fixture j;
+    compile_after(j, after);
+    j.load(0x100, code);
+    CHECK(j.engine->run(100000) == StopReason::kHalted);
+    CHECK(std::memcmp(j.c.s.gpr, i.c.s.gpr, sizeof j.c.s.gpr) == 0);
+    CHECK(cpu::read_flags(j.c.s) == cpu::read_flags(i.c.s));
+    CHECK(j.c.s.icount == i.c.s.icount);
+    // All of it ran cold, block after block, without a translation.
+    if (after == 1000) CHECK(j.jit().stats().blocks_compiled == 0);
+  }
+}
+
 TEST_CASE("the budget is exact while blocks are still interpreted") {
   Fixture j, i(false);
   compile_after(j, 3);

@@ -171,6 +171,22 @@ TEST_CASE("writes to a code page reach the listener once, then the page is plain
   CHECK(listener.pages.size() == 1);
 }
 
+TEST_CASE("removing a listener that was replaced leaves its successor listening") {
+  Mmu m(kMiB, 32);
+  CodeWrites old_listener, new_listener;
+  m.set_code_listener(&old_listener);
+  m.set_code_listener(&new_listener);  // a new engine, made before the old one goes
+  m.remove_code_listener(&old_listener);
+  m.mark_code_page(2);
+  m.write<uint8_t>(0x2000, 1);
+  CHECK(old_listener.pages.empty());
+  CHECK(new_listener.pages == std::vector<uint64_t>{2});
+  m.remove_code_listener(&new_listener);
+  m.mark_code_page(2);
+  m.write<uint8_t>(0x2000, 2);  // nobody listens: no call
+  CHECK(new_listener.pages.size() == 1);
+}
+
 TEST_CASE("code-page writes are seen through every path") {
   Mmu m(kMiB, 32);
   CodeWrites listener;
