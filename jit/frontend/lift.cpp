@@ -74,6 +74,21 @@ void Lifter::write_reg(unsigned size, unsigned n, bool rex, Value v) {
   b.emit(Op::kStGpr, b.emit(Op::kOr, kept, part), ir::kNone, n);
 }
 
+void Lifter::write_sp(Value sp) {
+  const unsigned ss = stack_size();
+  if (ss == 8) {
+    b.emit(Op::kStGpr, sp, ir::kNone, cpu::kRsp);
+    return;
+  }
+  if (ss == 2) {
+    write_reg(2, cpu::kRsp, true, sp);
+    return;
+  }
+  const Value old = b.emit(Op::kLdGpr, ir::kNone, ir::kNone, cpu::kRsp);
+  const Value high = b.emit(Op::kAnd, old, b.konst(~uint64_t{0xffffffff}));
+  b.emit(Op::kStGpr, b.emit(Op::kOr, high, zext(sp, 4)), ir::kNone, cpu::kRsp);
+}
+
 void Lifter::set_lazy(cpu::CcOp op, unsigned size, Value dst, Value src, Value src2) {
   b.emit(Op::kStField32, b.konst(cpu::cc_op(op, size)), ir::kNone, offsetof(cpu::CpuState, cc_op));
   b.emit(Op::kStField, dst, ir::kNone, offsetof(cpu::CpuState, cc_dst));

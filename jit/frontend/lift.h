@@ -72,6 +72,10 @@ struct Lifter {
   void end_mem();
   /// The stack pointer width: 8 in 64-bit mode, else by SS.B (keyed).
   unsigned stack_size() const { return facts.long64 ? 8 : facts.ss_big ? 4 : 2; }
+  /// SP = `sp` at the stack's width, keeping the bits of RSP above it as
+  /// the interpreter's cpu::exec::write_sp does (a 32-bit stack in
+  /// compatibility mode leaves RSP's high half alone).
+  void write_sp(ir::Value sp);
 
   /// A near branch target the JIT can take natively: inside the CS limit
   /// (or canonical in 64-bit mode), known now because the limit is keyed.

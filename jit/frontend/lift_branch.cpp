@@ -23,13 +23,6 @@ void check_target(Lifter& l, Value target) {
   l.b.emit(Op::kCheckBranch, target, ir::kNone, rule, l.ip);
 }
 
-/// SP = `sp` at the stack's width, keeping the bits above it.
-void write_sp(Lifter& l, Value sp) {
-  const unsigned ss = l.stack_size();
-  if (ss == 8) l.b.emit(Op::kStGpr, sp, ir::kNone, cpu::kRsp);
-  else l.write_reg(ss, cpu::kRsp, true, sp);
-}
-
 /// rIP = `target` (already at the operand size), the instruction counted,
 /// and the block leaves through the jump cache.
 void exit_to(Lifter& l, Value target) {
@@ -48,7 +41,7 @@ bool ret(Lifter& l, const cpu::DecodedInsn& i, uint64_t release) {
   const Value sp = l.zext(b.emit(Op::kLdGpr, ir::kNone, ir::kNone, cpu::kRsp), ss);
   const Value target = l.load(i.osize, cpu::kSs, sp);
   check_target(l, target);
-  write_sp(l, l.zext(b.emit(Op::kAdd, sp, b.konst(i.osize + release)), ss));
+  l.write_sp(l.zext(b.emit(Op::kAdd, sp, b.konst(i.osize + release)), ss));
   exit_to(l, target);
   return true;
 }
@@ -85,7 +78,7 @@ bool CALL_Ev(Lifter& l, const cpu::DecodedInsn& i) {
   const Value sp = b.emit(Op::kLdGpr, ir::kNone, ir::kNone, cpu::kRsp);
   const Value nsp = l.zext(b.emit(Op::kSub, sp, b.konst(i.osize)), l.stack_size());
   l.store(i.osize, cpu::kSs, nsp, b.konst(l.next & mask));
-  write_sp(l, nsp);
+  l.write_sp(nsp);
   exit_to(l, target);
   return true;
 }

@@ -49,23 +49,13 @@ bool extend(Lifter& l, const cpu::DecodedInsn& i, unsigned from, bool sign) {
   return true;
 }
 
-/// SP = `sp` at the stack's width, keeping the bits above it.
-void write_sp(Lifter& l, Value sp) {
-  const unsigned ss = l.stack_size();
-  if (ss == 8) {
-    l.b.emit(Op::kStGpr, sp, ir::kNone, cpu::kRsp);
-    return;
-  }
-  l.write_reg(ss, cpu::kRsp, true, sp);
-}
-
 /// Pushes `v` (size bytes): the write first, SP only once it landed.
 void push(Lifter& l, unsigned size, Value v) {
   ir::Block& b = l.b;
   const Value sp = b.emit(Op::kLdGpr, ir::kNone, ir::kNone, cpu::kRsp);
   const Value nsp = l.zext(b.emit(Op::kSub, sp, b.konst(size)), l.stack_size());
   l.store(size, cpu::kSs, nsp, v);
-  write_sp(l, nsp);
+  l.write_sp(nsp);
 }
 
 /// The sign bit of a `size`-byte value, as 0/1.
@@ -199,7 +189,7 @@ bool pop_from(Lifter& l, unsigned size, unsigned from, unsigned to) {
   l.begin_mem();
   const Value sp = l.zext(b.emit(Op::kLdGpr, ir::kNone, ir::kNone, from), l.stack_size());
   const Value v = l.load(size, cpu::kSs, sp);
-  write_sp(l, l.zext(b.emit(Op::kAdd, sp, b.konst(size)), l.stack_size()));
+  l.write_sp(l.zext(b.emit(Op::kAdd, sp, b.konst(size)), l.stack_size()));
   l.write_reg(size, to, true, v);
   l.end_mem();
   return true;

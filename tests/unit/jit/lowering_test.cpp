@@ -218,6 +218,33 @@ TEST_CASE("LEAVE in 64 and 16 bits agrees, and a faulting one changes neither RS
   p.check_same();
 }
 
+TEST_CASE("a 32-bit stack in compatibility mode keeps RSP's high half, as the interpreter does") {
+  Pair p;
+  p.load({0x50,              // push eax
+          0x59,              // pop ecx
+          0x6a, 0x12,        // push 12h
+          0x5a,              // pop edx
+          0x89, 0xe5,        // mov ebp, esp (a 32-bit write: zero-extends RBP)
+          0x83, 0xed, 0x10,  // sub ebp, 10h
+          0x55,              // push ebp
+          0x89, 0xe5,        // mov ebp, esp
+          0xc9,              // leave
+          0xf4},             // hlt
+         true);
+  for (LmFixture* f : {&p.j, &p.i}) {
+    f->cpu.s.seg[cpu::kSs].attr |= cpu::kAttrDb;  // SS.B: a 32-bit stack
+    f->cpu.s.gpr[cpu::kRsp] = 0x1234567800008000;  // high bits 64-bit code left behind
+    f->cpu.s.gpr[cpu::kRax] = 0xabcdef;
+  }
+  p.run();
+  CHECK(p.i.cpu.s.halted);
+  CHECK(p.i.cpu.s.gpr[cpu::kRsp] == 0x1234567800008000);
+  CHECK(p.i.cpu.s.gpr[cpu::kRbp] == 0x7ff0);
+  CHECK(p.j.cpu.s.gpr[cpu::kRcx] == 0xabcdef);
+  CHECK(p.j.cpu.s.gpr[cpu::kRdx] == 0x12);
+  p.check_same();
+}
+
 TEST_CASE("MOV from a segment register and PUSH imm agree, to registers and memory") {
   CHECK(lifts_without_call({0x8c, 0xd0}));        // mov eax, ss
   CHECK(lifts_without_call({0x8c, 0x26}));        // mov [rsi], fs
