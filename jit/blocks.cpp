@@ -273,7 +273,7 @@ CompiledBlock* JitEngine::Impl::compile(const BlockKey& key) {
   }
   irb.chain_probe_at = uint64_t(probe);
   x64::Emitted em;
-  if (!x64::emit_block(irb, uint64_t(at), epilogue, kHelpers, slots, blk.get(), em)) return nullptr;
+  if (!x64::emit_block(workspace, irb, uint64_t(at), epilogue, kHelpers, slots, blk.get(), em)) return nullptr;
   if (em.bytes.size() > kMaxBlockCode) return nullptr;
   cache.commit(at, em.bytes);
   blk->check_entry = at + em.check_entry;
@@ -393,7 +393,7 @@ void JitEngine::Impl::emit_thunk() {
   tb.emit(ir::Op::kExitIndirect);
   uint8_t* at = cache.reserve(kMaxBlockCode);
   x64::Emitted em;
-  if (!at || !x64::emit_block(tb, uint64_t(at), epilogue, kHelpers, {}, nullptr, em)) return;
+  if (!at || !x64::emit_block(workspace, tb, uint64_t(at), epilogue, kHelpers, {}, nullptr, em)) return;
   cache.commit(at, em.bytes);
   indirect_thunk = at + em.body_entry;
   trampoline_size = size_t(at - cache.base()) + em.bytes.size();
@@ -413,7 +413,7 @@ const uint8_t* JitEngine::Impl::probe_for(const BlockKey& key) {
   tb.chain_inline = true;
   uint8_t* at = cache.reserve(kMaxBlockCode);
   x64::Emitted em;
-  if (!at || !x64::emit_block(tb, uint64_t(at), epilogue, kHelpers, {}, nullptr, em) ||
+  if (!at || !x64::emit_block(workspace, tb, uint64_t(at), epilogue, kHelpers, {}, nullptr, em) ||
       em.chain_probe == ~0u) {
     return nullptr;
   }
@@ -429,7 +429,7 @@ const uint8_t* JitEngine::Impl::rip_thunk(uint64_t rip, const uint8_t* probe) {
   tb.chain_probe_at = uint64_t(probe);
   uint8_t* at = cache.reserve(kMaxBlockCode);
   x64::Emitted em;
-  if (!at || !x64::emit_block(tb, uint64_t(at), epilogue, kHelpers, {}, nullptr, em)) return nullptr;
+  if (!at || !x64::emit_block(workspace, tb, uint64_t(at), epilogue, kHelpers, {}, nullptr, em)) return nullptr;
   cache.commit(at, em.bytes);
   return at + em.body_entry;
 }

@@ -19,6 +19,7 @@
 #include "jit/runtime/code_cache.h"
 #include "jit/runtime/context.h"
 #include "jit/runtime/jump_cache.h"
+#include "jit/x64/backend.h"
 #include "mmu/mmu.h"
 
 namespace kestrel::jit {
@@ -71,6 +72,7 @@ struct JitEngine::Impl final : mmu::CodeWriteListener {
   uint64_t chained_by_helper = 0;  ///< chain_target's hits (Stats::chained_indirect)
   JitCtx ctx;
   CodeCache cache;
+  x64::Workspace workspace;  ///< emit_block's memory, kept between blocks
   size_t trampoline_size = 0;
   EnterFn enter = nullptr;
   uint64_t epilogue = 0;

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "jit/ir/ir.h"
@@ -59,11 +60,27 @@ struct Emitted {
   std::vector<Exit> exits;
 };
 
+/// What emit_block keeps from one block to the next so that it does not
+/// allocate it again each time: asmjit's code holder with its zone, and
+/// the register allocation. The engine owns one.
+class Workspace {
+ public:
+  Workspace();
+  ~Workspace();
+  Workspace(const Workspace&) = delete;
+  Workspace& operator=(const Workspace&) = delete;
+  struct Impl;
+  Impl& impl() { return *impl_; }
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
 /// Emits `b` for placement at `base`; `epilogue` is the trampoline's exit.
 /// The stubs load the exit slot pointer from `slots[i]` (one per Exit/ExitIf
 /// in order). Returns false when the block cannot be compiled.
 /// `owner` is the block's identity, stored in JitCtx::running before its helper calls.
-bool emit_block(const ir::Block& b, uint64_t base, uint64_t epilogue, const Helpers& h,
+bool emit_block(Workspace& ws, const ir::Block& b, uint64_t base, uint64_t epilogue, const Helpers& h,
                 const std::vector<ExitSlot*>& slots, const void* owner, Emitted& out);
 
 /// The trampoline: enter(CpuState*, JitCtx*, entry) and the shared epilogue.

@@ -437,11 +437,20 @@ constexpr EmitFn kEmit[] = {
 
 }  // namespace
 
-bool emit_block(const ir::Block& b, uint64_t base, uint64_t epilogue, const Helpers& h,
-                const std::vector<ExitSlot*>& slots, const void* owner, Emitted& out) {
+struct Workspace::Impl {
+  asmjit::CodeHolder code;  ///< reset, not freed, between blocks (its zone stays)
   std::vector<Location> loc;
+};
+
+Workspace::Workspace() : impl_(std::make_unique<Impl>()) {}
+Workspace::~Workspace() = default;
+
+bool emit_block(Workspace& ws, const ir::Block& b, uint64_t base, uint64_t epilogue, const Helpers& h,
+                const std::vector<ExitSlot*>& slots, const void* owner, Emitted& out) {
+  std::vector<Location>& loc = ws.impl().loc;
   if (!allocate(b, loc)) return false;
-  asmjit::CodeHolder code;
+  asmjit::CodeHolder& code = ws.impl().code;
+  code.reset();
   code.init(asmjit::Environment::host(), base);
   x86::Assembler a(&code);
   Emitter e{a, b, loc, h, epilogue, slots, out, a.newLabel(), a.newLabel(), {}, {}, {}, {}, {}};
