@@ -234,6 +234,14 @@ CompiledBlock* JitEngine::Impl::compile(const BlockKey& key) {
   facts.mul_8086_flags = cpu.model->quirk(cpu::kQuirkMul8086Flags);
   facts.eager_strings = !cpu.model->has(cpu::isa::f386);
   ir::Block irb;
+  // The IR's storage comes from the last translation, and goes back to it.
+  irb.insts = std::move(ir_storage);
+  irb.insts.clear();
+  struct GiveBack {
+    std::vector<ir::Inst>& to;
+    ir::Block& from;
+    ~GiveBack() { to = std::move(from.insts); }
+  } give_back{ir_storage, irb};
   frontend::lift_block(irb, facts, key.rip, blk->insns);
   // The inline jump-cache probe (emit_chain_probe) knows the key; lockstep
   // checks each block alone, so no exit may chain there.

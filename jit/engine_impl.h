@@ -73,6 +73,7 @@ struct JitEngine::Impl final : mmu::CodeWriteListener {
   JitCtx ctx;
   CodeCache cache;
   x64::Workspace workspace;  ///< emit_block's memory, kept between blocks
+  std::vector<ir::Inst> ir_storage;  ///< compile()'s IR vector, kept between blocks
   size_t trampoline_size = 0;
   EnterFn enter = nullptr;
   uint64_t epilogue = 0;
