@@ -440,7 +440,43 @@ constexpr EmitFn kEmit[] = {
 struct Workspace::Impl {
   asmjit::CodeHolder code;  ///< reset, not freed, between blocks (its zone stays)
   std::vector<Location> loc;
+  // The Emitter's vectors, lent to it for one block (their capacity kept).
+  std::vector<Emitter::Lazy> saved, dirty;
+  std::vector<Emitter::Slow> slow;
+  std::vector<Emitter::StopExit> stops;
+  std::vector<uint32_t> uses;
+  std::vector<ir::Value> caller_saved;
 };
+
+namespace {
+
+/// Lends the workspace's vectors to `e` for one block and takes them back.
+class Lend {
+ public:
+  Lend(Workspace::Impl& ws, Emitter& e) : ws_(ws), e_(e) { swap_all(); }
+  ~Lend() { swap_all(); }
+  Lend(const Lend&) = delete;
+  Lend& operator=(const Lend&) = delete;
+
+ private:
+  void swap_all() {
+    std::swap(ws_.saved, e_.saved);
+    std::swap(ws_.dirty, e_.dirty);
+    std::swap(ws_.slow, e_.slow);
+    std::swap(ws_.stops, e_.stops);
+    std::swap(ws_.uses, e_.uses);
+    std::swap(ws_.caller_saved, e_.caller_saved);
+    for (auto* v : {&e_.saved, &e_.dirty}) v->clear();
+    e_.slow.clear();
+    e_.stops.clear();
+    e_.uses.clear();
+    e_.caller_saved.clear();
+  }
+  Workspace::Impl& ws_;
+  Emitter& e_;
+};
+
+}  // namespace
 
 Workspace::Workspace() : impl_(std::make_unique<Impl>()) {}
 Workspace::~Workspace() = default;
@@ -455,6 +491,7 @@ bool emit_block(Workspace& ws, const ir::Block& b, uint64_t base, uint64_t epilo
   x86::Assembler a(&code);
   Emitter e{a, b, loc, h, epilogue, slots, out, a.newLabel(), a.newLabel(), {}, {}, {}, {}, {}};
   e.owner = owner;
+  const Lend lend(ws.impl(), e);
   e.uses.assign(b.insts.size(), 0);
   for (const ir::Inst& in : b.insts) {
     if (in.dead) continue;
