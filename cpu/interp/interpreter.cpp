@@ -101,6 +101,9 @@ struct Interpreter::Impl final : mmu::CodeWriteListener {
   std::vector<Block::Owner> graveyard;
   /// Moves on whenever a block is dropped: Block::links of older epochs are stale.
   uint64_t link_epoch = 1;
+  /// build()'s decoded instructions before Block::make copies them (kept
+  /// between builds, so that decoding a block allocates only the block).
+  std::vector<DecodedInsn> build_scratch;
 
   void code_page_written(uint64_t page) override;
   DecodeContext context() const;
@@ -262,7 +265,8 @@ inline Block* Interpreter::Impl::within_limit(Block* b) const {
 }
 
 Block* Interpreter::Impl::build(uint64_t key, uint64_t phys) {
-  std::vector<DecodedInsn> insns;
+  std::vector<DecodedInsn>& insns = build_scratch;
+  insns.clear();
   uint32_t bytes = 0;
   const DecodeContext ctx = context();
   uint64_t ip = cpu.s.rip;
