@@ -60,6 +60,16 @@ void compile_after(Fixture& f, unsigned after) {
   f.engine = std::make_unique<JitEngine>(f.c, o);
 }
 
+/// Runs `j` to HLT and checks its registers, flags, icount and rIP
+/// against those the interpreter `i` ended with.
+void run_like(Fixture& j, const Fixture& i) {
+  CHECK(j.engine->run(100000) == StopReason::kHalted);
+  CHECK(std::memcmp(j.c.s.gpr, i.c.s.gpr, sizeof j.c.s.gpr) == 0);
+  CHECK(cpu::read_flags(j.c.s) == cpu::read_flags(i.c.s));
+  CHECK(j.c.s.icount == i.c.s.icount);
+  CHECK(j.c.s.rip == i.c.s.rip);
+}
+
 TEST_CASE("a block runs in the interpreter until it has run compile_after times") {
   Fixture i(false);
   i.load(0x100, kLoop);
@@ -69,11 +79,7 @@ TEST_CASE("a block runs in the interpreter until it has run compile_after times"
     Fixture j;
     compile_after(j, after);
     j.load(0x100, kLoop);
-    CHECK(j.engine->run(100000) == StopReason::kHalted);
-    CHECK(std::memcmp(j.c.s.gpr, i.c.s.gpr, sizeof j.c.s.gpr) == 0);
-    CHECK(cpu::read_flags(j.c.s) == cpu::read_flags(i.c.s));
-    CHECK(j.c.s.icount == i.c.s.icount);
-    CHECK(j.c.s.rip == i.c.s.rip);
+    run_like(j, i);
     // The loop (1000 runs) is translated after `after` runs of it; the
     // code before and after it runs once and never is.
     const JitEngine::Stats& st = j.jit().stats();
@@ -104,10 +110,7 @@ TEST_CASE("cold code runs on through the interpreter and sees its own code write
     Fixture j;
     compile_after(j, after);
     j.load(0x100, code);
-    CHECK(j.engine->run(100000) == StopReason::kHalted);
-    CHECK(std::memcmp(j.c.s.gpr, i.c.s.gpr, sizeof j.c.s.gpr) == 0);
-    CHECK(cpu::read_flags(j.c.s) == cpu::read_flags(i.c.s));
-    CHECK(j.c.s.icount == i.c.s.icount);
+    run_like(j, i);
     // All of it ran cold, block after block, without a translation.
     if (after == 1000) CHECK(j.jit().stats().blocks_compiled == 0);
   }
