@@ -15,10 +15,11 @@ namespace kestrel::machine {
 namespace {
 /// Runs through the interpreter before the JIT translates a block
 /// (jit::JitOptions::compile_after). A translation costs about as much as
-/// 18 interpreted runs of a cold block (32,600 against 1,800 cycles on the
-/// x86-64 Linux boot), so a block that runs fewer times is cheaper left to
-/// the interpreter. On that boot 32 translates 38,000 blocks instead of
-/// 90,000 and took 1.2% less CPU time than 8 over seven alternating runs.
+/// 30 interpreted runs of a cold block (23,500 against some 750 cycles on
+/// the x86-64 Linux boot, cold runs following their links), so a block
+/// that runs fewer times is cheaper left to the interpreter. On that boot
+/// 32 translates 38,000 blocks instead of 90,000; 16, 32 and 64 are within
+/// the noise of one another.
 constexpr unsigned kCompileAfter = 32;
 }  // namespace
 
