@@ -19,6 +19,7 @@
 #include "cpu/debug.h"
 #include "cpu/decode.h"
 #include "cpu/flags.h"
+#include "cpu/interp/block.h"
 #include "cpu/interp/fast.h"
 #include "cpu/interp/handlers.h"
 #include "cpu/interrupts.h"
@@ -26,59 +27,9 @@
 namespace kestrel::cpu {
 namespace {
 
+using interp::Block;
+
 constexpr unsigned kMaxBlockInsns = 64;
-
-/// A decoded block: a header, then its instructions in the same allocation
-/// (Block::make), so that entering a block reaches its first instruction
-/// without another pointer to follow. The allocation is aligned so that
-/// the links fill the first cache line, and the rest of the header and
-/// the first instruction the second.
-struct Block {
-  /// A block that ran after this one: its linear address and mode, and
-  /// the host addend of the TLB entry that translated it (see
-  /// Impl::linked). Only trusted while the engine's link epoch is the
-  /// one in `epoch_mode`: any dropped block moves the epoch on, so a link
-  /// never reaches a freed block.
-  struct Link {
-    uint64_t lin = ~uint64_t{0};
-    uintptr_t addend = 0;
-    uint64_t epoch_mode = 0;  ///< epoch << 8 | mode key (< 256)
-    Block* to = nullptr;
-  };
-  /// The allocation is aligned by hand: glibc's aligned allocation
-  /// (memalign) splits chunks and cost about 0.6% of a JIT boot's time in
-  /// the cold blocks it builds. The malloc'd pointer sits just below the
-  /// block.
-  struct Free {
-    void operator()(Block* b) const { std::free(reinterpret_cast<void**>(b)[-1]); }
-  };
-  using Owner = std::unique_ptr<Block, Free>;
-  static constexpr size_t kAlign = 64;
-
-  Link links[2];  ///< fall-through and branch target, in practice
-  uint32_t count = 0;       ///< instructions
-  uint32_t bytes = 0;       ///< length of the block's code
-  bool valid = true;
-
-  /// A block holding a copy of `insns`.
-  static Owner make(const std::vector<DecodedInsn>& insns) {
-    void* raw = std::malloc(sizeof(void*) + kAlign - 1 + sizeof(Block) + insns.size() * sizeof(DecodedInsn));
-    if (!raw) throw std::bad_alloc();
-    const uintptr_t at = (reinterpret_cast<uintptr_t>(raw) + sizeof(void*) + kAlign - 1) & ~(kAlign - 1);
-    reinterpret_cast<void**>(at)[-1] = raw;
-    Owner b{new (reinterpret_cast<void*>(at)) Block};
-    b->count = uint32_t(insns.size());
-    std::uninitialized_copy(insns.begin(), insns.end(), b->insns().begin());
-    return b;
-  }
-  std::span<DecodedInsn> insns() { return {reinterpret_cast<DecodedInsn*>(this + 1), count}; }
-  std::span<const DecodedInsn> insns() const {
-    return {reinterpret_cast<const DecodedInsn*>(this + 1), count};
-  }
-};
-static_assert(std::is_trivially_destructible_v<Block> && std::is_trivially_copyable_v<DecodedInsn>,
-              "Block::Free releases the memory without running destructors");
-static_assert(offsetof(Block, count) == 64 && sizeof(Block) % alignof(DecodedInsn) == 0);
 
 /// One slot of the direct-mapped cache in front of the block map: most
 /// lookups hit here and skip the hash table.

@@ -466,7 +466,8 @@ class Lend {
     std::swap(ws_.stops, e_.stops);
     std::swap(ws_.uses, e_.uses);
     std::swap(ws_.caller_saved, e_.caller_saved);
-    for (auto* v : {&e_.saved, &e_.dirty}) v->clear();
+    e_.saved.clear();
+    e_.dirty.clear();
     e_.slow.clear();
     e_.stops.clear();
     e_.uses.clear();
