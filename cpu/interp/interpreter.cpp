@@ -76,9 +76,10 @@ struct Interpreter::Impl final : mmu::CodeWriteListener {
   Block* build(uint64_t key, uint64_t phys);
   uint64_t ip_mask() const;
   bool execute(const DecodedInsn& insn, uint64_t ip_mask);
-  void run_block(const Block& b, uint64_t end);
+  void run_block(Block*& b, uint64_t end, bool chain);
   void run_block_checked(const Block& b, uint64_t end);
-  void run_block_fast(const Block& b, uint64_t end);
+  void run_blocks_fast(Block*& b, uint64_t end, bool chain);
+  Block* next_linked(const Block& prev) const;
   void deliver_data_trap();
   void deliver_trap(bool single_step);
   void drop_cached(uint64_t key) {
@@ -89,7 +90,7 @@ struct Interpreter::Impl final : mmu::CodeWriteListener {
   void deliver_code_breakpoint();
   void deliver_fetch_fault(const GuestFault& f);
   StopReason run(uint64_t max_insns);
-  void turn(Block*& prev, uint64_t end);
+  void turn(Block*& prev, uint64_t end, bool chain);
   StopReason boundary_stop() const;
 };
 
@@ -178,10 +179,11 @@ inline const mmu::TlbEntry& Interpreter::Impl::tlb_entry(uint64_t lin) const {
 inline Block* Interpreter::Impl::linked(const Block& prev, uint64_t lin, uint64_t mode) const {
   const mmu::TlbEntry& e = tlb_entry(lin);
   if (e.exec_tag != (lin & mmu::kPageMask)) return nullptr;
-  const uint64_t epoch_mode = link_epoch << 8 | mode;
-  for (const Block::Link& l : prev.links) {
-    if (l.lin == lin && l.epoch_mode == epoch_mode && l.addend == e.addend) return l.to;
-  }
+  // The link is picked without a branch (the newer one where both have
+  // `lin`): which one matches is the direction of the branch that ended
+  // `prev`, already a guess the host may have got wrong once.
+  const Block::Link& l = prev.links[prev.links[0].lin != lin];
+  if (l.lin == lin && l.epoch_mode == (link_epoch << 8 | mode) && l.addend == e.addend) return l.to;
   return nullptr;
 }
 
@@ -415,15 +417,16 @@ StopReason Interpreter::Impl::run(uint64_t max_insns) {
     if (cpu.host_breakpoints || cpu.s.pending || cpu.s.halted) [[unlikely]] {
       if (StopReason r = boundary_stop(); r != StopReason::kBudget) return r;
     }
-    turn(prev, end);
+    turn(prev, end, true);
   }
   return boundary_stop();
 }
 
 /// Runs the block at CS:rIP (`prev`: the block run before, whose links
 /// may find it), or one instruction where none is cached; `prev` becomes
-/// the block run.
-void Interpreter::Impl::turn(Block*& prev, uint64_t end) {
+/// the block run. With `chain`, goes on into the blocks it links to (see
+/// run_blocks_fast), and `prev` becomes the last one run.
+void Interpreter::Impl::turn(Block*& prev, uint64_t end, bool chain) {
   // A dropped block may be freed just below: it can no longer be linked from.
   if (prev && !prev->valid) prev = nullptr;
   graveyard.clear();
@@ -441,7 +444,7 @@ void Interpreter::Impl::turn(Block*& prev, uint64_t end) {
     deliver_fetch_fault(f);
     return;
   }
-  run_block(*b, end);
+  run_block(prev, end, chain);
 }
 
 /// Debug state that needs execute()'s checks around every instruction:
@@ -454,12 +457,14 @@ inline bool needs_checks(const CpuState& s) {
 /// Runs `b` from its first instruction until it ends, an instruction
 /// leaves it (a taken branch, a fault), it is dropped (self-modifying
 /// code), the CPU halts or has something to deliver, or the budget ends.
-void Interpreter::Impl::run_block(const Block& b, uint64_t end) {
+/// With `chain` and no debug check to make, goes on through the blocks
+/// `b`'s links find (run_blocks_fast); `b` becomes the last block run.
+void Interpreter::Impl::run_block(Block*& b, uint64_t end, bool chain) {
   if (needs_checks(cpu.s)) [[unlikely]] {
-    run_block_checked(b, end);
+    run_block_checked(*b, end);
     return;
   }
-  run_block_fast(b, end);
+  run_blocks_fast(b, end, chain && !cpu.host_breakpoints);
 }
 
 /// run_block with execute()'s debug checks before and after each instruction.
@@ -475,39 +480,66 @@ void Interpreter::Impl::run_block_checked(const Block& b, uint64_t end) {
   }
 }
 
+/// The block at CS:rIP if `prev`'s links know it and it may run there
+/// (within_limit); nullptr sends the caller to lookup().
+inline Block* Interpreter::Impl::next_linked(const Block& prev) const {
+  Block* b = linked(prev, cpu.s.seg[kCs].base + cpu.s.rip, mode_key());
+  return b ? within_limit(b) : nullptr;
+}
+
 /// run_block while no debug check applies (needs_checks is false): what
 /// execute() does, without its tests for TF, RF and breakpoints, with rIP
 /// and the instruction count kept in registers. An instruction that turns
-/// a check on (POPF setting TF, a data-breakpoint hit) ends the block after
+/// a check on (POPF setting TF, a data-breakpoint hit) ends the run after
 /// its own trap, if any; the run loop goes on with the checked path.
-void Interpreter::Impl::run_block_fast(const Block& b, uint64_t end) {
+///
+/// With `chain`, a block that ends (or that an instruction leaves) with
+/// nothing to stop for is followed by the block its links find at the new
+/// CS:rIP, without going back to the run loop: run() would make the same
+/// boundary checks and the same lookup. Blocks are entered only through
+/// links: anything that needs the MMU or a decode goes back to lookup().
+/// A block dropped on the way moves the link epoch on, so no link reaches
+/// it, and the block being run, if dropped, ends the run.
+void Interpreter::Impl::run_blocks_fast(Block*& blk, uint64_t end, bool chain) {
   Cpu& c = cpu;
   CpuState& s = c.s;
-  const uint64_t mask = ip_mask();
-  uint64_t rip = s.rip;
   uint64_t count = s.icount;
-  for (const DecodedInsn& insn : b.insns()) {
-    const uint64_t next = (rip + insn.len) & mask;
-    s.inhibit_irq = 0;
-    c.insn_rip = rip;
-    s.rip = next;
-    try {
-      insn.handler(c, insn);
-    } catch (const GuestFault& f) {
-      s.icount = count + 1;
-      s.dbg_hits = 0;  // a faulting instruction reports no data breakpoints
-      deliver_fault(f);
-      return;
+  for (;;) {
+    const Block& b = *blk;
+    const uint64_t mask = ip_mask();
+    uint64_t rip = s.rip;
+    const DecodedInsn* last = &b.insns().back();
+    for (const DecodedInsn* i = b.insns().data();; ++i) {
+      const DecodedInsn& insn = *i;
+      const uint64_t next = (rip + insn.len) & mask;
+      s.inhibit_irq = 0;
+      c.insn_rip = rip;
+      s.rip = next;
+      try {
+        insn.handler(c, insn);
+      } catch (const GuestFault& f) {
+        s.icount = count + 1;
+        s.dbg_hits = 0;  // a faulting instruction reports no data breakpoints
+        deliver_fault(f);
+        return;
+      }
+      s.icount = ++count;
+      if (needs_checks(s)) [[unlikely]] {
+        deliver_data_trap();
+        return;
+      }
+      if (!b.valid) return;
+      if ((s.halted | (s.pending != 0)) && (s.halted || event_deliverable(s))) [[unlikely]] return;
+      if (count >= end) return;
+      // The last instruction is most often a branch: whether it was taken
+      // is left to the links, and only an early exit is tested here.
+      if (i == last || s.rip != next) break;
+      rip = next;
     }
-    s.icount = ++count;
-    if (needs_checks(s)) [[unlikely]] {
-      deliver_data_trap();
-      return;
-    }
-    if (!b.valid || s.rip != next) return;
-    if ((s.halted | (s.pending != 0)) && (s.halted || event_deliverable(s))) [[unlikely]] return;
-    if (count >= end) return;
-    rip = next;
+    if (!chain) return;
+    Block* to = next_linked(b);
+    if (!to) return;
+    blk = to;
   }
 }
 
@@ -540,7 +572,7 @@ StopReason Interpreter::run(uint64_t max_insns) { return impl_->run(max_insns); 
 
 void Interpreter::run_once(uint64_t max_insns, Trail& trail) {
   Block* prev = static_cast<Block*>(trail.prev_);
-  impl_->turn(prev, impl_->cpu.s.icount + max_insns);
+  impl_->turn(prev, impl_->cpu.s.icount + max_insns, false);
   trail.prev_ = prev;
 }
 
