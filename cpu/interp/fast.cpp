@@ -6,6 +6,7 @@
 #include "cpu/interp/fast.h"
 
 #include <array>
+#include <cstring>
 #include <type_traits>
 #include <utility>
 
@@ -27,19 +28,42 @@ template <bool kIndex> uint64_t ea64(const CpuState& s, const DecodedInsn& i) {
   return ea;
 }
 
-/// Cpu::read in 64-bit mode; a misaligned access takes the generic path
-/// for its alignment check, which repeats the same address checks.
-/// Inlined into the handlers: as calls they cost about as much as the
-/// handlers' own work.
+/// The TLB entry for an access at `lin` at the current privilege.
+[[gnu::always_inline]] inline const mmu::TlbEntry& tlb_entry(const Cpu& cpu, uint64_t lin) {
+  const unsigned index = unsigned(lin >> mmu::kPageBits) & (mmu::kTlbSize - 1);
+  return cpu.mem.tlb_base()[unsigned(cpu.priv()) * mmu::kTlbSize + index];
+}
+
+/// The linear address of seg:off in 64-bit mode, before any check.
+[[gnu::always_inline]] inline uint64_t flat64(const Cpu& cpu, uint8_t seg, uint64_t off) {
+  return (seg == kFs || seg == kGs ? cpu.s.seg[seg].base : 0) + off;
+}
+
+/// Cpu::read in 64-bit mode, its fast path tried first: an aligned access
+/// to a page the TLB holds with a fast path. It needs no canonical check:
+/// the TLB holds only pages that canonical addresses were translated for
+/// (jit/x64/emit_mem.cpp's probe relies on the same), and an aligned
+/// access stays within its page. Anything else takes Cpu::read, which
+/// makes every check. Inlined into the handlers: as calls they cost about
+/// as much as the handlers' own work.
 template <class T> [[gnu::always_inline]] inline T read64(Cpu& cpu, uint8_t seg, uint64_t off) {
-  const uint64_t lin = cpu.linear64(seg, off, sizeof(T));
-  if (lin & (sizeof(T) - 1)) [[unlikely]] return cpu.read<T>(seg, off);
-  return cpu.mem.read<T>(lin, cpu.priv());
+  const uint64_t lin = flat64(cpu, seg, off);
+  const mmu::TlbEntry& e = tlb_entry(cpu, lin);
+  if (e.read_tag == (lin & mmu::kPageMask) && !(lin & (sizeof(T) - 1))) [[likely]] {
+    T v;
+    std::memcpy(&v, reinterpret_cast<const void*>(lin + e.addend), sizeof(T));
+    return v;
+  }
+  return cpu.read<T>(seg, off);
 }
 template <class T> [[gnu::always_inline]] inline void write64(Cpu& cpu, uint8_t seg, uint64_t off, T v) {
-  const uint64_t lin = cpu.linear64(seg, off, sizeof(T));
-  if (lin & (sizeof(T) - 1)) [[unlikely]] return cpu.write<T>(seg, off, v);
-  cpu.mem.write<T>(lin, v, cpu.priv());
+  const uint64_t lin = flat64(cpu, seg, off);
+  const mmu::TlbEntry& e = tlb_entry(cpu, lin);
+  if (e.write_tag == (lin & mmu::kPageMask) && !(lin & (sizeof(T) - 1))) [[likely]] {
+    std::memcpy(reinterpret_cast<void*>(lin + e.addend), &v, sizeof(T));
+    return;
+  }
+  cpu.write<T>(seg, off, v);
 }
 
 // ---- ADD SUB AND OR XOR CMP TEST at operand size 4 or 8 ----
