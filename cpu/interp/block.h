@@ -48,6 +48,10 @@ struct Block {
   uint32_t count = 0;       ///< instructions
   uint32_t bytes = 0;       ///< length of the block's code
   bool valid = true;
+  /// Its last instruction may change the decoding mode or CS (a_stop,
+  /// a_serial): the block after it is looked up under the mode as it is
+  /// then, not the one this block ran in.
+  bool ends_mode = false;
 
   /// A block holding a copy of `insns`.
   static Owner make(const std::vector<DecodedInsn>& insns) {

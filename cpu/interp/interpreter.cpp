@@ -79,7 +79,7 @@ struct Interpreter::Impl final : mmu::CodeWriteListener {
   void run_block(Block*& b, uint64_t end, bool chain);
   void run_block_checked(const Block& b, uint64_t end);
   void run_blocks_fast(Block*& b, uint64_t end, bool chain);
-  Block* next_linked(const Block& prev) const;
+  Block* next_linked(const Block& prev, uint64_t mode) const;
   void deliver_data_trap();
   void deliver_trap(bool single_step);
   void drop_cached(uint64_t key) {
@@ -258,6 +258,8 @@ Block* Interpreter::Impl::build(uint64_t key, uint64_t phys) {
   if (insns.empty()) return nullptr;
   Block::Owner block = Block::make(insns);
   block->bytes = bytes;
+  block->ends_mode = insns.back().form == isa::Form::kInvalid ||
+                     (insns.back().row().attrs & (isa::a_stop | isa::a_serial));
   // The physical pages the code spans.
   const uint64_t first_page = phys >> mmu::kPageBits;
   const uint64_t last_page = (phys + bytes - 1) >> mmu::kPageBits;
@@ -480,11 +482,13 @@ void Interpreter::Impl::run_block_checked(const Block& b, uint64_t end) {
   }
 }
 
-/// The block at CS:rIP if `prev`'s links know it and it may run there
-/// (within_limit); nullptr sends the caller to lookup().
-inline Block* Interpreter::Impl::next_linked(const Block& prev) const {
-  Block* b = linked(prev, cpu.s.seg[kCs].base + cpu.s.rip, mode_key());
-  return b ? within_limit(b) : nullptr;
+/// The block at CS:rIP in `mode` (mode_key()) if `prev`'s links know it
+/// and it may run there (within_limit); nullptr sends the caller to
+/// lookup().
+inline Block* Interpreter::Impl::next_linked(const Block& prev, uint64_t mode) const {
+  Block* b = linked(prev, cpu.s.seg[kCs].base + cpu.s.rip, mode);
+  if (!b || (mode & 0xf) == uint64_t(CodeSize::k64)) return b;
+  return within_limit(b);
 }
 
 /// run_block while no debug check applies (needs_checks is false): what
@@ -504,9 +508,12 @@ void Interpreter::Impl::run_blocks_fast(Block*& blk, uint64_t end, bool chain) {
   Cpu& c = cpu;
   CpuState& s = c.s;
   uint64_t count = s.icount;
+  // The decoding mode changes only at the end of a block (Block::ends_mode)
+  // or through an event, which ends the run.
+  uint64_t mode = mode_key();
+  uint64_t mask = ip_mask();
   for (;;) {
     const Block& b = *blk;
-    const uint64_t mask = ip_mask();
     uint64_t rip = s.rip;
     const DecodedInsn* last = &b.insns().back();
     for (const DecodedInsn* i = b.insns().data();; ++i) {
@@ -537,7 +544,11 @@ void Interpreter::Impl::run_blocks_fast(Block*& blk, uint64_t end, bool chain) {
       rip = next;
     }
     if (!chain) return;
-    Block* to = next_linked(b);
+    if (b.ends_mode) {
+      mode = mode_key();
+      mask = ip_mask();
+    }
+    Block* to = next_linked(b, mode);
     if (!to) return;
     blk = to;
   }
