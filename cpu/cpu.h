@@ -98,9 +98,11 @@ struct Cpu : mmu::FaultSink, mmu::WatchSink {
   bool long_mode64() const { return s.seg[kCs].attr & kAttrL && long_mode(); }
   /// Whether `v` is canonical for the linear-address width: 48 bits, or 57
   /// with CR4.LA57 (SDM 3A §3.3.7.1).
+  /// A 48-bit canonical address is canonical at either width: that test
+  /// comes first, with a constant shift.
   bool canonical(uint64_t v) const {
-    const unsigned shift = s.cr[4] & (1u << 12) ? 7 : 16;
-    return uint64_t(int64_t(v << shift) >> shift) == v;
+    if (uint64_t(int64_t(v << 16) >> 16) == v) [[likely]] return true;
+    return (s.cr[4] & (1u << 12)) && uint64_t(int64_t(v << 7) >> 7) == v;
   }
 
   /// Linear address of seg:offset for an access of `size` bytes that needs
