@@ -608,4 +608,21 @@ Handler specialize(const DecodedInsn& insn, const DecodeContext& ctx) {
   return insn.handler;
 }
 
+bool quiet(const DecodedInsn& insn) {
+  if (insn.handler == handler_for(insn.form)) return false;
+  // A register ModRM: the specialised handlers of such forms never touch
+  // memory. (Forms without a ModRM decode with mod 3 but ModRM byte 0.)
+  if (insn.modrm >= 0xc0) return true;
+  if (insn.form == F::LEA_Gv_M || insn.form == F::MOV_Zv_Iv) return true;
+  for (const AluForm& f : kAluForms) {
+    if (f.form == insn.form) return f.shape == Shape::kAcc;
+  }
+  for (const auto& forms : kJccForms) {
+    for (const F f : forms) {
+      if (f == insn.form) return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace kestrel::cpu::exec

@@ -14,4 +14,11 @@ namespace kestrel::cpu::exec {
 /// itself when there is none.
 Handler specialize(const DecodedInsn& insn, const DecodeContext& ctx);
 
+/// Whether `insn.handler`, chosen by specialize(), only reads and writes
+/// registers (rIP and the arithmetic flags included) or raises a fault:
+/// the register forms, LEA, MOV r,imm, the rAX,imm ALU forms and 64-bit
+/// Jcc. After such an instruction no code write, event, halt or debug
+/// trap can be due (DecodedInsn::quiet).
+bool quiet(const DecodedInsn& insn);
+
 }  // namespace kestrel::cpu::exec

@@ -247,6 +247,7 @@ Block* Interpreter::Impl::build(uint64_t key, uint64_t phys) {
     if (insn.len > n) break;
     insn.handler = exec::handler_for(insn.form);
     insn.handler = exec::specialize(insn, ctx);
+    insn.quiet = exec::quiet(insn);
     insns.push_back(insn);
     bytes += insn.len;
     const uint16_t attrs = insn.form == isa::Form::kInvalid ? uint16_t{isa::a_stop} : insn.row().attrs;
@@ -531,19 +532,23 @@ void Interpreter::Impl::run_blocks_fast(Block*& blk, uint64_t end, bool chain) {
         return;
       }
       s.icount = ++count;
-      if (needs_checks(s)) [[unlikely]] {
-        deliver_data_trap();
-        return;
+      // Only HLT halts, and it ends its block (a_stop): halted is tested
+      // at the block's end.
+      if (!insn.quiet) {
+        if (needs_checks(s)) [[unlikely]] {
+          deliver_data_trap();
+          return;
+        }
+        if (!b.valid) return;
+        if (s.pending && event_deliverable(s)) [[unlikely]] return;
       }
-      if (!b.valid) return;
-      if ((s.halted | (s.pending != 0)) && (s.halted || event_deliverable(s))) [[unlikely]] return;
       if (count >= end) return;
       // The last instruction is most often a branch: whether it was taken
       // is left to the links, and only an early exit is tested here.
       if (i == last || s.rip != next) break;
       rip = next;
     }
-    if (!chain) return;
+    if (s.halted || !chain) return;
     if (b.ends_mode) {
       mode = mode_key();
       mask = ip_mask();

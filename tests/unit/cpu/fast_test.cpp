@@ -197,5 +197,32 @@ TEST_CASE("specialised IMUL sets CF and OF when the product overflows") {
   CHECK_FALSE(carry_flag(rig.cpu.s));
 }
 
+/// quiet() for `code` decoded in 64-bit mode, its handler specialised first.
+bool quiet_in_64(std::vector<uint8_t> code) {
+  FastRig rig;
+  DecodedInsn d = rig.decoded(std::move(code), CodeSize::k64);
+  d.handler = exec::specialize(d, rig.ctx);
+  return exec::quiet(d);
+}
+
+TEST_CASE("only specialised handlers that touch registers alone are quiet") {
+  CHECK(quiet_in_64({0x48, 0x01, 0xd8}));              // add rax, rbx
+  CHECK(quiet_in_64({0x89, 0xc8}));                    // mov eax, ecx
+  CHECK(quiet_in_64({0x48, 0x8d, 0x44, 0x8b, 0x10}));  // lea rax, [rbx+rcx*4+16]
+  CHECK(quiet_in_64({0xb8, 0x01, 0x00, 0x00, 0x00}));  // mov eax, 1
+  CHECK(quiet_in_64({0x3d, 0x01, 0x00, 0x00, 0x00}));  // cmp eax, 1
+  CHECK(quiet_in_64({0x75, 0x10}));                    // jne
+  CHECK(quiet_in_64({0x0f, 0x94, 0xc0}));              // sete al
+  // Memory, the stack, or no specialised handler at all.
+  CHECK_FALSE(quiet_in_64({0x48, 0x8b, 0x07}));        // mov rax, [rdi]
+  CHECK_FALSE(quiet_in_64({0x48, 0x01, 0x07}));        // add [rdi], rax
+  CHECK_FALSE(quiet_in_64({0x50}));                    // push rax (no ModRM, mod 3)
+  CHECK_FALSE(quiet_in_64({0x58}));                    // pop rax
+  CHECK_FALSE(quiet_in_64({0xc3}));                    // ret
+  CHECK_FALSE(quiet_in_64({0x9d}));                    // popf
+  CHECK_FALSE(quiet_in_64({0x48, 0x11, 0xd8}));        // adc rax, rbx: generic
+  CHECK_FALSE(quiet_in_64({0xe6, 0x80}));              // out 80h, al
+}
+
 }  // namespace
 }  // namespace kestrel::cpu
