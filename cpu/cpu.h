@@ -97,9 +97,9 @@ struct Cpu : mmu::FaultSink, mmu::WatchSink {
   /// 64-bit mode: IA-32e mode with a CS whose L bit is set.
   bool long_mode64() const { return s.seg[kCs].attr & kAttrL && long_mode(); }
   /// Whether `v` is canonical for the linear-address width: 48 bits, or 57
-  /// with CR4.LA57 (SDM 3A §3.3.7.1).
-  /// A 48-bit canonical address is canonical at either width: that test
-  /// comes first, with a constant shift.
+  /// with CR4.LA57 (SDM 3A §3.3.7.1). A 48-bit canonical address is
+  /// canonical at either width, so that test comes first, with a constant
+  /// shift.
   bool canonical(uint64_t v) const {
     if (uint64_t(int64_t(v << 16) >> 16) == v) [[likely]] return true;
     return (s.cr[4] & (1u << 12)) && uint64_t(int64_t(v << 7) >> 7) == v;

@@ -192,6 +192,9 @@ class Mmu {
   /// The fast-path entries, [Priv][index(lin)] contiguous: the JIT's
   /// inlined probes read them (index = (lin >> kPageBits) & (kTlbSize - 1)).
   const TlbEntry* tlb_base() const { return &tlb_[0][0]; }
+  /// The fast-path entry for `lin` at privilege `p`, for the interpreter's
+  /// inline probes.
+  const TlbEntry& tlb_entry(Priv p, uint64_t lin) const { return tlb_[unsigned(p)][index(lin)]; }
 
   /// What a stretch of execution changed in RAM and in the TLB, so it can
   /// be taken back (mmu/journal.cpp). Lockstep (jit/lockstep.cpp) runs a

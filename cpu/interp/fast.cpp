@@ -28,12 +28,6 @@ template <bool kIndex> uint64_t ea64(const CpuState& s, const DecodedInsn& i) {
   return ea;
 }
 
-/// The TLB entry for an access at `lin` at the current privilege.
-[[gnu::always_inline]] inline const mmu::TlbEntry& tlb_entry(const Cpu& cpu, uint64_t lin) {
-  const unsigned index = unsigned(lin >> mmu::kPageBits) & (mmu::kTlbSize - 1);
-  return cpu.mem.tlb_base()[unsigned(cpu.priv()) * mmu::kTlbSize + index];
-}
-
 /// The linear address of seg:off in 64-bit mode, before any check.
 [[gnu::always_inline]] inline uint64_t flat64(const Cpu& cpu, uint8_t seg, uint64_t off) {
   return (seg == kFs || seg == kGs ? cpu.s.seg[seg].base : 0) + off;
@@ -48,7 +42,7 @@ template <bool kIndex> uint64_t ea64(const CpuState& s, const DecodedInsn& i) {
 /// as much as the handlers' own work.
 template <class T> [[gnu::always_inline]] inline T read64(Cpu& cpu, uint8_t seg, uint64_t off) {
   const uint64_t lin = flat64(cpu, seg, off);
-  const mmu::TlbEntry& e = tlb_entry(cpu, lin);
+  const mmu::TlbEntry& e = cpu.mem.tlb_entry(cpu.priv(), lin);
   if (e.read_tag == (lin & mmu::kPageMask) && !(lin & (sizeof(T) - 1))) [[likely]] {
     T v;
     std::memcpy(&v, reinterpret_cast<const void*>(lin + e.addend), sizeof(T));
@@ -58,7 +52,7 @@ template <class T> [[gnu::always_inline]] inline T read64(Cpu& cpu, uint8_t seg,
 }
 template <class T> [[gnu::always_inline]] inline void write64(Cpu& cpu, uint8_t seg, uint64_t off, T v) {
   const uint64_t lin = flat64(cpu, seg, off);
-  const mmu::TlbEntry& e = tlb_entry(cpu, lin);
+  const mmu::TlbEntry& e = cpu.mem.tlb_entry(cpu.priv(), lin);
   if (e.write_tag == (lin & mmu::kPageMask) && !(lin & (sizeof(T) - 1))) [[likely]] {
     std::memcpy(reinterpret_cast<void*>(lin + e.addend), &v, sizeof(T));
     return;

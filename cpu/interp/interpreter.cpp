@@ -8,11 +8,8 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
-#include <cstdlib>
 #include <memory>
-#include <new>
 #include <span>
-#include <type_traits>
 #include <unordered_map>
 #include <vector>
 
@@ -125,6 +122,11 @@ inline uint64_t Interpreter::Impl::mode_key() const {
   return uint64_t(ctx.code) | uint64_t(ctx.protected_mode) << 4 | uint64_t(ctx.v86) << 5;
 }
 
+namespace {
+/// The code size a mode_key() holds.
+CodeSize mode_code_size(uint64_t mode) { return CodeSize(mode & 0xf); }
+}  // namespace
+
 size_t fetch_code(Cpu& cpu, uint64_t ip, uint8_t* buf, bool& wrapped, bool page_only) {
   const SegmentCache& cs = cpu.s.seg[kCs];
   const bool wrap16 = cpu.model->quirk(kQuirkSegWrap);
@@ -165,8 +167,7 @@ void Interpreter::Impl::decode_one(DecodedInsn& insn) {
 /// The MMU's fast-path entry for instruction fetches at `lin` at the
 /// current privilege.
 inline const mmu::TlbEntry& Interpreter::Impl::tlb_entry(uint64_t lin) const {
-  const unsigned index = unsigned(lin >> mmu::kPageBits) & (mmu::kTlbSize - 1);
-  return cpu.mem.tlb_base()[unsigned(cpu.priv()) * mmu::kTlbSize + index];
+  return cpu.mem.tlb_entry(cpu.priv(), lin);
 }
 
 /// The block `prev` links to at `lin` in `mode`, if translating `lin` now
@@ -488,7 +489,7 @@ void Interpreter::Impl::run_block_checked(const Block& b, uint64_t end) {
 /// lookup().
 inline Block* Interpreter::Impl::next_linked(const Block& prev, uint64_t mode) const {
   Block* b = linked(prev, cpu.s.seg[kCs].base + cpu.s.rip, mode);
-  if (!b || (mode & 0xf) == uint64_t(CodeSize::k64)) return b;
+  if (!b || mode_code_size(mode) == CodeSize::k64) return b;
   return within_limit(b);
 }
 
