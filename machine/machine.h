@@ -103,8 +103,9 @@ class Machine {
   cpu::ExecEngine& engine() { return *engine_; }
   /// Resets so far, the power-on one included.
   uint64_t resets() const { return resets_; }
-  /// What the engine did in host-clock mode: instructions retired and the
-  /// host time spent running them (idle waits excluded), for MIPS figures.
+  /// What the engine did, in either clock mode: instructions retired and
+  /// the host time spent running them (idle waits excluded), for MIPS
+  /// figures.
   struct Stats {
     uint64_t instructions = 0;
     Nanos busy_ns = 0;

@@ -93,6 +93,13 @@ TEST_CASE("icount: two identical runs give identical counts and timer firings") 
   CHECK(a.tsc.front() != a.tsc.back());
 }
 
+TEST_CASE("-stats counts the instructions run under -icount too") {
+  Machine m(config(kPitWake, ClockMode::kInstructions));
+  REQUIRE(m.run().outcome == Outcome::kGuestExit);
+  CHECK(m.stats().instructions == m.cpu().s.icount);
+  CHECK(m.stats().slices >= 10);
+}
+
 TEST_CASE("host time: the halted CPU sleeps to the deadline, taking about the guest's time") {
   const auto t0 = std::chrono::steady_clock::now();
   const Trace t = run_pit_wake(ClockMode::kHost);
