@@ -509,7 +509,6 @@ inline Block* Interpreter::Impl::next_linked(const Block& prev, uint64_t mode) c
 void Interpreter::Impl::run_blocks_fast(Block*& blk, uint64_t end, bool chain) {
   Cpu& c = cpu;
   CpuState& s = c.s;
-  uint64_t count = s.icount;
   // The decoding mode changes only at the end of a block (Block::ends_mode)
   // or through an event, which ends the run.
   uint64_t mode = mode_key();
@@ -517,8 +516,12 @@ void Interpreter::Impl::run_blocks_fast(Block*& blk, uint64_t end, bool chain) {
   for (;;) {
     const Block& b = *blk;
     uint64_t rip = s.rip;
-    const DecodedInsn* last = &b.insns().back();
-    for (const DecodedInsn* i = b.insns().data();; ++i) {
+    const DecodedInsn* i = b.insns().data();
+    // The instruction the block stops after: its last, or the one that
+    // uses up the budget. One test after each instruction covers both.
+    const uint64_t left = end > s.icount ? end - s.icount : 1;
+    const DecodedInsn* const stop = i + (std::min<uint64_t>(left, b.count) - 1);
+    for (;; ++i) {
       const DecodedInsn& insn = *i;
       const uint64_t next = (rip + insn.len) & mask;
       s.inhibit_irq = 0;
@@ -527,14 +530,16 @@ void Interpreter::Impl::run_blocks_fast(Block*& blk, uint64_t end, bool chain) {
       try {
         insn.handler(c, insn);
       } catch (const GuestFault& f) {
-        s.icount = count + 1;
+        ++s.icount;
         s.dbg_hits = 0;  // a faulting instruction reports no data breakpoints
         deliver_fault(f);
         return;
       }
-      s.icount = ++count;
+      ++s.icount;
       // Only HLT halts, and it ends its block (a_stop): halted is tested
-      // at the block's end.
+      // at the block's end. A quiet instruction moves rIP elsewhere only
+      // as a branch, which is the last of its block: whether it was taken
+      // is left to the links.
       if (!insn.quiet) {
         if (needs_checks(s)) [[unlikely]] {
           deliver_data_trap();
@@ -542,14 +547,12 @@ void Interpreter::Impl::run_blocks_fast(Block*& blk, uint64_t end, bool chain) {
         }
         if (!b.valid) return;
         if (s.pending && event_deliverable(s)) [[unlikely]] return;
+        if (s.rip != next) break;
       }
-      if (count >= end) return;
-      // The last instruction is most often a branch: whether it was taken
-      // is left to the links, and only an early exit is tested here.
-      if (i == last || s.rip != next) break;
+      if (i == stop) break;
       rip = next;
     }
-    if (s.halted || !chain) return;
+    if (s.icount >= end || s.halted || !chain) return;
     if (b.ends_mode) {
       mode = mode_key();
       mask = ip_mask();
