@@ -23,16 +23,21 @@ namespace kestrel::cpu::interp {
 /// the links fill the first cache line, and the rest of the header and
 /// the first instruction the second.
 struct Block {
-  /// A block that ran after this one: its linear address and mode, and
-  /// the host addend of the TLB entry that translated it (see
-  /// Impl::linked). Only trusted while the engine's link epoch is the
-  /// one in `epoch_mode`: any dropped block moves the epoch on, so a link
-  /// never reaches a freed block.
+  /// A block that ran after this one: its linear address, and the stamp
+  /// and TLB generation it was linked under (see Impl::linked). Only
+  /// trusted while the engine's link epoch is the one in `stamp`: any
+  /// dropped block moves the epoch on, so a link never reaches a freed
+  /// block.
   struct Link {
     uint64_t lin = ~uint64_t{0};
-    uintptr_t addend = 0;
-    uint64_t epoch_mode = 0;  ///< epoch << 8 | mode key (< 256)
-    Block* to = nullptr;
+    /// Mmu::tlb_generation, or Mmu::global_generation for code on a
+    /// global page, when the link was made.
+    uint64_t generation = 0;
+    uint64_t stamp = 0;  ///< epoch << 16 | CPL << 8 | mode key (< 256)
+    /// The block, kGlobal set for code on a global page (blocks are
+    /// aligned to kAlign).
+    uintptr_t to = 0;
+    static constexpr uintptr_t kGlobal = 1;
   };
   /// The allocation is aligned by hand: glibc's aligned allocation
   /// (memalign) splits chunks and cost about 0.6% of a JIT boot's time in

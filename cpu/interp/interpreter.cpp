@@ -67,8 +67,8 @@ struct Interpreter::Impl final : mmu::CodeWriteListener {
   uint64_t mode_key() const;
   void decode_one(DecodedInsn& insn);
   Block* lookup(Block* prev);
-  const mmu::TlbEntry& tlb_entry(uint64_t lin) const;
-  Block* linked(const Block& prev, uint64_t lin, uint64_t mode) const;
+  uint64_t link_stamp(uint64_t mode) const;
+  Block* linked(const Block& prev, uint64_t lin, uint64_t stamp) const;
   Block* within_limit(Block* b) const;
   Block* build(uint64_t key, uint64_t phys);
   uint64_t ip_mask() const;
@@ -164,27 +164,29 @@ void Interpreter::Impl::decode_one(DecodedInsn& insn) {
   insn.handler = exec::handler_for(insn.form);
 }
 
-/// The MMU's fast-path entry for instruction fetches at `lin` at the
-/// current privilege.
-inline const mmu::TlbEntry& Interpreter::Impl::tlb_entry(uint64_t lin) const {
-  return cpu.mem.tlb_entry(cpu.priv(), lin);
+/// What a link made now in `mode` would hold: the link epoch, the CPL
+/// (the TLB entries a translation uses) and the mode.
+inline uint64_t Interpreter::Impl::link_stamp(uint64_t mode) const {
+  return link_epoch << 16 | uint64_t{cpu.s.cpl} << 8 | mode;
 }
 
-/// The block `prev` links to at `lin` in `mode`, if translating `lin` now
-/// would give the physical address it was linked under, without asking
-/// Mmu::translate. An entry with an exec tag always sits beside the
-/// translation it was filled from (mmu/tlb.cpp fill_tlb; every change to
-/// one rewrites the other), so the tag says translate() would hit, and
-/// the addend, RAM base + RAM offset of the physical page - tag, names
-/// that page. Anything else (no fast path, another page) takes translate().
-inline Block* Interpreter::Impl::linked(const Block& prev, uint64_t lin, uint64_t mode) const {
-  const mmu::TlbEntry& e = tlb_entry(lin);
-  if (e.exec_tag != (lin & mmu::kPageMask)) return nullptr;
+/// The block `prev` links to at `lin` under `stamp` (link_stamp), if the
+/// translation it was linked under may still be used: no TLB flush or
+/// INVLPG that could have dropped it since (the generation it was made
+/// under has not moved: Mmu::note_code_region), nor any block dropped.
+/// The SDM lets a CPU use a translation it has cached until then, the
+/// JIT's jump cache does the same, and a page table change that the
+/// guest did invalidate always moves the generation.
+inline Block* Interpreter::Impl::linked(const Block& prev, uint64_t lin, uint64_t stamp) const {
   // The link is picked without a branch (the newer one where both have
   // `lin`): which one matches is the direction of the branch that ended
   // `prev`, already a guess the host may have got wrong once.
   const Block::Link& l = prev.links[prev.links[0].lin != lin];
-  if (l.lin == lin && l.epoch_mode == (link_epoch << 8 | mode) && l.addend == e.addend) return l.to;
+  const uintptr_t to = l.to;
+  if (l.lin == lin && l.stamp == stamp &&
+      l.generation == cpu.mem.tlb_generation_address()[to & Block::Link::kGlobal]) {
+    return reinterpret_cast<Block*>(to & ~Block::Link::kGlobal);
+  }
   return nullptr;
 }
 
@@ -196,11 +198,12 @@ Block* Interpreter::Impl::lookup(Block* prev) {
   const uint64_t lin = cpu.s.seg[kCs].base + cpu.s.rip;
   const uint64_t mode = mode_key();
   if (prev) {
-    if (Block* b = linked(*prev, lin, mode)) return within_limit(b);
+    if (Block* b = linked(*prev, lin, link_stamp(mode))) return within_limit(b);
   }
+  // The generations before the translation: a link is made only if they
+  // did not move on the way (build() may flush, through a fetch's fault).
+  const uint64_t local_gen = cpu.mem.tlb_generation(), global_gen = cpu.mem.global_generation();
   const uint64_t phys = cpu.mem.translate(lin, mmu::Access::kExec, cpu.priv());
-  // The entry as the translation left it: build() fetches may refill it.
-  const mmu::TlbEntry entry = tlb_entry(lin);
   const uint64_t key = phys << 8 | mode;
   CacheSlot& slot = cache[cache_slot(key)];
   Block* b = slot.block;
@@ -210,11 +213,17 @@ Block* Interpreter::Impl::lookup(Block* prev) {
     if (!b) return nullptr;
     slot = CacheSlot{key, b};
   }
-  if (prev && entry.exec_tag == (lin & mmu::kPageMask)) {
+  if (prev && cpu.mem.tlb_generation() == local_gen && cpu.mem.global_generation() == global_gen) {
+    // A block stays on one page: its translation was just used, so the
+    // TLB holds it unless a build() fetch evicted it, which only makes the
+    // link local. An INVLPG of the region retires the link.
+    const bool global = cpu.mem.cached_global(lin, cpu.priv());
+    cpu.mem.note_code_region(lin, global);
     // The older link makes way; build() may have dropped blocks, so the
     // link is made under the epoch as it is now.
     prev->links[1] = prev->links[0];
-    prev->links[0] = Block::Link{lin, entry.addend, link_epoch << 8 | mode, b};
+    prev->links[0] = Block::Link{lin, global ? global_gen : local_gen, link_stamp(mode),
+                                 reinterpret_cast<uintptr_t>(b) | (global ? Block::Link::kGlobal : 0)};
   }
   return within_limit(b);
 }
@@ -488,7 +497,7 @@ void Interpreter::Impl::run_block_checked(const Block& b, uint64_t end) {
 /// and it may run there (within_limit); nullptr sends the caller to
 /// lookup().
 inline Block* Interpreter::Impl::next_linked(const Block& prev, uint64_t mode) const {
-  Block* b = linked(prev, cpu.s.seg[kCs].base + cpu.s.rip, mode);
+  Block* b = linked(prev, cpu.s.seg[kCs].base + cpu.s.rip, link_stamp(mode));
   if (!b || mode_code_size(mode) == CodeSize::k64) return b;
   return within_limit(b);
 }
