@@ -68,6 +68,10 @@ struct Cpu : mmu::FaultSink, mmu::WatchSink {
   ApicHook* apic = nullptr;
   /// rIP of the instruction being executed; faults report it.
   uint64_t insn_rip = 0;
+  /// Set by a specialised handler (cpu/interp/fast.h) that found no fast
+  /// path for its memory operand and changed nothing; the interpreter
+  /// clears it and runs the form's generic handler.
+  bool fast_miss = false;
   /// The board's virtual clock, which the time-stamp counter follows
   /// (cpu/msr.h read_tsc); without one the TSC counts instructions.
   const TimeSource* time = nullptr;

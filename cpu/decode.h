@@ -47,10 +47,14 @@ struct DecodedInsn {
   uint8_t rex = 0;         ///< the REX byte, 0 without one
   uint8_t op66 = 0;        ///< 1 when a 66 prefix was present
   uint8_t f2f3 = 0;        ///< the last of F2/F3, 0 without one
-  /// Set by the interpreter, not the decoder (exec::quiet): the handler
-  /// touches no memory and no port and changes no flag but the arithmetic
-  /// ones, so nothing that stops a run can follow it but the budget.
+  /// Set by the interpreter, not the decoder (exec::quiet): the handler is
+  /// a specialised one, which touches no port, changes no flag but the
+  /// arithmetic ones, and reaches memory only through the TLB's fast path
+  /// (or misses, changing nothing), so nothing that stops a run can follow
+  /// it but the budget.
   bool quiet = false;
+  /// Set by the interpreter: the instruction's index in its block.
+  uint8_t slot = 0;
 
   bool is_mem() const { return mod != 3; }
   const isa::Row& row() const { return isa::row(form); }

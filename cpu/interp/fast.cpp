@@ -2,7 +2,8 @@
 // Specialised handlers (see fast.h). Each one is the generic handler of its
 // form with the tests that the decoded instruction answers once and for all
 // (operand size, register or memory, base and index present, 64-bit mode)
-// taken out; whatever they do not cover goes back to the generic handler.
+// taken out; a memory operand without a fast path goes back to the generic
+// handler through the caller (Cpu::fast_miss).
 #include "cpu/interp/fast.h"
 
 #include <array>
@@ -33,32 +34,40 @@ template <bool kIndex> uint64_t ea64(const CpuState& s, const DecodedInsn& i) {
   return (seg == kFs || seg == kGs ? cpu.s.seg[seg].base : 0) + off;
 }
 
-/// Cpu::read in 64-bit mode, its fast path tried first: an aligned access
-/// to a page the TLB holds with a fast path. It needs no canonical check:
-/// the TLB holds only pages that canonical addresses were translated for
-/// (jit/x64/emit_mem.cpp's probe relies on the same), and an aligned
-/// access stays within its page. Anything else takes Cpu::read, which
-/// makes every check. Inlined into the handlers: as calls they cost about
-/// as much as the handlers' own work.
-template <class T> [[gnu::always_inline]] inline T read64(Cpu& cpu, uint8_t seg, uint64_t off) {
+/// What a handler does with its memory operand.
+enum class Use { kRead, kWrite, kReadWrite };
+
+/// Where an aligned T at seg:off (64-bit mode) lives on the host, in
+/// `host`, when the TLB holds its page with a fast path for `kUse`. It
+/// needs no canonical check: the TLB holds only pages that canonical
+/// addresses were translated for (jit/x64/emit_mem.cpp's probe relies on
+/// the same), and an aligned access stays within its page. Pages that
+/// code, a watch or a data breakpoint lives on, and MMIO, have no fast
+/// path for the accesses those need to see.
+template <class T, Use kUse>
+[[gnu::always_inline]] inline bool host64(const Cpu& cpu, uint8_t seg, uint64_t off, uintptr_t& host) {
   const uint64_t lin = flat64(cpu, seg, off);
   const mmu::TlbEntry& e = cpu.mem.tlb_entry(cpu.priv(), lin);
-  if (e.read_tag == (lin & mmu::kPageMask) && !(lin & (sizeof(T) - 1))) [[likely]] {
-    T v;
-    std::memcpy(&v, reinterpret_cast<const void*>(lin + e.addend), sizeof(T));
-    return v;
-  }
-  return cpu.read<T>(seg, off);
+  const uint64_t page = lin & mmu::kPageMask;
+  bool hit;
+  if constexpr (kUse == Use::kRead) hit = e.read_tag == page;
+  else if constexpr (kUse == Use::kWrite) hit = e.write_tag == page;
+  else hit = (e.read_tag == page) & (e.write_tag == page);
+  host = lin + e.addend;
+  return hit && !(lin & (sizeof(T) - 1));
 }
-template <class T> [[gnu::always_inline]] inline void write64(Cpu& cpu, uint8_t seg, uint64_t off, T v) {
-  const uint64_t lin = flat64(cpu, seg, off);
-  const mmu::TlbEntry& e = cpu.mem.tlb_entry(cpu.priv(), lin);
-  if (e.write_tag == (lin & mmu::kPageMask) && !(lin & (sizeof(T) - 1))) [[likely]] {
-    std::memcpy(reinterpret_cast<void*>(lin + e.addend), &v, sizeof(T));
-    return;
-  }
-  cpu.write<T>(seg, off, v);
+template <class T> T load(uintptr_t host) {
+  T v;
+  std::memcpy(&v, reinterpret_cast<const void*>(host), sizeof(T));
+  return v;
 }
+template <class T> void store(uintptr_t host, T v) { std::memcpy(reinterpret_cast<void*>(host), &v, sizeof(T)); }
+
+/// The way out of a handler whose operand has no fast path, taken before
+/// it changes anything: the caller runs the form's generic handler, which
+/// makes every check (Cpu::fast_miss). With no slow path of their own,
+/// the handlers need no stack frame.
+inline void miss(Cpu& cpu) { cpu.fast_miss = true; }
 
 // ---- ADD SUB AND OR XOR CMP TEST at operand size 4 or 8 ----
 // The lazy-flags records are the ones cpu/interp/alu.cpp writes (result,
@@ -118,18 +127,20 @@ template <Op kOp, class T> void alu_acc(Cpu& cpu, const DecodedInsn& i) {
 }
 /// E op= source, E in memory (64-bit mode): the flags only once the write is done.
 template <Op kOp, Src kSrc, class T, bool kIndex> void alu_e_mem64(Cpu& cpu, const DecodedInsn& i) {
-  const uint64_t ea = ea64<kIndex>(cpu.s, i);
-  const T a = read64<T>(cpu, i.seg, ea);
+  constexpr Use kUse = writes(kOp) ? Use::kReadWrite : Use::kRead;
+  uintptr_t p;
+  if (!host64<T, kUse>(cpu, i.seg, ea64<kIndex>(cpu.s, i), p)) [[unlikely]] return miss(cpu);
   const T b = source<kSrc, T>(cpu.s, i);
-  const T r = apply<kOp, T>(a, b);
-  if constexpr (writes(kOp)) write64<T>(cpu, i.seg, ea, r);
+  const T r = apply<kOp, T>(load<T>(p), b);
+  if constexpr (writes(kOp)) store<T>(p, r);
   record<kOp, T>(cpu.s, r, b);
 }
 /// G op= E, E in memory (64-bit mode).
 template <Op kOp, class T, bool kIndex> void alu_g_mem64(Cpu& cpu, const DecodedInsn& i) {
   CpuState& s = cpu.s;
-  const T b = read64<T>(cpu, i.seg, ea64<kIndex>(s, i));
-  const T r = alu<kOp, T>(s, read_gpr<T>(s, i.reg), b);
+  uintptr_t p;
+  if (!host64<T, Use::kRead>(cpu, i.seg, ea64<kIndex>(s, i), p)) [[unlikely]] return miss(cpu);
+  const T r = alu<kOp, T>(s, read_gpr<T>(s, i.reg), load<T>(p));
   if constexpr (writes(kOp)) write_gpr<T>(s, i.reg, r);
 }
 
@@ -141,14 +152,20 @@ template <class T> void mov_g_e_reg(Cpu& cpu, const DecodedInsn& i) {
   write_gpr<T>(cpu.s, i.reg, read_gpr<T>(cpu.s, i.rm));
 }
 template <class T, bool kIndex> void mov_e_g_mem64(Cpu& cpu, const DecodedInsn& i) {
-  write64<T>(cpu, i.seg, ea64<kIndex>(cpu.s, i), read_gpr<T>(cpu.s, i.reg));
+  uintptr_t p;
+  if (!host64<T, Use::kWrite>(cpu, i.seg, ea64<kIndex>(cpu.s, i), p)) [[unlikely]] return miss(cpu);
+  store<T>(p, read_gpr<T>(cpu.s, i.reg));
 }
 template <class T, bool kIndex> void mov_g_e_mem64(Cpu& cpu, const DecodedInsn& i) {
-  write_gpr<T>(cpu.s, i.reg, read64<T>(cpu, i.seg, ea64<kIndex>(cpu.s, i)));
+  uintptr_t p;
+  if (!host64<T, Use::kRead>(cpu, i.seg, ea64<kIndex>(cpu.s, i), p)) [[unlikely]] return miss(cpu);
+  write_gpr<T>(cpu.s, i.reg, load<T>(p));
 }
 /// MOVZX Gv, Eb/Ew from memory: S is the source size, T the operand size.
 template <class S, class T, bool kIndex> void movzx_mem64(Cpu& cpu, const DecodedInsn& i) {
-  write_gpr<T>(cpu.s, i.reg, T(read64<S>(cpu, i.seg, ea64<kIndex>(cpu.s, i))));
+  uintptr_t p;
+  if (!host64<S, Use::kRead>(cpu, i.seg, ea64<kIndex>(cpu.s, i), p)) [[unlikely]] return miss(cpu);
+  write_gpr<T>(cpu.s, i.reg, T(load<S>(p)));
 }
 template <class T, bool kIndex> void lea64(Cpu& cpu, const DecodedInsn& i) {
   write_gpr<T>(cpu.s, i.reg, T(ea64<kIndex>(cpu.s, i)));
@@ -308,29 +325,35 @@ Handler specialized_jcc(const DecodedInsn& i, const DecodeContext& ctx) {
 /// PUSH r64 (models without the 8086's PUSH SP quirk).
 void push64(Cpu& cpu, const DecodedInsn& i) {
   const uint64_t sp = cpu.s.gpr[kRsp] - 8;
-  write64<uint64_t>(cpu, kSs, sp, cpu.s.gpr[i.reg]);
+  uintptr_t p;
+  if (!host64<uint64_t, Use::kWrite>(cpu, kSs, sp, p)) [[unlikely]] return miss(cpu);
+  store<uint64_t>(p, cpu.s.gpr[i.reg]);
   cpu.s.gpr[kRsp] = sp;
 }
 /// POP r64: POP RSP keeps the popped value, written after the increment.
 void pop64(Cpu& cpu, const DecodedInsn& i) {
   const uint64_t sp = cpu.s.gpr[kRsp];
-  const uint64_t v = read64<uint64_t>(cpu, kSs, sp);
+  uintptr_t p;
+  if (!host64<uint64_t, Use::kRead>(cpu, kSs, sp, p)) [[unlikely]] return miss(cpu);
   cpu.s.gpr[kRsp] = sp + 8;
-  cpu.s.gpr[i.reg] = v;
+  cpu.s.gpr[i.reg] = load<uint64_t>(p);
 }
-/// CALL rel32: the target is checked before the push; a faulting push
-/// has the engine put rIP back.
+/// CALL rel32: the target is checked before the push.
 void call64(Cpu& cpu, const DecodedInsn& i) {
   const uint64_t ret = cpu.s.rip;
-  jump64(cpu, ret + i.imm);
   const uint64_t sp = cpu.s.gpr[kRsp] - 8;
-  write64<uint64_t>(cpu, kSs, sp, ret);
+  uintptr_t p;
+  if (!host64<uint64_t, Use::kWrite>(cpu, kSs, sp, p)) [[unlikely]] return miss(cpu);
+  jump64(cpu, ret + i.imm);
+  store<uint64_t>(p, ret);
   cpu.s.gpr[kRsp] = sp;
 }
 /// RET: RSP moves only once the target passed its check.
 void ret64(Cpu& cpu, const DecodedInsn&) {
   const uint64_t sp = cpu.s.gpr[kRsp];
-  jump64(cpu, read64<uint64_t>(cpu, kSs, sp));
+  uintptr_t p;
+  if (!host64<uint64_t, Use::kRead>(cpu, kSs, sp, p)) [[unlikely]] return miss(cpu);
+  jump64(cpu, load<uint64_t>(p));
   cpu.s.gpr[kRsp] = sp + 8;
 }
 
@@ -502,10 +525,14 @@ void mov_gb_eb_reg(Cpu& cpu, const DecodedInsn& i) {
   write_reg8(cpu.s, i.reg, i.rex, read_reg8(cpu.s, i.rm, i.rex));
 }
 template <bool kIndex> void mov_eb_gb_mem64(Cpu& cpu, const DecodedInsn& i) {
-  write64<uint8_t>(cpu, i.seg, ea64<kIndex>(cpu.s, i), read_reg8(cpu.s, i.reg, i.rex));
+  uintptr_t p;
+  if (!host64<uint8_t, Use::kWrite>(cpu, i.seg, ea64<kIndex>(cpu.s, i), p)) [[unlikely]] return miss(cpu);
+  store<uint8_t>(p, read_reg8(cpu.s, i.reg, i.rex));
 }
 template <bool kIndex> void mov_gb_eb_mem64(Cpu& cpu, const DecodedInsn& i) {
-  write_reg8(cpu.s, i.reg, i.rex, read64<uint8_t>(cpu, i.seg, ea64<kIndex>(cpu.s, i)));
+  uintptr_t p;
+  if (!host64<uint8_t, Use::kRead>(cpu, i.seg, ea64<kIndex>(cpu.s, i), p)) [[unlikely]] return miss(cpu);
+  write_reg8(cpu.s, i.reg, i.rex, load<uint8_t>(p));
 }
 /// CMP or TEST Eb, Ib.
 template <Op kOp> void alu_eb_ib_reg(Cpu& cpu, const DecodedInsn& i) {
@@ -522,7 +549,9 @@ void movsxd_reg(Cpu& cpu, const DecodedInsn& i) {
   cpu.s.gpr[i.reg] = uint64_t(int64_t(int32_t(cpu.s.gpr[i.rm])));
 }
 template <bool kIndex> void movsxd_mem64(Cpu& cpu, const DecodedInsn& i) {
-  cpu.s.gpr[i.reg] = uint64_t(int64_t(int32_t(read64<uint32_t>(cpu, i.seg, ea64<kIndex>(cpu.s, i)))));
+  uintptr_t p;
+  if (!host64<uint32_t, Use::kRead>(cpu, i.seg, ea64<kIndex>(cpu.s, i), p)) [[unlikely]] return miss(cpu);
+  cpu.s.gpr[i.reg] = uint64_t(int64_t(int32_t(load<uint32_t>(p))));
 }
 template <class T> void mov_z_iv(Cpu& cpu, const DecodedInsn& i) {
   write_gpr<T>(cpu.s, i.reg, T(i.imm));
@@ -531,7 +560,9 @@ template <class T> void mov_e_iz_reg(Cpu& cpu, const DecodedInsn& i) {
   write_gpr<T>(cpu.s, i.rm, source<Src::kIz, T>(cpu.s, i));
 }
 template <class T, bool kIndex> void mov_e_iz_mem64(Cpu& cpu, const DecodedInsn& i) {
-  write64<T>(cpu, i.seg, ea64<kIndex>(cpu.s, i), source<Src::kIz, T>(cpu.s, i));
+  uintptr_t p;
+  if (!host64<T, Use::kWrite>(cpu, i.seg, ea64<kIndex>(cpu.s, i), p)) [[unlikely]] return miss(cpu);
+  store<T>(p, source<Src::kIz, T>(cpu.s, i));
 }
 
 template <bool X> struct MovEbGb { static constexpr Handler fn = &mov_eb_gb_mem64<X>; };
@@ -602,21 +633,6 @@ Handler specialize(const DecodedInsn& insn, const DecodeContext& ctx) {
   return insn.handler;
 }
 
-bool quiet(const DecodedInsn& insn) {
-  if (insn.handler == handler_for(insn.form)) return false;
-  // A register ModRM: the specialised handlers of such forms never touch
-  // memory. (Forms without a ModRM decode with mod 3 but ModRM byte 0.)
-  if (insn.modrm >= 0xc0) return true;
-  if (insn.form == F::LEA_Gv_M || insn.form == F::MOV_Zv_Iv) return true;
-  for (const AluForm& f : kAluForms) {
-    if (f.form == insn.form) return f.shape == Shape::kAcc;
-  }
-  for (const auto& forms : kJccForms) {
-    for (const F f : forms) {
-      if (f == insn.form) return true;
-    }
-  }
-  return false;
-}
+bool quiet(const DecodedInsn& insn) { return insn.handler != handler_for(insn.form); }
 
 }  // namespace kestrel::cpu::exec

@@ -11,14 +11,16 @@ namespace kestrel::cpu::exec {
 /// A handler that does exactly what `insn.handler` does for this decoded
 /// instruction when run in a block decoded in `ctx`, with the operand
 /// size, ModRM form and addressing already settled; or `insn.handler`
-/// itself when there is none.
+/// itself when there is none. A specialised handler whose memory operand
+/// has no fast path in the TLB changes nothing and sets Cpu::fast_miss:
+/// its caller clears it and runs `insn.handler` instead.
 Handler specialize(const DecodedInsn& insn, const DecodeContext& ctx);
 
-/// Whether `insn.handler`, chosen by specialize(), only reads and writes
-/// registers (rIP and the arithmetic flags included) or raises a fault:
-/// the register forms, LEA, MOV r,imm, the rAX,imm ALU forms and 64-bit
-/// Jcc. After such an instruction no code write, event, halt or debug
-/// trap can be due (DecodedInsn::quiet).
+/// Whether `insn.handler`, chosen by specialize(), is a specialised one:
+/// it only reads and writes registers (rIP and the arithmetic flags
+/// included) and RAM through the TLB's fast path, raises a fault from a
+/// branch, or misses (Cpu::fast_miss). Unless it missed, no code write,
+/// event, halt or debug trap can be due after it (DecodedInsn::quiet).
 bool quiet(const DecodedInsn& insn);
 
 }  // namespace kestrel::cpu::exec

@@ -258,6 +258,7 @@ Block* Interpreter::Impl::build(uint64_t key, uint64_t phys) {
     insn.handler = exec::handler_for(insn.form);
     insn.handler = exec::specialize(insn, ctx);
     insn.quiet = exec::quiet(insn);
+    insn.slot = uint8_t(insns.size());
     insns.push_back(insn);
     bytes += insn.len;
     const uint16_t attrs = insn.form == isa::Form::kInvalid ? uint16_t{isa::a_stop} : insn.row().attrs;
@@ -396,6 +397,10 @@ inline uint64_t Interpreter::Impl::ip_mask() const {
   s.rip = (s.rip + insn.len) & ip_mask;
   try {
     insn.handler(cpu, insn);
+    if (cpu.fast_miss) [[unlikely]] {
+      cpu.fast_miss = false;
+      exec::handler_for(insn.form)(cpu, insn);
+    }
   } catch (const GuestFault& f) {
     ++s.icount;
     s.dbg_hits = 0;  // a faulting instruction reports no data breakpoints
@@ -524,41 +529,73 @@ void Interpreter::Impl::run_blocks_fast(Block*& blk, uint64_t end, bool chain) {
   uint64_t mask = ip_mask();
   for (;;) {
     const Block& b = *blk;
-    uint64_t rip = s.rip;
+    // The count at the block's entry: instructions that are not quiet, the
+    // only ones that can read it, find it up to date, and so does every
+    // way out of the block.
+    const uint64_t base = s.icount;
     const DecodedInsn* i = b.insns().data();
     // The instruction the block stops after: its last, or the one that
     // uses up the budget. One test after each instruction covers both.
-    const uint64_t left = end > s.icount ? end - s.icount : 1;
+    const uint64_t left = end > base ? end - base : 1;
     const DecodedInsn* const stop = i + (std::min<uint64_t>(left, b.count) - 1);
+    // An interrupt shadow lasts one instruction: it is dropped before the
+    // block's first and after each instruction that is not quiet (quiet
+    // ones do not set it).
+    s.inhibit_irq = 0;
+    // rIP stays in a register: each instruction's next one is its own sum
+    // (a round trip through s.rip would chain every instruction to the
+    // store of the one before).
+    uint64_t rip = s.rip;
     for (;; ++i) {
       const DecodedInsn& insn = *i;
       const uint64_t next = (rip + insn.len) & mask;
-      s.inhibit_irq = 0;
-      c.insn_rip = rip;
       s.rip = next;
       try {
-        insn.handler(c, insn);
+        if (insn.quiet) {
+          insn.handler(c, insn);
+          // A quiet instruction moves rIP elsewhere only as a branch,
+          // which is the last of its block: whether it was taken is left
+          // to the links.
+          if (!c.fast_miss) [[likely]] {
+            if (i == stop) {
+              s.icount = base + insn.slot + 1;
+              break;
+            }
+            rip = next;
+            continue;
+          }
+          // No fast path for its memory operand: the generic handler
+          // runs it as any other instruction.
+          c.fast_miss = false;
+          c.insn_rip = rip;
+          s.icount = base + insn.slot;
+          exec::handler_for(insn.form)(c, insn);
+        } else {
+          c.insn_rip = rip;
+          s.icount = base + insn.slot;
+          insn.handler(c, insn);
+        }
       } catch (const GuestFault& f) {
-        ++s.icount;
+        // A quiet instruction that faults (a branch outside the limits)
+        // has its rIP set only now.
+        if (insn.quiet) c.insn_rip = rip;
+        s.icount = base + insn.slot + 1;
         s.dbg_hits = 0;  // a faulting instruction reports no data breakpoints
         deliver_fault(f);
         return;
       }
-      ++s.icount;
-      // Only HLT halts, and it ends its block (a_stop): halted is tested
-      // at the block's end. A quiet instruction moves rIP elsewhere only
-      // as a branch, which is the last of its block: whether it was taken
-      // is left to the links.
-      if (!insn.quiet) {
-        if (needs_checks(s)) [[unlikely]] {
-          deliver_data_trap();
-          return;
-        }
-        if (!b.valid) return;
-        if (s.pending && event_deliverable(s)) [[unlikely]] return;
-        if (s.rip != next) break;
+      // After an instruction that is not quiet (or missed): whatever it
+      // did may stop the run. Only HLT halts, and it ends its block
+      // (a_stop): halted is tested at the block's end.
+      s.icount = base + insn.slot + 1;
+      if (needs_checks(s)) [[unlikely]] {
+        deliver_data_trap();
+        return;
       }
-      if (i == stop) break;
+      if (!b.valid) return;
+      if (s.pending && event_deliverable(s)) [[unlikely]] return;
+      if (s.rip != next || i == stop) break;
+      s.inhibit_irq = 0;
       rip = next;
     }
     if (s.icount >= end || s.halted || !chain) return;
