@@ -373,13 +373,22 @@ void Interpreter::Impl::deliver_fetch_fault(const GuestFault& f) {
   deliver_fault(f);
 }
 
-/// Runs one decoded instruction with the engine's contract: insn_rip is the
-/// instruction, s.rip the next one. Returns false when it raised a fault.
 inline uint64_t Interpreter::Impl::ip_mask() const {
   if (cpu.long_mode64()) return ~uint64_t{0};
   return cpu.s.seg[kCs].attr & kAttrDb ? 0xffffffff : 0xffff;
 }
 
+namespace {
+/// After a specialised handler missed (Cpu::fast_miss, having changed
+/// nothing): the form's generic handler runs the instruction instead.
+void run_generic(Cpu& cpu, const DecodedInsn& insn) {
+  cpu.fast_miss = false;
+  exec::handler_for(insn.form)(cpu, insn);
+}
+}  // namespace
+
+/// Runs one decoded instruction with the engine's contract: insn_rip is the
+/// instruction, s.rip the next one. Returns false when it raised a fault.
 [[gnu::always_inline]] inline bool Interpreter::Impl::execute(const DecodedInsn& insn,
                                                              uint64_t ip_mask) {
   CpuState& s = cpu.s;
@@ -397,10 +406,7 @@ inline uint64_t Interpreter::Impl::ip_mask() const {
   s.rip = (s.rip + insn.len) & ip_mask;
   try {
     insn.handler(cpu, insn);
-    if (cpu.fast_miss) [[unlikely]] {
-      cpu.fast_miss = false;
-      exec::handler_for(insn.form)(cpu, insn);
-    }
+    if (cpu.fast_miss) [[unlikely]] run_generic(cpu, insn);
   } catch (const GuestFault& f) {
     ++s.icount;
     s.dbg_hits = 0;  // a faulting instruction reports no data breakpoints
@@ -509,7 +515,8 @@ inline Block* Interpreter::Impl::next_linked(const Block& prev, uint64_t mode) c
 
 /// run_block while no debug check applies (needs_checks is false): what
 /// execute() does, without its tests for TF, RF and breakpoints, with rIP
-/// and the instruction count kept in registers. An instruction that turns
+/// kept in a register and the instruction count derived from the block's
+/// entry count (DecodedInsn::slot). An instruction that turns
 /// a check on (POPF setting TF, a data-breakpoint hit) ends the run after
 /// its own trap, if any; the run loop goes on with the checked path.
 ///
@@ -576,10 +583,9 @@ void Interpreter::Impl::run_blocks_fast(Block*& blk, uint64_t end, bool chain) {
           }
           // No fast path for its memory operand: the generic handler
           // runs it as any other instruction.
-          c.fast_miss = false;
           c.insn_rip = rip;
           s.icount = base + insn.slot;
-          exec::handler_for(insn.form)(c, insn);
+          run_generic(c, insn);
         } else {
           c.insn_rip = rip;
           s.icount = base + insn.slot;
