@@ -9,9 +9,9 @@
 #include <array>
 #include <cstring>
 #include <type_traits>
-#include <utility>
 
 #include "cpu/flags.h"
+#include "cpu/interp/cc_table.h"
 #include "cpu/interp/handlers.h"
 #include "cpu/interp/operands.h"
 
@@ -272,47 +272,6 @@ Handler specialized_alu(const DecodedInsn& i, const DecodeContext& ctx) {
       case Op::kXor: return pick_alu<Op::kXor>(i, ctx, f.shape);
       case Op::kCmp: return pick_alu<Op::kCmp>(i, ctx, f.shape);
       case Op::kTest: return pick_alu<Op::kTest>(i, ctx, f.shape);
-    }
-  }
-  return nullptr;
-}
-
-// ---- Jcc in 64-bit mode ----
-
-/// near_jump's check in 64-bit mode: #GP(0) for a non-canonical target.
-void jump64(Cpu& cpu, uint64_t target) {
-  if (!cpu.canonical(target)) raise(kVecGp, 0);
-  cpu.s.rip = target;
-}
-
-template <unsigned kCc> void jcc64(Cpu& cpu, const DecodedInsn& i) {
-  if (test_cc(cpu.s, kCc)) jump64(cpu, cpu.s.rip + i.imm);
-}
-
-/// F<cc>::fn for the sixteen condition codes, in order.
-template <template <unsigned> class F, unsigned... kCc>
-constexpr std::array<Handler, 16> cc_table(std::integer_sequence<unsigned, kCc...>) {
-  return {F<kCc>::fn...};
-}
-template <template <unsigned> class F> constexpr std::array<Handler, 16> cc_table() {
-  return cc_table<F>(std::make_integer_sequence<unsigned, 16>{});
-}
-template <unsigned kCc> struct Jcc64 { static constexpr Handler fn = &jcc64<kCc>; };
-constexpr std::array<Handler, 16> kJcc64 = cc_table<Jcc64>();
-
-/// Jcc forms in condition-code order.
-constexpr F kJccForms[2][16] = {
-    {F::JO_Jb, F::JNO_Jb, F::JB_Jb, F::JAE_Jb, F::JE_Jb, F::JNE_Jb, F::JBE_Jb, F::JA_Jb, F::JS_Jb,
-     F::JNS_Jb, F::JP_Jb, F::JNP_Jb, F::JL_Jb, F::JGE_Jb, F::JLE_Jb, F::JG_Jb},
-    {F::JO_Jz, F::JNO_Jz, F::JB_Jz, F::JAE_Jz, F::JE_Jz, F::JNE_Jz, F::JBE_Jz, F::JA_Jz, F::JS_Jz,
-     F::JNS_Jz, F::JP_Jz, F::JNP_Jz, F::JL_Jz, F::JGE_Jz, F::JLE_Jz, F::JG_Jz},
-};
-
-Handler specialized_jcc(const DecodedInsn& i, const DecodeContext& ctx) {
-  if (ctx.code != CodeSize::k64 || i.osize != 8) return nullptr;
-  for (const auto& forms : kJccForms) {
-    for (unsigned cc = 0; cc < 16; ++cc) {
-      if (forms[cc] == i.form) return kJcc64[cc];
     }
   }
   return nullptr;
@@ -623,7 +582,7 @@ Handler specialized(const DecodedInsn& i, const DecodeContext& ctx) {
   if (Handler h = specialized_shift(i, ctx)) return h;
   if (Handler h = specialized_imul(i, ctx)) return h;
   if (Handler h = specialized_cc(i)) return h;
-  return specialized_jcc(i, ctx);
+  return specialize_jcc(i, ctx);
 }
 
 }  // namespace

@@ -23,4 +23,8 @@ Handler specialize(const DecodedInsn& insn, const DecodeContext& ctx);
 /// event, halt or debug trap can be due after it (DecodedInsn::quiet).
 bool quiet(const DecodedInsn& insn);
 
+/// specialize() for the conditional branches (fast_branch.cpp): the Jcc
+/// forms of 64-bit mode at operand size 8; nullptr for any other.
+Handler specialize_jcc(const DecodedInsn& insn, const DecodeContext& ctx);
+
 }  // namespace kestrel::cpu::exec

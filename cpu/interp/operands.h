@@ -126,10 +126,6 @@ template <class T> T pop(Cpu& cpu) {
 }
 
 // ---- near branches ----
-/// Sets rIP to `target` truncated to the operand size, after the CS limit
-/// check (#GP(0)) that the 286 and later make; in 64-bit mode a
-/// non-canonical target is #GP(0) on the branch itself, as Intel reports it
-/// (SDM 2 JMP, "64-Bit Mode Exceptions").
 /// Whether a near branch may reach `target` (masked to its operand size):
 /// canonical in 64-bit mode, else inside the CS limit (the 8086 wraps).
 inline bool near_target_ok(const Cpu& cpu, uint64_t target) {
@@ -137,9 +133,19 @@ inline bool near_target_ok(const Cpu& cpu, uint64_t target) {
   return target <= cpu.s.seg[kCs].limit || cpu.model->quirk(kQuirkSegWrap);
 }
 
+/// Sets rIP to `target` truncated to the operand size, after the CS limit
+/// check (#GP(0)) that the 286 and later make; in 64-bit mode a
+/// non-canonical target is #GP(0) on the branch itself, as Intel reports it
+/// (SDM 2 JMP, "64-Bit Mode Exceptions").
 inline void near_jump(Cpu& cpu, uint64_t target, unsigned osize) {
   target &= addr_mask(osize);
   if (!near_target_ok(cpu, target)) raise(kVecGp, 0);
+  cpu.s.rip = target;
+}
+
+/// near_jump in 64-bit mode at operand size 8: only the canonical check.
+inline void jump64(Cpu& cpu, uint64_t target) {
+  if (!cpu.canonical(target)) raise(kVecGp, 0);
   cpu.s.rip = target;
 }
 
