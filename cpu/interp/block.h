@@ -57,6 +57,10 @@ struct Block {
   /// a_serial): the block after it is looked up under the mode as it is
   /// then, not the one this block ran in.
   bool ends_mode = false;
+  /// Its last two instructions, a Jcc and the arithmetic instruction that
+  /// sets its flags, run as one through the first one's handler
+  /// (exec::fuse): the block runs whole, or through the generic handlers.
+  bool fused = false;
 
   /// A block holding a copy of `insns`.
   static Owner make(const std::vector<DecodedInsn>& insns) {

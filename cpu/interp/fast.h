@@ -27,4 +27,13 @@ bool quiet(const DecodedInsn& insn);
 /// forms of 64-bit mode at operand size 8; nullptr for any other.
 Handler specialize_jcc(const DecodedInsn& insn, const DecodeContext& ctx);
 
+/// Fuses `first` with `jcc`, the specialised Jcc right after it, when
+/// `first` is a CMP or TEST of a register with a register or an immediate,
+/// or a SUB, ADD or AND of an immediate to a register (not a byte one):
+/// `first` then holds a quiet handler that runs the two as one, leaving
+/// what they would leave, and no longer runs as itself (its generic
+/// handler, handler_for(first.form), still does). Returns whether it fused
+/// them.
+bool fuse(DecodedInsn& first, const DecodedInsn& jcc);
+
 }  // namespace kestrel::cpu::exec

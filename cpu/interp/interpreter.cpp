@@ -72,7 +72,8 @@ struct Interpreter::Impl final : mmu::CodeWriteListener {
   Block* within_limit(Block* b) const;
   Block* build(uint64_t key, uint64_t phys);
   uint64_t ip_mask() const;
-  bool execute(const DecodedInsn& insn, uint64_t ip_mask);
+  bool execute(const DecodedInsn& insn, uint64_t ip_mask) { return execute(insn, insn.handler, ip_mask); }
+  bool execute(const DecodedInsn& insn, Handler handler, uint64_t ip_mask);
   void run_block(Block*& b, uint64_t end, bool chain);
   void run_block_checked(const Block& b, uint64_t end);
   void run_blocks_fast(Block*& b, uint64_t end, bool chain);
@@ -268,8 +269,12 @@ Block* Interpreter::Impl::build(uint64_t key, uint64_t phys) {
     if (((phys + bytes) & mmu::kPageMask) != (phys & mmu::kPageMask)) break;
   }
   if (insns.empty()) return nullptr;
+  // The Jcc that ends the block and the instruction before it, when that
+  // sets its flags from registers, run as one (exec::fuse).
+  const bool fused = insns.size() >= 2 && exec::fuse(insns[insns.size() - 2], insns.back());
   Block::Owner block = Block::make(insns);
   block->bytes = bytes;
+  block->fused = fused;
   block->ends_mode = insns.back().form == isa::Form::kInvalid ||
                      (insns.back().row().attrs & (isa::a_stop | isa::a_serial));
   // The physical pages the code spans.
@@ -387,9 +392,10 @@ void run_generic(Cpu& cpu, const DecodedInsn& insn) {
 }
 }  // namespace
 
-/// Runs one decoded instruction with the engine's contract: insn_rip is the
-/// instruction, s.rip the next one. Returns false when it raised a fault.
-[[gnu::always_inline]] inline bool Interpreter::Impl::execute(const DecodedInsn& insn,
+/// Runs one decoded instruction through `handler` (its own, or its generic
+/// one) with the engine's contract: insn_rip is the instruction, s.rip the
+/// next one. Returns false when it raised a fault.
+[[gnu::always_inline]] inline bool Interpreter::Impl::execute(const DecodedInsn& insn, Handler handler,
                                                              uint64_t ip_mask) {
   CpuState& s = cpu.s;
   const bool trap = s.rflags & kTf;
@@ -405,7 +411,7 @@ void run_generic(Cpu& cpu, const DecodedInsn& insn) {
   }
   s.rip = (s.rip + insn.len) & ip_mask;
   try {
-    insn.handler(cpu, insn);
+    handler(cpu, insn);
     if (cpu.fast_miss) [[unlikely]] run_generic(cpu, insn);
   } catch (const GuestFault& f) {
     ++s.icount;
@@ -491,13 +497,17 @@ void Interpreter::Impl::run_block(Block*& b, uint64_t end, bool chain) {
   run_blocks_fast(b, end, chain && !cpu.host_breakpoints);
 }
 
-/// run_block with execute()'s debug checks before and after each instruction.
+/// run_block with execute()'s debug checks before and after each
+/// instruction, each one run as itself: the first of a fused pair
+/// (Block::fused) through its generic handler, and its Jcc after it.
 void Interpreter::Impl::run_block_checked(const Block& b, uint64_t end) {
   CpuState& s = cpu.s;
   const uint64_t mask = ip_mask();
+  const DecodedInsn* const fused = b.fused ? &b.insns()[b.count - 2] : nullptr;
   for (const DecodedInsn& insn : b.insns()) {
     const uint64_t next = s.rip + insn.len;
-    if (!execute(insn, mask) || !b.valid || s.rip != next) return;
+    const Handler handler = &insn == fused ? exec::handler_for(insn.form) : insn.handler;
+    if (!execute(insn, handler, mask) || !b.valid || s.rip != next) return;
     // halted and pending are rarely set: one test for both on the way.
     if ((s.halted | (s.pending != 0)) && (s.halted || event_deliverable(s))) [[unlikely]] return;
     if (s.icount >= end) return;
@@ -544,7 +554,15 @@ void Interpreter::Impl::run_blocks_fast(Block*& blk, uint64_t end, bool chain) {
     // The instruction the block stops after: its last, or the one that
     // uses up the budget. One test after each instruction covers both.
     const uint64_t left = end > base ? end - base : 1;
-    const DecodedInsn* const stop = i + (std::min<uint64_t>(left, b.count) - 1);
+    // A block whose last two instructions are fused runs whole here, the
+    // pair as one (the instruction before `stop`); the budget ends in it
+    // rarely (a slice's end, a single step): it then runs them one by one.
+    if (b.fused && left < b.count) [[unlikely]] {
+      run_block_checked(b, end);
+      return;
+    }
+    const uint64_t n = std::min<uint64_t>(left, b.count);
+    const DecodedInsn* const stop = i + (n - b.fused - 1);
     // The blocks likely to run next (its links): the cache lines after
     // their links, with their count and first instructions, are fetched
     // while this one runs. Blocks lie apart in the host's memory, so the
@@ -575,7 +593,7 @@ void Interpreter::Impl::run_blocks_fast(Block*& blk, uint64_t end, bool chain) {
           // to the links.
           if (!c.fast_miss) [[likely]] {
             if (i == stop) {
-              s.icount = base + insn.slot + 1;
+              s.icount = base + n;
               break;
             }
             rip = next;
@@ -593,9 +611,11 @@ void Interpreter::Impl::run_blocks_fast(Block*& blk, uint64_t end, bool chain) {
         }
       } catch (const GuestFault& f) {
         // A quiet instruction that faults (a branch outside the limits)
-        // has its rIP set only now.
-        if (insn.quiet) c.insn_rip = rip;
-        s.icount = base + insn.slot + 1;
+        // has its rIP set only now; a fused pair's fault is its Jcc's,
+        // after the first instruction.
+        const bool jcc = b.fused && i == stop;
+        if (insn.quiet) c.insn_rip = jcc ? next : rip;
+        s.icount = base + insn.slot + 1 + jcc;
         s.dbg_hits = 0;  // a faulting instruction reports no data breakpoints
         deliver_fault(f);
         return;

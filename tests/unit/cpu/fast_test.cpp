@@ -212,6 +212,107 @@ TEST_CASE("specialised IMUL sets CF and OF when the product overflows") {
 }
 
 /// quiet() for `code` decoded in 64-bit mode, its handler specialised first.
+/// Runs `cmp` (or another instruction fuse() takes) then the Jcc with
+/// condition `cc`, fused (exec::fuse) and through their generic handlers,
+/// from the same states: registers, flags record and rIP must agree, the
+/// branch taken or not. Returns how many of its runs took the branch.
+int check_fused(std::vector<uint8_t> cmp, unsigned cc, bool near) {
+  FastRig rig;
+  DecodedInsn first = rig.decoded(cmp, CodeSize::k64);
+  first.handler = exec::specialize(first, rig.ctx);
+  // Jcc rel8 (70+cc) or rel32 (0F 80+cc), both forwards within the CS limit.
+  DecodedInsn jcc = rig.decoded(near ? std::vector<uint8_t>{0x0f, uint8_t(0x80 + cc), 0x40, 0x01, 0, 0}
+                                     : std::vector<uint8_t>{uint8_t(0x70 + cc), 0x30},
+                                CodeSize::k64);
+  jcc.handler = exec::specialize(jcc, rig.ctx);
+  DecodedInsn fused = first;
+  INFO("form ", isa::row(first.form).form, " cc ", cc);
+  REQUIRE(exec::fuse(fused, jcc));
+  CHECK(fused.quiet);
+  std::mt19937_64 rng(cmp.size() * 31 + cmp.back() + cc);
+  int taken = 0;
+  for (int n = 0; n < 400; ++n) {
+    rig.randomise(rng);
+    // Equal operands make the equal and below-or-equal outcomes likely.
+    if (n % 4 == 0) rig.cpu.s.gpr[first.rm] = rig.cpu.s.gpr[first.reg];
+    constexpr uint64_t kAt = 0x1000;
+    rig.cpu.s.rip = kAt + first.len;
+    const CpuState before = rig.cpu.s;
+    exec::handler_for(first.form)(rig.cpu, first);
+    rig.cpu.s.rip += jcc.len;
+    exec::handler_for(jcc.form)(rig.cpu, jcc);
+    const CpuState generic = rig.cpu.s;
+    rig.cpu.s = before;
+    fused.handler(rig.cpu, fused);
+    const CpuState& s = rig.cpu.s;
+    for (unsigned r = 0; r < 16; ++r) REQUIRE(s.gpr[r] == generic.gpr[r]);
+    REQUIRE(s.cc_op == generic.cc_op);
+    REQUIRE(s.cc_dst == generic.cc_dst);
+    REQUIRE(s.cc_src == generic.cc_src);
+    REQUIRE(s.rip == generic.rip);
+    taken += s.rip != kAt + first.len + jcc.len;
+  }
+  return taken;
+}
+
+TEST_CASE("a register CMP, TEST, SUB, ADD or AND fused with its Jcc matches the two run apart") {
+  const std::vector<std::vector<uint8_t>> compares = {
+      {0x48, 0x39, 0xd8},        // cmp rax, rbx
+      {0x3b, 0xca},              // cmp ecx, edx
+      {0x48, 0x83, 0xf9, 0xff},  // cmp rcx, -1
+      {0x83, 0xf8, 0x02},        // cmp eax, 2
+      {0x49, 0x81, 0xf8, 0x00, 0x00, 0x00, 0x80},  // cmp r8, -80000000h
+      {0x3d, 0x03, 0x00, 0x00, 0x00},              // cmp eax, 3
+      {0x48, 0x85, 0xc0},        // test rax, rax
+      {0x85, 0xd1},              // test ecx, edx
+      {0xf7, 0xc1, 0x00, 0x01, 0x00, 0x00},        // test ecx, 100h
+      {0x48, 0xa9, 0x01, 0x00, 0x00, 0x00},        // test rax, 1
+      {0x83, 0xe9, 0x01},        // sub ecx, 1
+      {0x48, 0x83, 0xc0, 0x08},  // add rax, 8
+      {0x48, 0x81, 0xe9, 0x00, 0x10, 0x00, 0x00},  // sub rcx, 1000h
+      {0x81, 0xc1, 0xff, 0xff, 0xff, 0xff},        // add ecx, -1
+      {0x83, 0xe0, 0x0f},        // and eax, 0Fh
+      {0x80, 0xf9, 0x2f},        // cmp cl, 2Fh
+      {0x40, 0x80, 0xfe, 0x80},  // cmp sil, 80h
+      {0x80, 0xfc, 0x01},        // cmp ah, 1
+      {0x3c, 0x0a},              // cmp al, 0Ah
+      {0x38, 0xe0},              // cmp al, ah
+      {0x3a, 0xc7},              // cmp al, bh
+      {0x84, 0xc0},              // test al, al
+      {0x45, 0x84, 0xc9},        // test r9b, r9b
+      {0xf6, 0xc7, 0x40},        // test bh, 40h
+      {0xa8, 0x01},              // test al, 1
+  };
+  for (const auto& cmp : compares) {
+    // The branches went both ways.
+    int taken = 0;
+    for (unsigned cc = 0; cc < 16; ++cc) taken += check_fused(cmp, cc, cc % 2);
+    CHECK(taken > 0);
+    CHECK(taken < 16 * 400);
+  }
+}
+
+TEST_CASE("only register forms fuse, and only with a specialised Jcc") {
+  FastRig rig;
+  auto fuses = [&](std::vector<uint8_t> first, std::vector<uint8_t> jcc, CodeSize size = CodeSize::k64) {
+    DecodedInsn a = rig.decoded(std::move(first), size);
+    a.handler = exec::specialize(a, rig.ctx);
+    DecodedInsn j = rig.decoded(std::move(jcc), size);
+    j.handler = exec::specialize(j, rig.ctx);
+    return exec::fuse(a, j);
+  };
+  CHECK(fuses({0x48, 0x39, 0xd8}, {0x74, 0x10}));                // cmp rax, rbx; je
+  CHECK_FALSE(fuses({0x48, 0x39, 0x07}, {0x74, 0x10}));          // cmp [rdi], rax: memory
+  CHECK_FALSE(fuses({0x66, 0x39, 0xd8}, {0x74, 0x10}));          // cmp ax, bx: 16 bits
+  CHECK(fuses({0x38, 0xd8}, {0x74, 0x10}));                      // cmp al, bl
+  CHECK(fuses({0x48, 0x83, 0xe8, 0x01}, {0x75, 0x10}));          // sub rax, 1; jne
+  CHECK_FALSE(fuses({0x48, 0x29, 0xd8}, {0x74, 0x10}));          // sub rax, rbx
+  CHECK_FALSE(fuses({0x80, 0xe9, 0x01}, {0x74, 0x10}));          // sub cl, 1: a byte
+  CHECK_FALSE(fuses({0x80, 0x3f, 0x00}, {0x74, 0x10}));          // cmp byte [rdi], 0
+  CHECK_FALSE(fuses({0x48, 0x39, 0xd8}, {0xeb, 0x10}));          // jmp
+  CHECK_FALSE(fuses({0x39, 0xd8}, {0x74, 0x10}, CodeSize::k32)); // Jcc of 32-bit code
+}
+
 bool quiet_in_64(std::vector<uint8_t> code) {
   FastRig rig;
   DecodedInsn d = rig.decoded(std::move(code), CodeSize::k64);

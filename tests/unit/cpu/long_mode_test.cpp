@@ -6,6 +6,7 @@
 
 #include <vector>
 
+#include "cpu/flags.h"
 #include "cpu/interp/handlers.h"
 #include "cpu/interrupts.h"
 #include "tests/unit/cpu/lm_fixture.h"
@@ -310,6 +311,39 @@ TEST_CASE("a near branch to a non-canonical address is #GP(0) on the branch") {
   CHECK(g.stack(1) == LmFixture::kCode);
   CHECK(g.stack(4) == 0x8000 - 8);           // the RSP pushed in the frame
   (void)rsp;
+}
+
+TEST_CASE("a fused CMP and Jcc: the budget splits them; a non-canonical target faults on the Jcc") {
+  // CMP EAX, EAX; JE rel32 at the top of the lower canonical half, its
+  // target past it: 2 MiB at 7FFF_FFE0_0000 map to 400000h.
+  constexpr uint64_t kTop = 0x7fffffe00000, kPdpt2 = 0x13000, kPd2 = 0x14000;
+  constexpr uint64_t kAt = kTop + 0x1ffff0, kJcc = kAt + 2;
+  auto machine = [&](LmFixture& f) {
+    f.enter_long();
+    f.mem.write_phys(LmFixture::kPml4 + 8 * 255, kPdpt2 | 7, 8);
+    f.mem.write_phys(kPdpt2 + 8 * 511, kPd2 | 7, 8);
+    f.mem.write_phys(kPd2 + 8 * 511, 0x400000 | 0x87, 8);
+    f.load(0x400000 + 0x1ffff0, {0x39, 0xc0, 0x0f, 0x84, 0x00, 0x01, 0x00, 0x00});
+    f.cpu.s.rip = kAt;
+  };
+  // One instruction at a time: the compare, then the faulting Jcc.
+  LmFixture a;
+  machine(a);
+  a.run(1);
+  CHECK(a.cpu.s.rip == kJcc);
+  CHECK(a.cpu.s.icount == 1);
+  CHECK((arith_flags(a.cpu.s) & kZf) != 0);
+  a.run(1);
+  CHECK(a.vector() == kVecGp);
+  // The block whole, as one fused pair: the same fault, frame and count.
+  LmFixture b;
+  machine(b);
+  b.run(2);
+  CHECK(b.vector() == kVecGp);
+  CHECK(b.cpu.s.icount == a.cpu.s.icount);
+  for (unsigned i = 0; i < 4; ++i) CHECK(b.stack(i) == a.stack(i));
+  CHECK(b.stack(1) == kJcc);                  // the faulting Jcc
+  CHECK((b.stack(3) & kZf) != 0);             // with the compare done
 }
 
 TEST_CASE("ENDBR64 and the other 0F 18-1E hint encodings run as NOPs") {
