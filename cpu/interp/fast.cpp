@@ -582,7 +582,7 @@ Handler specialized(const DecodedInsn& i, const DecodeContext& ctx) {
   if (Handler h = specialized_shift(i, ctx)) return h;
   if (Handler h = specialized_imul(i, ctx)) return h;
   if (Handler h = specialized_cc(i)) return h;
-  return specialize_jcc(i, ctx);
+  return specialize_branch(i, ctx);
 }
 
 }  // namespace

@@ -23,9 +23,9 @@ Handler specialize(const DecodedInsn& insn, const DecodeContext& ctx);
 /// event, halt or debug trap can be due after it (DecodedInsn::quiet).
 bool quiet(const DecodedInsn& insn);
 
-/// specialize() for the conditional branches (fast_branch.cpp): the Jcc
-/// forms of 64-bit mode at operand size 8; nullptr for any other.
-Handler specialize_jcc(const DecodedInsn& insn, const DecodeContext& ctx);
+/// specialize() for the relative branches (fast_branch.cpp): Jcc and JMP
+/// rel8/rel32 in 64-bit mode at operand size 8; nullptr for any other.
+Handler specialize_branch(const DecodedInsn& insn, const DecodeContext& ctx);
 
 /// Fuses `first` with `jcc`, the specialised Jcc right after it, when
 /// `first` is a CMP or TEST of a register with a register or an immediate,

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// Specialised conditional branches of 64-bit mode (see fast.h), and the
+// Specialised relative branches of 64-bit mode (see fast.h), and the
 // pairs fused from a register CMP, TEST, SUB, ADD or AND and the Jcc that
 // follows it.
 #include <array>
@@ -20,6 +20,9 @@ using F = isa::Form;
 template <unsigned kCc> void jcc64(Cpu& cpu, const DecodedInsn& i) {
   if (test_cc(cpu.s, kCc)) jump64(cpu, cpu.s.rip + i.imm);
 }
+/// JMP rel8 or rel32.
+void jmp64(Cpu& cpu, const DecodedInsn& i) { jump64(cpu, cpu.s.rip + i.imm); }
+
 template <unsigned kCc> struct Jcc64 { static constexpr Handler fn = &jcc64<kCc>; };
 constexpr std::array<Handler, 16> kJcc64 = cc_table<Jcc64>();
 
@@ -174,8 +177,9 @@ bool first_operands(const DecodedInsn& i, First& f) {
 
 }  // namespace
 
-Handler specialize_jcc(const DecodedInsn& i, const DecodeContext& ctx) {
+Handler specialize_branch(const DecodedInsn& i, const DecodeContext& ctx) {
   if (ctx.code != CodeSize::k64 || i.osize != 8) return nullptr;
+  if (i.form == F::JMP_Jb || i.form == F::JMP_Jz) return &jmp64;
   for (const auto& forms : kJccForms) {
     for (unsigned cc = 0; cc < 16; ++cc) {
       if (forms[cc] == i.form) return kJcc64[cc];

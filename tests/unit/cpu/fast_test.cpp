@@ -212,6 +212,33 @@ TEST_CASE("specialised IMUL sets CF and OF when the product overflows") {
 }
 
 /// quiet() for `code` decoded in 64-bit mode, its handler specialised first.
+TEST_CASE("specialised Jcc and JMP go where the generic ones do") {
+  FastRig rig;
+  std::mt19937_64 rng(8);
+  std::vector<std::vector<uint8_t>> branches = {{0xeb, 0x10}, {0xeb, 0xf0}, {0xe9, 0x00, 0x01, 0x00, 0x00}};
+  for (unsigned cc = 0; cc < 16; ++cc) {
+    branches.push_back({uint8_t(0x70 + cc), 0x20});
+    branches.push_back({0x0f, uint8_t(0x80 + cc), 0x00, 0xf0, 0xff, 0xff});
+  }
+  for (const auto& code : branches) {
+    const DecodedInsn d = rig.decoded(code, CodeSize::k64);
+    const Handler fast = exec::specialize(d, rig.ctx);
+    INFO("form ", isa::row(d.form).form);
+    const bool specialised = fast != d.handler;
+    REQUIRE(specialised);
+    for (int n = 0; n < 50; ++n) {
+      rig.randomise(rng);
+      rig.cpu.s.rip = 0x8000 + d.len;
+      const CpuState before = rig.cpu.s;
+      d.handler(rig.cpu, d);
+      const uint64_t generic = rig.cpu.s.rip;
+      rig.cpu.s = before;
+      fast(rig.cpu, d);
+      REQUIRE(rig.cpu.s.rip == generic);
+    }
+  }
+}
+
 /// Runs `cmp` (or another instruction fuse() takes) then the Jcc with
 /// condition `cc`, fused (exec::fuse) and through their generic handlers,
 /// from the same states: registers, flags record and rIP must agree, the
@@ -327,6 +354,8 @@ TEST_CASE("specialised handlers are quiet, generic ones are not") {
   CHECK(quiet_in_64({0xb8, 0x01, 0x00, 0x00, 0x00}));  // mov eax, 1
   CHECK(quiet_in_64({0x3d, 0x01, 0x00, 0x00, 0x00}));  // cmp eax, 1
   CHECK(quiet_in_64({0x75, 0x10}));                    // jne
+  CHECK(quiet_in_64({0xeb, 0x10}));                    // jmp rel8
+  CHECK(quiet_in_64({0xe9, 0x00, 0x01, 0x00, 0x00}));  // jmp rel32
   CHECK(quiet_in_64({0x0f, 0x94, 0xc0}));              // sete al
   CHECK(quiet_in_64({0x48, 0x8b, 0x07}));              // mov rax, [rdi]
   CHECK(quiet_in_64({0x48, 0x01, 0x07}));              // add [rdi], rax
