@@ -63,6 +63,16 @@ bool run_fast(Cpu& cpu, const DecodedInsn& d, Handler fast) {
   return true;
 }
 
+/// The registers, flags record and flags of `s` are those of `generic`.
+void require_same(const CpuState& s, const CpuState& generic) {
+  for (unsigned r = 0; r < 16; ++r) REQUIRE(s.gpr[r] == generic.gpr[r]);
+  REQUIRE(s.cc_op == generic.cc_op);
+  REQUIRE(s.cc_dst == generic.cc_dst);
+  REQUIRE(s.cc_src == generic.cc_src);
+  REQUIRE(s.cc_src2 == generic.cc_src2);
+  REQUIRE(s.rflags == generic.rflags);
+}
+
 /// Runs `code` with its specialised handler and with the generic one from
 /// the same states; each must leave the same registers, flags record and,
 /// for a memory operand (`mem`), bytes around it.
@@ -97,13 +107,7 @@ void check_same(std::vector<uint8_t> code, CodeSize size = CodeSize::k64, bool m
     rig.cpu.s = before;
     for (uint64_t a = kMemLo; a < kMemHi && mem; ++a) rig.mem.write<uint8_t>(a, memory[a - kMemLo]);
     misses += run_fast(rig.cpu, d, fast);
-    const CpuState& s = rig.cpu.s;
-    for (unsigned r = 0; r < 16; ++r) REQUIRE(s.gpr[r] == generic.gpr[r]);
-    REQUIRE(s.cc_op == generic.cc_op);
-    REQUIRE(s.cc_dst == generic.cc_dst);
-    REQUIRE(s.cc_src == generic.cc_src);
-    REQUIRE(s.cc_src2 == generic.cc_src2);
-    REQUIRE(s.rflags == generic.rflags);
+    require_same(rig.cpu.s, generic);
     if (mem) REQUIRE(bytes() == generic_memory);
   }
   // Register forms never miss; memory ones do for unaligned operands.
@@ -272,10 +276,7 @@ int check_fused(std::vector<uint8_t> cmp, unsigned cc, bool near) {
     rig.cpu.s = before;
     fused.handler(rig.cpu, fused);
     const CpuState& s = rig.cpu.s;
-    for (unsigned r = 0; r < 16; ++r) REQUIRE(s.gpr[r] == generic.gpr[r]);
-    REQUIRE(s.cc_op == generic.cc_op);
-    REQUIRE(s.cc_dst == generic.cc_dst);
-    REQUIRE(s.cc_src == generic.cc_src);
+    require_same(s, generic);
     REQUIRE(s.rip == generic.rip);
     taken += s.rip != kAt + first.len + jcc.len;
   }
