@@ -12,6 +12,7 @@
 
 #include "cpu/flags.h"
 #include "cpu/interp/cc_table.h"
+#include "cpu/interp/fast_alu.h"
 #include "cpu/interp/handlers.h"
 #include "cpu/interp/operands.h"
 
@@ -70,34 +71,14 @@ template <class T> void store(uintptr_t host, T v) { std::memcpy(reinterpret_cas
 inline void miss(Cpu& cpu) { cpu.fast_miss = true; }
 
 // ---- ADD SUB AND OR XOR CMP TEST at operand size 4 or 8 ----
-// The lazy-flags records are the ones cpu/interp/alu.cpp writes (result,
-// second operand), written after the result as there.
+// The result and flags record as fast_alu.h has them, the record written
+// after the result.
 
-enum class Op { kAdd, kSub, kAnd, kOr, kXor, kCmp, kTest };
-
-template <Op kOp, class T> T apply(T a, T b) {
-  switch (kOp) {
-    case Op::kAdd: return T(a + b);
-    case Op::kSub:
-    case Op::kCmp: return T(a - b);
-    case Op::kOr: return T(a | b);
-    case Op::kXor: return T(a ^ b);
-    default: return T(a & b);
-  }
-}
-/// The flags record of result r with second operand b.
-template <Op kOp, class T> void record(CpuState& s, T r, T b) {
-  if constexpr (kOp == Op::kAdd) set_lazy(s, CcOp::kAdd, sizeof(T), r, b);
-  else if constexpr (kOp == Op::kSub || kOp == Op::kCmp) set_lazy(s, CcOp::kSub, sizeof(T), r, b);
-  else set_lazy(s, CcOp::kLogic, sizeof(T), r, 0, 0);
-}
-/// a op b, with its flags record; returns the result.
-template <Op kOp, class T> T alu(CpuState& s, T a, T b) {
-  const T r = apply<kOp, T>(a, b);
-  record<kOp, T>(s, r, b);
-  return r;
-}
-constexpr bool writes(Op op) { return op != Op::kCmp && op != Op::kTest; }
+using fast::alu;
+using fast::apply;
+using fast::Op;
+using fast::record;
+using fast::writes;
 
 /// The second operand of each encoding shape, sign-extended as alu.cpp does.
 enum class Src { kG, kIb, kIz };

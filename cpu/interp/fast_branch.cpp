@@ -9,6 +9,7 @@
 #include "cpu/flags.h"
 #include "cpu/interp/cc_table.h"
 #include "cpu/interp/fast.h"
+#include "cpu/interp/fast_alu.h"
 #include "cpu/interp/handlers.h"
 #include "cpu/interp/operands.h"
 
@@ -42,8 +43,8 @@ constexpr F kJccForms[2][16] = {
 // `imm2`; the Jcc's length in `scale` and its offset in `disp`. The form
 // and the fields the generic handler reads stay as decoded.
 
-enum class Op { kCmp, kTest, kSub, kAdd, kAnd };
-constexpr bool writes(Op op) { return op != Op::kCmp && op != Op::kTest; }
+using fast::Op;
+using fast::writes;
 
 /// Register `n` at T's size (a byte register as ModRM names it).
 template <class T> T reg_operand(const CpuState& s, const DecodedInsn& i, uint8_t n) {
@@ -80,21 +81,16 @@ template <Op kOp, class T, unsigned kCc> bool holds(T a, T b, T r) {
   return v != bool(kCc & 1);
 }
 
-/// The first instruction as fast.cpp's handlers run it (its result and
-/// flags record), then the branch: rIP past the Jcc, or its target, which
+/// The first instruction as fast.cpp's handlers run it (fast_alu.h: its
+/// result and flags record), then the branch: rIP past the Jcc, or its target, which
 /// must be canonical (#GP(0) on the Jcc, with the first instruction done).
 template <Op kOp, bool kImm, class T, unsigned kCc> void op_jcc(Cpu& cpu, const DecodedInsn& i) {
   CpuState& s = cpu.s;
   const T a = reg_operand<T>(s, i, i.base);
   const T b = kImm ? T(int64_t(int32_t(i.imm2))) : reg_operand<T>(s, i, i.index);
-  T r;
-  if constexpr (kOp == Op::kCmp || kOp == Op::kSub) r = T(a - b);
-  else if constexpr (kOp == Op::kAdd) r = T(a + b);
-  else r = T(a & b);
+  const T r = fast::apply<kOp, T>(a, b);
   if constexpr (writes(kOp)) write_gpr<T>(s, i.base, r);
-  if constexpr (kOp == Op::kCmp || kOp == Op::kSub) set_lazy(s, CcOp::kSub, sizeof(T), r, b);
-  else if constexpr (kOp == Op::kAdd) set_lazy(s, CcOp::kAdd, sizeof(T), r, b);
-  else set_lazy(s, CcOp::kLogic, sizeof(T), r, 0, 0);
+  fast::record<kOp, T>(s, r, b);
   const uint64_t next = s.rip + i.scale;
   s.rip = next;
   if (holds<kOp, T, kCc>(a, b, r)) jump64(cpu, next + uint64_t(i.disp));
@@ -133,8 +129,8 @@ const std::array<Handler, 16>* op_table(const First& f) {
     case Op::kSub: return f.b == kNoReg ? op_table<Op::kSub>(f) : nullptr;
     case Op::kAdd: return f.b == kNoReg ? op_table<Op::kAdd>(f) : nullptr;
     case Op::kAnd: return f.b == kNoReg ? op_table<Op::kAnd>(f) : nullptr;
+    default: return nullptr;
   }
-  return nullptr;
 }
 
 /// `i` as fuse() takes it, if it does: a register form (or one on AL/rAX)
