@@ -4,6 +4,7 @@
 // one hand-aligned allocation.
 #pragma once
 
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -57,26 +58,45 @@ struct Block {
   /// a_serial): the block after it is looked up under the mode as it is
   /// then, not the one this block ran in.
   bool ends_mode = false;
-  /// Its last two instructions, a Jcc and the arithmetic instruction that
-  /// sets its flags, run as one through the first one's handler
+  /// The slot of the instruction a whole run ends after: the last, or the
+  /// first of a fused pair that ends the block.
+  uint8_t last = 0;
+  /// Slots (DecodedInsn::slot, one bit each) of the branches the block
+  /// goes on past instead of ending with them: a Jcc, LOOP or JCXZ not
+  /// taken falls through to the next slot, a JMP in `jumps` always goes on
+  /// to it (its target, decoded next). A fused pair's slot is its first
+  /// instruction's. The block is left at the first one that goes
+  /// elsewhere.
+  uint64_t exits = 0;
+  uint64_t jumps = 0;
+  /// Slots of instructions that run as one with the Jcc after them
   /// (exec::fuse): the block runs whole, or through the generic handlers.
-  bool fused = false;
+  uint64_t fused = 0;
 
-  /// A block holding a copy of `insns`.
-  static Owner make(const std::vector<DecodedInsn>& insns) {
-    void* raw = std::malloc(sizeof(void*) + kAlign - 1 + sizeof(Block) + insns.size() * sizeof(DecodedInsn));
+  /// A block holding a copy of `insns`, with a side link for each of the
+  /// `exits` (one bit per slot).
+  static Owner make(const std::vector<DecodedInsn>& insns, uint64_t exits) {
+    const size_t sides = size_t(std::popcount(exits));
+    void* raw = std::malloc(sizeof(void*) + kAlign - 1 + sizeof(Block) + insns.size() * sizeof(DecodedInsn) +
+                            sides * sizeof(Link));
     if (!raw) throw std::bad_alloc();
     const uintptr_t at = (reinterpret_cast<uintptr_t>(raw) + sizeof(void*) + kAlign - 1) & ~(kAlign - 1);
     reinterpret_cast<void**>(at)[-1] = raw;
     Owner b{new (reinterpret_cast<void*>(at)) Block};
     b->count = uint32_t(insns.size());
+    b->exits = exits;
     std::uninitialized_copy(insns.begin(), insns.end(), b->insns().begin());
+    std::uninitialized_fill_n(b->side_links(), sides, Link{});
     return b;
   }
   std::span<DecodedInsn> insns() { return {reinterpret_cast<DecodedInsn*>(this + 1), count}; }
   std::span<const DecodedInsn> insns() const {
     return {reinterpret_cast<const DecodedInsn*>(this + 1), count};
   }
+  /// The links of the exits, in slot order: the block run after the
+  /// branch there went elsewhere than on in this one. Each has one target,
+  /// so one link.
+  Link* side_links() { return reinterpret_cast<Link*>(insns().data() + count); }
 };
 static_assert(std::is_trivially_destructible_v<Block> && std::is_trivially_copyable_v<DecodedInsn>,
               "Block::Free releases the memory without running destructors");

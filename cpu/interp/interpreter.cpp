@@ -6,6 +6,7 @@
 #include "cpu/interp/interpreter.h"
 
 #include <algorithm>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -61,6 +62,10 @@ struct Interpreter::Impl final : mmu::CodeWriteListener {
   /// build()'s decoded instructions before Block::make copies them (kept
   /// between builds, so that decoding a block allocates only the block).
   std::vector<DecodedInsn> build_scratch;
+  /// The side link (Block::side_links) run_blocks_fast left `side_of`
+  /// through without finding the next block there: lookup() makes it.
+  Block::Link* side = nullptr;
+  const Block* side_of = nullptr;
 
   void code_page_written(uint64_t page) override;
   DecodeContext context() const;
@@ -68,7 +73,8 @@ struct Interpreter::Impl final : mmu::CodeWriteListener {
   void decode_one(DecodedInsn& insn);
   Block* lookup(Block* prev);
   uint64_t link_stamp(uint64_t mode) const;
-  Block* linked(const Block& prev, uint64_t lin, uint64_t stamp) const;
+  static const Block::Link& pick(const Block& prev, uint64_t lin);
+  Block* linked(const Block::Link& l, uint64_t lin, uint64_t stamp) const;
   Block* within_limit(Block* b) const;
   Block* build(uint64_t key, uint64_t phys);
   uint64_t ip_mask() const;
@@ -77,7 +83,8 @@ struct Interpreter::Impl final : mmu::CodeWriteListener {
   void run_block(Block*& b, uint64_t end, bool chain);
   void run_block_checked(const Block& b, uint64_t end);
   void run_blocks_fast(Block*& b, uint64_t end, bool chain);
-  Block* next_linked(const Block& prev, uint64_t mode) const;
+  template <bool k64> bool run_chain(Block*& b, uint64_t end, bool chain, uint64_t mode);
+  Block* next_linked(const Block::Link& l, uint64_t mode) const;
   void deliver_data_trap();
   void deliver_trap(bool single_step);
   void drop_cached(uint64_t key) {
@@ -171,18 +178,22 @@ inline uint64_t Interpreter::Impl::link_stamp(uint64_t mode) const {
   return link_epoch << 16 | uint64_t{cpu.s.cpl} << 8 | mode;
 }
 
-/// The block `prev` links to at `lin` under `stamp` (link_stamp), if the
+/// Which of the links at the end of `prev` may lead to `lin`. It is picked
+/// without a branch (the newer one where both have `lin`): which one
+/// matches is the direction of the branch that ended `prev`, already a
+/// guess the host may have got wrong once.
+inline const Block::Link& Interpreter::Impl::pick(const Block& prev, uint64_t lin) {
+  return prev.links[prev.links[0].lin != lin];
+}
+
+/// The block `l` links to at `lin` under `stamp` (link_stamp), if the
 /// translation it was linked under may still be used: no TLB flush or
 /// INVLPG that could have dropped it since (the generation it was made
 /// under has not moved: Mmu::note_code_region), nor any block dropped.
 /// The SDM lets a CPU use a translation it has cached until then, the
 /// JIT's jump cache does the same, and a page table change that the
 /// guest did invalidate always moves the generation.
-inline Block* Interpreter::Impl::linked(const Block& prev, uint64_t lin, uint64_t stamp) const {
-  // The link is picked without a branch (the newer one where both have
-  // `lin`): which one matches is the direction of the branch that ended
-  // `prev`, already a guess the host may have got wrong once.
-  const Block::Link& l = prev.links[prev.links[0].lin != lin];
+inline Block* Interpreter::Impl::linked(const Block::Link& l, uint64_t lin, uint64_t stamp) const {
   const uintptr_t to = l.to;
   if (l.lin == lin && l.stamp == stamp &&
       l.generation == cpu.mem.tlb_generation_address()[to & Block::Link::kGlobal]) {
@@ -194,13 +205,17 @@ inline Block* Interpreter::Impl::linked(const Block& prev, uint64_t lin, uint64_
 /// The block at CS:rIP. `prev`, the block that ran just before (or
 /// nullptr), remembers its successors: following its links touches memory
 /// that is already in the host's cache, unlike the lookup table, and
-/// skips the translation (linked()).
+/// skips the translation (linked()). Where run_blocks_fast left `prev`
+/// at a side exit, its link there is the one.
 Block* Interpreter::Impl::lookup(Block* prev) {
   const uint64_t lin = cpu.s.seg[kCs].base + cpu.s.rip;
   const uint64_t mode = mode_key();
+  Block::Link* const exit = prev && prev == side_of ? side : nullptr;
+  side_of = nullptr;
   if (prev) {
-    if (Block* b = linked(*prev, lin, link_stamp(mode))) return within_limit(b);
+    if (Block* b = linked(exit ? *exit : pick(*prev, lin), lin, link_stamp(mode))) return within_limit(b);
   }
+  ++stats.lookups;
   // The generations before the translation: a link is made only if they
   // did not move on the way (build() may flush, through a fetch's fault).
   const uint64_t local_gen = cpu.mem.tlb_generation(), global_gen = cpu.mem.global_generation();
@@ -220,11 +235,16 @@ Block* Interpreter::Impl::lookup(Block* prev) {
     // link local. An INVLPG of the region retires the link.
     const bool global = cpu.mem.cached_global(lin, cpu.priv());
     cpu.mem.note_code_region(lin, global);
-    // The older link makes way; build() may have dropped blocks, so the
-    // link is made under the epoch as it is now.
-    prev->links[1] = prev->links[0];
-    prev->links[0] = Block::Link{lin, global ? global_gen : local_gen, link_stamp(mode),
-                                 reinterpret_cast<uintptr_t>(b) | (global ? Block::Link::kGlobal : 0)};
+    // build() may have dropped blocks, so the link is made under the
+    // epoch as it is now. At the end, the older link makes way.
+    const Block::Link made{lin, global ? global_gen : local_gen, link_stamp(mode),
+                           reinterpret_cast<uintptr_t>(b) | (global ? Block::Link::kGlobal : 0)};
+    if (exit) {
+      *exit = made;
+    } else {
+      prev->links[1] = prev->links[0];
+      prev->links[0] = made;
+    }
   }
   return within_limit(b);
 }
@@ -237,12 +257,36 @@ inline Block* Interpreter::Impl::within_limit(Block* b) const {
   return b;
 }
 
+namespace {
+
+/// How a block goes on past a branch it decodes (Block::exits).
+enum class Past { kEnd, kFallThrough, kJump };
+
+/// A relative branch that changes nothing but rIP goes on: a Jcc, LOOP or
+/// JCXZ to the next instruction (where it falls through), and a JMP of
+/// 64-bit code to its target when that lies on `page`, the block's (where
+/// no CS limit applies and the target, on a page already fetched from, is
+/// canonical). Any other branch ends the block.
+Past past(const DecodedInsn& insn, const DecodeContext& ctx, uint64_t target, uint64_t page) {
+  using isa::Form;
+  if (insn.row().ops[0].am != isa::Am::kJ) return Past::kEnd;
+  if (insn.form == Form::CALL_Jz || insn.form == Form::XBEGIN_Jz) return Past::kEnd;
+  if (insn.form != Form::JMP_Jb && insn.form != Form::JMP_Jz) return Past::kFallThrough;
+  if (ctx.code != CodeSize::k64 || (target & mmu::kPageMask) != page) return Past::kEnd;
+  return Past::kJump;
+}
+
+}  // namespace
+
 Block* Interpreter::Impl::build(uint64_t key, uint64_t phys) {
   std::vector<DecodedInsn>& insns = build_scratch;
   insns.clear();
   uint32_t bytes = 0;
+  uint64_t exits = 0, jumps = 0;
   const DecodeContext ctx = context();
+  const uint64_t cs_base = cpu.s.seg[kCs].base;
   uint64_t ip = cpu.s.rip;
+  const uint64_t page = (cs_base + ip) & mmu::kPageMask;
   const uint64_t mask = ip_mask();
   while (insns.size() < kMaxBlockInsns) {
     uint8_t buf[kFetchMax];
@@ -265,25 +309,42 @@ Block* Interpreter::Impl::build(uint64_t key, uint64_t phys) {
     const uint16_t attrs = insn.form == isa::Form::kInvalid ? uint16_t{isa::a_stop} : insn.row().attrs;
     ip = (ip + insn.len) & mask;
     if (ip == 0 && ctx.code != CodeSize::k64) break;
-    if (attrs & (isa::a_branch | isa::a_stop | isa::a_serial)) break;
-    if (((phys + bytes) & mmu::kPageMask) != (phys & mmu::kPageMask)) break;
+    if (attrs & (isa::a_stop | isa::a_serial)) break;
+    if (attrs & isa::a_branch) {
+      const uint64_t target = (ip + insn.imm) & mask;
+      const Past p = past(insn, ctx, cs_base + target, page);
+      if (p == Past::kEnd || insns.size() == kMaxBlockInsns) break;
+      exits |= uint64_t{1} << insn.slot;
+      if (p == Past::kJump) {
+        jumps |= uint64_t{1} << insn.slot;
+        ip = target;
+      }
+    }
+    if (((cs_base + ip) & mmu::kPageMask) != page) break;
   }
   if (insns.empty()) return nullptr;
-  // The Jcc that ends the block and the instruction before it, when that
-  // sets its flags from registers, run as one (exec::fuse).
-  const bool fused = insns.size() >= 2 && exec::fuse(insns[insns.size() - 2], insns.back());
-  Block::Owner block = Block::make(insns);
+  // A Jcc and the instruction before it, when that sets its flags from
+  // registers, run as one (exec::fuse); the pair leaves the block where
+  // the Jcc would.
+  uint64_t fused = 0;
+  for (size_t k = 1; k < insns.size(); ++k) {
+    const bool exit = k + 1 == insns.size() || (exits >> k & 1);
+    if (exit && !(fused >> (k - 1) & 1) && exec::fuse(insns[k - 1], insns[k])) {
+      fused |= uint64_t{1} << (k - 1);
+      exits = (exits & ~(uint64_t{1} << k)) | uint64_t{1} << (k - 1);
+    }
+  }
+  Block::Owner block = Block::make(insns, exits);
   block->bytes = bytes;
+  block->jumps = jumps;
   block->fused = fused;
+  block->last = uint8_t(insns.size() - 1 - (fused >> (insns.size() - 2) & 1));
   block->ends_mode = insns.back().form == isa::Form::kInvalid ||
                      (insns.back().row().attrs & (isa::a_stop | isa::a_serial));
-  // The physical pages the code spans.
-  const uint64_t first_page = phys >> mmu::kPageBits;
-  const uint64_t last_page = (phys + bytes - 1) >> mmu::kPageBits;
-  for (uint64_t p = first_page; p <= last_page; ++p) {
-    cpu.mem.mark_code_page(p);
-    page_blocks[p].push_back(key);
-  }
+  // The physical page the code lies on.
+  const uint64_t code_page = phys >> mmu::kPageBits;
+  cpu.mem.mark_code_page(code_page);
+  page_blocks[code_page].push_back(key);
   ++stats.blocks_decoded;
   Block* raw = block.get();
   blocks.emplace(key, std::move(block));
@@ -499,14 +560,15 @@ void Interpreter::Impl::run_block(Block*& b, uint64_t end, bool chain) {
 
 /// run_block with execute()'s debug checks before and after each
 /// instruction, each one run as itself: the first of a fused pair
-/// (Block::fused) through its generic handler, and its Jcc after it.
+/// (Block::fused) through its generic handler, and its Jcc after it. A
+/// branch that goes elsewhere than the next instruction ends the run, a
+/// JMP the block goes on past (Block::jumps) too.
 void Interpreter::Impl::run_block_checked(const Block& b, uint64_t end) {
   CpuState& s = cpu.s;
   const uint64_t mask = ip_mask();
-  const DecodedInsn* const fused = b.fused ? &b.insns()[b.count - 2] : nullptr;
   for (const DecodedInsn& insn : b.insns()) {
     const uint64_t next = s.rip + insn.len;
-    const Handler handler = &insn == fused ? exec::handler_for(insn.form) : insn.handler;
+    const Handler handler = b.fused >> insn.slot & 1 ? exec::handler_for(insn.form) : insn.handler;
     if (!execute(insn, handler, mask) || !b.valid || s.rip != next) return;
     // halted and pending are rarely set: one test for both on the way.
     if ((s.halted | (s.pending != 0)) && (s.halted || event_deliverable(s))) [[unlikely]] return;
@@ -514,11 +576,10 @@ void Interpreter::Impl::run_block_checked(const Block& b, uint64_t end) {
   }
 }
 
-/// The block at CS:rIP in `mode` (mode_key()) if `prev`'s links know it
-/// and it may run there (within_limit); nullptr sends the caller to
-/// lookup().
-inline Block* Interpreter::Impl::next_linked(const Block& prev, uint64_t mode) const {
-  Block* b = linked(prev, cpu.s.seg[kCs].base + cpu.s.rip, link_stamp(mode));
+/// The block at CS:rIP in `mode` (mode_key()) if `l` links to it and it
+/// may run there (within_limit); nullptr sends the caller to lookup().
+inline Block* Interpreter::Impl::next_linked(const Block::Link& l, uint64_t mode) const {
+  Block* b = linked(l, cpu.s.seg[kCs].base + cpu.s.rip, link_stamp(mode));
   if (!b || mode_code_size(mode) == CodeSize::k64) return b;
   return within_limit(b);
 }
@@ -538,31 +599,49 @@ inline Block* Interpreter::Impl::next_linked(const Block& prev, uint64_t mode) c
 /// A block dropped on the way moves the link epoch on, so no link reaches
 /// it, and the block being run, if dropped, ends the run.
 void Interpreter::Impl::run_blocks_fast(Block*& blk, uint64_t end, bool chain) {
+  for (;;) {
+    const uint64_t mode = mode_key();
+    const bool more = mode_code_size(mode) == CodeSize::k64 ? run_chain<true>(blk, end, chain, mode)
+                                                              : run_chain<false>(blk, end, chain, mode);
+    if (!more) return;
+  }
+}
+
+/// run_blocks_fast in `mode`, 64-bit code or not (k64), which the
+/// instruction pointer's width follows. Returns true when a block whose
+/// end changed the mode (Block::ends_mode) into the other kind links to
+/// the next one, `b` now, to run in that mode.
+template <bool k64>
+bool Interpreter::Impl::run_chain(Block*& blk, uint64_t end, bool chain, uint64_t mode) {
   Cpu& c = cpu;
   CpuState& s = c.s;
   // The decoding mode changes only at the end of a block (Block::ends_mode)
   // or through an event, which ends the run.
-  uint64_t mode = mode_key();
-  uint64_t mask = ip_mask();
+  uint64_t mask = k64 ? ~uint64_t{0} : ip_mask();
   for (;;) {
     const Block& b = *blk;
     // The count at the block's entry: instructions that are not quiet, the
     // only ones that can read it, find it up to date, and so does every
     // way out of the block.
     const uint64_t base = s.icount;
-    const DecodedInsn* i = b.insns().data();
-    // The instruction the block stops after: its last, or the one that
-    // uses up the budget. One test after each instruction covers both.
+    const DecodedInsn* const first = b.insns().data();
+    const DecodedInsn* i = first;
+    // The block's fused pairs run as one (the first instruction's slot
+    // stands for both); the budget ends inside the block rarely (a
+    // slice's end, a single step): it then runs its instructions one by one.
     const uint64_t left = end > base ? end - base : 1;
-    // A block whose last two instructions are fused runs whole here, the
-    // pair as one (the instruction before `stop`); the budget ends in it
-    // rarely (a slice's end, a single step): it then runs them one by one.
     if (b.fused && left < b.count) [[unlikely]] {
       run_block_checked(b, end);
-      return;
+      return false;
     }
     const uint64_t n = std::min<uint64_t>(left, b.count);
-    const DecodedInsn* const stop = i + (n - b.fused - 1);
+    // Where the run stops to look: the branches the block goes on past
+    // (Block::exits), and its end: its last instruction (Block::last) or
+    // the one that uses up the budget. One test after each instruction
+    // covers all of them.
+    const unsigned end_slot = n == b.count ? b.last : unsigned(n - 1);
+    const DecodedInsn* const last = first + end_slot;
+    uint64_t stops = b.exits | uint64_t{1} << end_slot;
     // The blocks likely to run next (its links): the cache lines after
     // their links, with their count and first instructions, are fetched
     // while this one runs. Blocks lie apart in the host's memory, so the
@@ -581,67 +660,103 @@ void Interpreter::Impl::run_blocks_fast(Block*& blk, uint64_t end, bool chain) {
     // (a round trip through s.rip would chain every instruction to the
     // store of the one before).
     uint64_t rip = s.rip;
-    for (;; ++i) {
-      const DecodedInsn& insn = *i;
-      const uint64_t next = (rip + insn.len) & mask;
-      s.rip = next;
-      try {
-        if (insn.quiet) {
-          insn.handler(c, insn);
-          // A quiet instruction moves rIP elsewhere only as a branch,
-          // which is the last of its block: whether it was taken is left
-          // to the links.
-          if (!c.fast_miss) [[likely]] {
-            if (i == stop) {
-              s.icount = base + n;
-              break;
+    // Where the block is left: at its end, or at a side exit.
+    Block::Link* exit = nullptr;
+    unsigned sides = 0;  // exits gone on past
+    for (;;) {
+      const DecodedInsn* const stop = first + __builtin_ctzll(stops);
+      for (;; ++i) {
+        const DecodedInsn& insn = *i;
+        const uint64_t next = (rip + insn.len) & mask;
+        s.rip = next;
+        try {
+          if (insn.quiet) {
+            insn.handler(c, insn);
+            // A quiet instruction moves rIP elsewhere only as a branch,
+            // which is a stop: whether it was taken is looked at there.
+            if (!c.fast_miss) [[likely]] {
+              if (i == stop) break;
+              rip = next;
+              continue;
             }
-            rip = next;
-            continue;
+            // No fast path for its memory operand: the generic handler
+            // runs it as any other instruction.
+            c.insn_rip = rip;
+            s.icount = base + insn.slot;
+            run_generic(c, insn);
+          } else {
+            c.insn_rip = rip;
+            s.icount = base + insn.slot;
+            insn.handler(c, insn);
           }
-          // No fast path for its memory operand: the generic handler
-          // runs it as any other instruction.
-          c.insn_rip = rip;
-          s.icount = base + insn.slot;
-          run_generic(c, insn);
-        } else {
-          c.insn_rip = rip;
-          s.icount = base + insn.slot;
-          insn.handler(c, insn);
+        } catch (const GuestFault& f) {
+          // A quiet instruction that faults (a branch outside the limits)
+          // has its rIP set only now; a fused pair's fault is its Jcc's,
+          // after the first instruction.
+          const bool jcc = b.fused >> insn.slot & 1;
+          if (insn.quiet) c.insn_rip = jcc ? next : rip;
+          s.icount = base + insn.slot + 1 + jcc;
+          s.dbg_hits = 0;  // a faulting instruction reports no data breakpoints
+          deliver_fault(f);
+          return false;
         }
-      } catch (const GuestFault& f) {
-        // A quiet instruction that faults (a branch outside the limits)
-        // has its rIP set only now; a fused pair's fault is its Jcc's,
-        // after the first instruction.
-        const bool jcc = b.fused && i == stop;
-        if (insn.quiet) c.insn_rip = jcc ? next : rip;
-        s.icount = base + insn.slot + 1 + jcc;
-        s.dbg_hits = 0;  // a faulting instruction reports no data breakpoints
-        deliver_fault(f);
-        return;
+        // After an instruction that is not quiet (or missed): whatever it
+        // did may stop the run. Only HLT halts, and it ends its block
+        // (a_stop): halted is tested at the block's end.
+        s.icount = base + insn.slot + 1;
+        if (needs_checks(s)) [[unlikely]] {
+          deliver_data_trap();
+          return false;
+        }
+        if (!b.valid) return false;
+        if (s.pending && event_deliverable(s)) [[unlikely]] return false;
+        if (s.rip != next || i == stop) break;
+        s.inhibit_irq = 0;
+        rip = next;
       }
-      // After an instruction that is not quiet (or missed): whatever it
-      // did may stop the run. Only HLT halts, and it ends its block
-      // (a_stop): halted is tested at the block's end.
-      s.icount = base + insn.slot + 1;
-      if (needs_checks(s)) [[unlikely]] {
-        deliver_data_trap();
-        return;
+      // At a stop, or after a branch that is not quiet was taken. At the
+      // end (the common case) the block is done.
+      if (i == last) {
+        s.icount = base + n;
+        break;
       }
-      if (!b.valid) return;
-      if (s.pending && event_deliverable(s)) [[unlikely]] return;
-      if (s.rip != next || i == stop) break;
+      // A fused pair (never a miss: it has only register operands) counts
+      // as two.
+      const unsigned slot = i->slot;
+      const unsigned after = slot + 1 + (b.fused >> slot & 1);
+      s.icount = base + after;
+      // The block goes on past a branch that fell through, or a JMP.
+      if (!(b.jumps >> slot & 1)) {
+        uint64_t fall = (rip + i->len) & mask;
+        if (after != slot + 1) fall = (fall + first[slot + 1].len) & mask;
+        if (s.rip != fall) {
+          if (b.exits >> slot & 1) exit = blk->side_links() + sides;
+          break;
+        }
+      }
+      // Only an exit (a stop short of the block's end) gets here.
+      ++sides;
+      stops &= ~uint64_t{0} << after;
+      i = first + after;
+      rip = s.rip;
       s.inhibit_irq = 0;
-      rip = next;
     }
-    if (s.icount >= end || s.halted || !chain) return;
+    if (s.icount >= end || s.halted || !chain) return false;
+    bool other = false;
     if (b.ends_mode) {
       mode = mode_key();
-      mask = ip_mask();
+      other = (mode_code_size(mode) == CodeSize::k64) != k64;
+      if (!k64) mask = ip_mask();
     }
-    Block* to = next_linked(b, mode);
-    if (!to) return;
+    const uint64_t lin = cpu.s.seg[kCs].base + s.rip;
+    Block* to = next_linked(exit ? *exit : pick(b, lin), mode);
+    if (!to) {
+      side = exit;
+      side_of = exit ? blk : nullptr;
+      return false;
+    }
     blk = to;
+    if (other) return true;
   }
 }
 

@@ -35,6 +35,9 @@ class Interpreter final : public ExecEngine {
   struct Stats {
     uint64_t blocks_decoded = 0;
     uint64_t blocks_invalidated = 0;
+    /// Blocks looked up by translating CS:rIP: no link of the block run
+    /// before led to them.
+    uint64_t lookups = 0;
   };
   const Stats& stats() const;
 
