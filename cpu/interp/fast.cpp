@@ -23,16 +23,24 @@ namespace {
 // A block decoded for 64-bit code only runs in 64-bit mode (the block key
 // holds the code size), so Cpu::read/write would take their linear64 branch.
 
+/// How a 64-bit-mode memory operand with a base register is addressed,
+/// settled at decode time: with an index register or not, and whether
+/// its segment (FS or GS) adds a base.
+enum Addr : unsigned { kBase = 0, kIndexed = 1, kSegBase = 2 };
+
 /// base + disp (+ index << scale) at the 64-bit address size, base a GPR.
-template <bool kIndex> uint64_t ea64(const CpuState& s, const DecodedInsn& i) {
+template <unsigned kAddr> uint64_t ea64(const CpuState& s, const DecodedInsn& i) {
   uint64_t ea = uint64_t(i.disp) + s.gpr[i.base];
-  if constexpr (kIndex) ea += s.gpr[i.index] << i.scale;
+  if constexpr (kAddr & kIndexed) ea += s.gpr[i.index] << i.scale;
   return ea;
 }
 
-/// The linear address of seg:off in 64-bit mode, before any check.
+/// The linear address of seg:off in 64-bit mode, before any check: only
+/// FS and GS add their base (kSegBase).
+template <unsigned kAddr>
 [[gnu::always_inline]] inline uint64_t flat64(const Cpu& cpu, uint8_t seg, uint64_t off) {
-  return (seg == kFs || seg == kGs ? cpu.s.seg[seg].base : 0) + off;
+  if constexpr (kAddr & kSegBase) return cpu.s.seg[seg].base + off;
+  return off;
 }
 
 /// What a handler does with its memory operand.
@@ -45,9 +53,9 @@ enum class Use { kRead, kWrite, kReadWrite };
 /// the same), and an aligned access stays within its page. Pages that
 /// code, a watch or a data breakpoint lives on, and MMIO, have no fast
 /// path for the accesses those need to see.
-template <class T, Use kUse>
+template <class T, Use kUse, unsigned kAddr>
 [[gnu::always_inline]] inline bool host64(const Cpu& cpu, uint8_t seg, uint64_t off, uintptr_t& host) {
-  const uint64_t lin = flat64(cpu, seg, off);
+  const uint64_t lin = flat64<kAddr>(cpu, seg, off);
   const mmu::TlbEntry& e = cpu.mem.tlb_entry(cpu.priv(), lin);
   const uint64_t page = lin & mmu::kPageMask;
   bool hit;
@@ -107,20 +115,20 @@ template <Op kOp, class T> void alu_acc(Cpu& cpu, const DecodedInsn& i) {
   if constexpr (writes(kOp)) write_gpr<T>(s, kRax, r);
 }
 /// E op= source, E in memory (64-bit mode): the flags only once the write is done.
-template <Op kOp, Src kSrc, class T, bool kIndex> void alu_e_mem64(Cpu& cpu, const DecodedInsn& i) {
+template <Op kOp, Src kSrc, class T, unsigned kAddr> void alu_e_mem64(Cpu& cpu, const DecodedInsn& i) {
   constexpr Use kUse = writes(kOp) ? Use::kReadWrite : Use::kRead;
   uintptr_t p;
-  if (!host64<T, kUse>(cpu, i.seg, ea64<kIndex>(cpu.s, i), p)) [[unlikely]] return miss(cpu);
+  if (!host64<T, kUse, kAddr>(cpu, i.seg, ea64<kAddr>(cpu.s, i), p)) [[unlikely]] return miss(cpu);
   const T b = source<kSrc, T>(cpu.s, i);
   const T r = apply<kOp, T>(load<T>(p), b);
   if constexpr (writes(kOp)) store<T>(p, r);
   record<kOp, T>(cpu.s, r, b);
 }
 /// G op= E, E in memory (64-bit mode).
-template <Op kOp, class T, bool kIndex> void alu_g_mem64(Cpu& cpu, const DecodedInsn& i) {
+template <Op kOp, class T, unsigned kAddr> void alu_g_mem64(Cpu& cpu, const DecodedInsn& i) {
   CpuState& s = cpu.s;
   uintptr_t p;
-  if (!host64<T, Use::kRead>(cpu, i.seg, ea64<kIndex>(s, i), p)) [[unlikely]] return miss(cpu);
+  if (!host64<T, Use::kRead, kAddr>(cpu, i.seg, ea64<kAddr>(s, i), p)) [[unlikely]] return miss(cpu);
   const T r = alu<kOp, T>(s, read_gpr<T>(s, i.reg), load<T>(p));
   if constexpr (writes(kOp)) write_gpr<T>(s, i.reg, r);
 }
@@ -132,52 +140,66 @@ template <class T> void mov_e_g_reg(Cpu& cpu, const DecodedInsn& i) {
 template <class T> void mov_g_e_reg(Cpu& cpu, const DecodedInsn& i) {
   write_gpr<T>(cpu.s, i.reg, read_gpr<T>(cpu.s, i.rm));
 }
-template <class T, bool kIndex> void mov_e_g_mem64(Cpu& cpu, const DecodedInsn& i) {
+template <class T, unsigned kAddr> void mov_e_g_mem64(Cpu& cpu, const DecodedInsn& i) {
   uintptr_t p;
-  if (!host64<T, Use::kWrite>(cpu, i.seg, ea64<kIndex>(cpu.s, i), p)) [[unlikely]] return miss(cpu);
+  if (!host64<T, Use::kWrite, kAddr>(cpu, i.seg, ea64<kAddr>(cpu.s, i), p)) [[unlikely]] return miss(cpu);
   store<T>(p, read_gpr<T>(cpu.s, i.reg));
 }
-template <class T, bool kIndex> void mov_g_e_mem64(Cpu& cpu, const DecodedInsn& i) {
+template <class T, unsigned kAddr> void mov_g_e_mem64(Cpu& cpu, const DecodedInsn& i) {
   uintptr_t p;
-  if (!host64<T, Use::kRead>(cpu, i.seg, ea64<kIndex>(cpu.s, i), p)) [[unlikely]] return miss(cpu);
+  if (!host64<T, Use::kRead, kAddr>(cpu, i.seg, ea64<kAddr>(cpu.s, i), p)) [[unlikely]] return miss(cpu);
   write_gpr<T>(cpu.s, i.reg, load<T>(p));
 }
 /// MOVZX Gv, Eb/Ew from memory: S is the source size, T the operand size.
-template <class S, class T, bool kIndex> void movzx_mem64(Cpu& cpu, const DecodedInsn& i) {
+template <class S, class T, unsigned kAddr> void movzx_mem64(Cpu& cpu, const DecodedInsn& i) {
   uintptr_t p;
-  if (!host64<S, Use::kRead>(cpu, i.seg, ea64<kIndex>(cpu.s, i), p)) [[unlikely]] return miss(cpu);
+  if (!host64<S, Use::kRead, kAddr>(cpu, i.seg, ea64<kAddr>(cpu.s, i), p)) [[unlikely]] return miss(cpu);
   write_gpr<T>(cpu.s, i.reg, T(load<S>(p)));
 }
-template <class T, bool kIndex> void lea64(Cpu& cpu, const DecodedInsn& i) {
-  write_gpr<T>(cpu.s, i.reg, T(ea64<kIndex>(cpu.s, i)));
+template <class T, unsigned kAddr> void lea64(Cpu& cpu, const DecodedInsn& i) {
+  write_gpr<T>(cpu.s, i.reg, T(ea64<kAddr>(cpu.s, i)));
 }
 
-/// Picks F<T, kIndex> for a 64-bit-mode memory operand with a base
+/// The Addr of a 64-bit-mode memory operand with a base register.
+unsigned addr(const DecodedInsn& i) {
+  return (i.index != kNoReg ? kIndexed : kBase) | (i.seg == kFs || i.seg == kGs ? kSegBase : kBase);
+}
+/// F<T, a>, a an Addr.
+template <template <class, unsigned> class F, class T> Handler by_addr(unsigned a) {
+  constexpr Handler kBy[4] = {F<T, 0>::fn, F<T, 1>::fn, F<T, 2>::fn, F<T, 3>::fn};
+  return kBy[a];
+}
+template <template <unsigned> class F> Handler by_addr(unsigned a) {
+  constexpr Handler kBy[4] = {F<0>::fn, F<1>::fn, F<2>::fn, F<3>::fn};
+  return kBy[a];
+}
+
+/// Picks F<T, addr(i)> for a 64-bit-mode memory operand with a base
 /// register, T the operand size (2, 4 or 8 bytes); nullptr otherwise.
 template <template <class, bool> class F>
 Handler pick_mem64(const DecodedInsn& i, const DecodeContext& ctx) {
   if (ctx.code != CodeSize::k64 || i.mod == 3 || i.asize != 8) return nullptr;
   if (i.base == kNoReg || i.base == kRipReg) return nullptr;
-  const bool index = i.index != kNoReg;
-  if (i.osize == 8) return index ? F<uint64_t, true>::fn : F<uint64_t, false>::fn;
-  if (i.osize == 4) return index ? F<uint32_t, true>::fn : F<uint32_t, false>::fn;
-  return index ? F<uint16_t, true>::fn : F<uint16_t, false>::fn;
+  const unsigned a = addr(i);
+  if (i.osize == 8) return by_addr<F, uint64_t>(a);
+  if (i.osize == 4) return by_addr<F, uint32_t>(a);
+  return by_addr<F, uint16_t>(a);
 }
 
 // Class wrappers, so that pick_mem64 can take each family as one template.
-template <class T, bool X> struct MovEG { static constexpr Handler fn = &mov_e_g_mem64<T, X>; };
-template <class T, bool X> struct MovGE { static constexpr Handler fn = &mov_g_e_mem64<T, X>; };
-template <class T, bool X> struct MovzxB { static constexpr Handler fn = &movzx_mem64<uint8_t, T, X>; };
-template <class T, bool X> struct MovzxW { static constexpr Handler fn = &movzx_mem64<uint16_t, T, X>; };
-template <class T, bool X> struct Lea { static constexpr Handler fn = &lea64<T, X>; };
+template <class T, unsigned X> struct MovEG { static constexpr Handler fn = &mov_e_g_mem64<T, X>; };
+template <class T, unsigned X> struct MovGE { static constexpr Handler fn = &mov_g_e_mem64<T, X>; };
+template <class T, unsigned X> struct MovzxB { static constexpr Handler fn = &movzx_mem64<uint8_t, T, X>; };
+template <class T, unsigned X> struct MovzxW { static constexpr Handler fn = &movzx_mem64<uint16_t, T, X>; };
+template <class T, unsigned X> struct Lea { static constexpr Handler fn = &lea64<T, X & kIndexed>; };
 
-/// F<kIndex> for a 64-bit-mode memory operand with a base register, at
+/// F<addr(i)> for a 64-bit-mode memory operand with a base register, at
 /// any operand size (byte forms, MOVSXD); nullptr otherwise.
 template <template <bool> class F>
 Handler pick_mem64_any(const DecodedInsn& i, const DecodeContext& ctx) {
   if (ctx.code != CodeSize::k64 || i.mod == 3 || i.asize != 8) return nullptr;
   if (i.base == kNoReg || i.base == kRipReg) return nullptr;
-  return i.index != kNoReg ? F<true>::fn : F<false>::fn;
+  return by_addr<F>(addr(i));
 }
 
 /// Register-to-register MOV at operand size 4 or 8.
@@ -189,10 +211,10 @@ Handler pick_reg(const DecodedInsn& i, Handler h4, Handler h8) {
 // ---- picking the ALU handlers ----
 
 template <Op kOp, Src kSrc> struct AluE {
-  template <class T, bool X> struct F { static constexpr Handler fn = &alu_e_mem64<kOp, kSrc, T, X>; };
+  template <class T, unsigned X> struct F { static constexpr Handler fn = &alu_e_mem64<kOp, kSrc, T, X>; };
 };
 template <Op kOp> struct AluG {
-  template <class T, bool X> struct F { static constexpr Handler fn = &alu_g_mem64<kOp, T, X>; };
+  template <class T, unsigned X> struct F { static constexpr Handler fn = &alu_g_mem64<kOp, T, X>; };
 };
 
 enum class Shape { kEG, kGE, kEIb, kEIz, kAcc };
@@ -266,7 +288,7 @@ Handler specialized_alu(const DecodedInsn& i, const DecodeContext& ctx) {
 void push64(Cpu& cpu, const DecodedInsn& i) {
   const uint64_t sp = cpu.s.gpr[kRsp] - 8;
   uintptr_t p;
-  if (!host64<uint64_t, Use::kWrite>(cpu, kSs, sp, p)) [[unlikely]] return miss(cpu);
+  if (!host64<uint64_t, Use::kWrite, kBase>(cpu, kSs, sp, p)) [[unlikely]] return miss(cpu);
   store<uint64_t>(p, cpu.s.gpr[i.reg]);
   cpu.s.gpr[kRsp] = sp;
 }
@@ -274,7 +296,7 @@ void push64(Cpu& cpu, const DecodedInsn& i) {
 void pop64(Cpu& cpu, const DecodedInsn& i) {
   const uint64_t sp = cpu.s.gpr[kRsp];
   uintptr_t p;
-  if (!host64<uint64_t, Use::kRead>(cpu, kSs, sp, p)) [[unlikely]] return miss(cpu);
+  if (!host64<uint64_t, Use::kRead, kBase>(cpu, kSs, sp, p)) [[unlikely]] return miss(cpu);
   cpu.s.gpr[kRsp] = sp + 8;
   cpu.s.gpr[i.reg] = load<uint64_t>(p);
 }
@@ -283,7 +305,7 @@ void call64(Cpu& cpu, const DecodedInsn& i) {
   const uint64_t ret = cpu.s.rip;
   const uint64_t sp = cpu.s.gpr[kRsp] - 8;
   uintptr_t p;
-  if (!host64<uint64_t, Use::kWrite>(cpu, kSs, sp, p)) [[unlikely]] return miss(cpu);
+  if (!host64<uint64_t, Use::kWrite, kBase>(cpu, kSs, sp, p)) [[unlikely]] return miss(cpu);
   jump64(cpu, ret + i.imm);
   store<uint64_t>(p, ret);
   cpu.s.gpr[kRsp] = sp;
@@ -292,7 +314,7 @@ void call64(Cpu& cpu, const DecodedInsn& i) {
 void ret64(Cpu& cpu, const DecodedInsn&) {
   const uint64_t sp = cpu.s.gpr[kRsp];
   uintptr_t p;
-  if (!host64<uint64_t, Use::kRead>(cpu, kSs, sp, p)) [[unlikely]] return miss(cpu);
+  if (!host64<uint64_t, Use::kRead, kBase>(cpu, kSs, sp, p)) [[unlikely]] return miss(cpu);
   jump64(cpu, load<uint64_t>(p));
   cpu.s.gpr[kRsp] = sp + 8;
 }
@@ -464,14 +486,14 @@ void mov_eb_gb_reg(Cpu& cpu, const DecodedInsn& i) {
 void mov_gb_eb_reg(Cpu& cpu, const DecodedInsn& i) {
   write_reg8(cpu.s, i.reg, i.rex, read_reg8(cpu.s, i.rm, i.rex));
 }
-template <bool kIndex> void mov_eb_gb_mem64(Cpu& cpu, const DecodedInsn& i) {
+template <unsigned kAddr> void mov_eb_gb_mem64(Cpu& cpu, const DecodedInsn& i) {
   uintptr_t p;
-  if (!host64<uint8_t, Use::kWrite>(cpu, i.seg, ea64<kIndex>(cpu.s, i), p)) [[unlikely]] return miss(cpu);
+  if (!host64<uint8_t, Use::kWrite, kAddr>(cpu, i.seg, ea64<kAddr>(cpu.s, i), p)) [[unlikely]] return miss(cpu);
   store<uint8_t>(p, read_reg8(cpu.s, i.reg, i.rex));
 }
-template <bool kIndex> void mov_gb_eb_mem64(Cpu& cpu, const DecodedInsn& i) {
+template <unsigned kAddr> void mov_gb_eb_mem64(Cpu& cpu, const DecodedInsn& i) {
   uintptr_t p;
-  if (!host64<uint8_t, Use::kRead>(cpu, i.seg, ea64<kIndex>(cpu.s, i), p)) [[unlikely]] return miss(cpu);
+  if (!host64<uint8_t, Use::kRead, kAddr>(cpu, i.seg, ea64<kAddr>(cpu.s, i), p)) [[unlikely]] return miss(cpu);
   write_reg8(cpu.s, i.reg, i.rex, load<uint8_t>(p));
 }
 /// CMP or TEST Eb, Ib.
@@ -488,9 +510,9 @@ template <class S, class T> void movx_reg(Cpu& cpu, const DecodedInsn& i) {
 void movsxd_reg(Cpu& cpu, const DecodedInsn& i) {
   cpu.s.gpr[i.reg] = uint64_t(int64_t(int32_t(cpu.s.gpr[i.rm])));
 }
-template <bool kIndex> void movsxd_mem64(Cpu& cpu, const DecodedInsn& i) {
+template <unsigned kAddr> void movsxd_mem64(Cpu& cpu, const DecodedInsn& i) {
   uintptr_t p;
-  if (!host64<uint32_t, Use::kRead>(cpu, i.seg, ea64<kIndex>(cpu.s, i), p)) [[unlikely]] return miss(cpu);
+  if (!host64<uint32_t, Use::kRead, kAddr>(cpu, i.seg, ea64<kAddr>(cpu.s, i), p)) [[unlikely]] return miss(cpu);
   cpu.s.gpr[i.reg] = uint64_t(int64_t(int32_t(load<uint32_t>(p))));
 }
 template <class T> void mov_z_iv(Cpu& cpu, const DecodedInsn& i) {
@@ -499,19 +521,19 @@ template <class T> void mov_z_iv(Cpu& cpu, const DecodedInsn& i) {
 template <class T> void mov_e_iz_reg(Cpu& cpu, const DecodedInsn& i) {
   write_gpr<T>(cpu.s, i.rm, source<Src::kIz, T>(cpu.s, i));
 }
-template <class T, bool kIndex> void mov_e_iz_mem64(Cpu& cpu, const DecodedInsn& i) {
+template <class T, unsigned kAddr> void mov_e_iz_mem64(Cpu& cpu, const DecodedInsn& i) {
   uintptr_t p;
-  if (!host64<T, Use::kWrite>(cpu, i.seg, ea64<kIndex>(cpu.s, i), p)) [[unlikely]] return miss(cpu);
+  if (!host64<T, Use::kWrite, kAddr>(cpu, i.seg, ea64<kAddr>(cpu.s, i), p)) [[unlikely]] return miss(cpu);
   store<T>(p, source<Src::kIz, T>(cpu.s, i));
 }
 
-template <bool X> struct MovEbGb { static constexpr Handler fn = &mov_eb_gb_mem64<X>; };
-template <bool X> struct MovGbEb { static constexpr Handler fn = &mov_gb_eb_mem64<X>; };
+template <unsigned X> struct MovEbGb { static constexpr Handler fn = &mov_eb_gb_mem64<X>; };
+template <unsigned X> struct MovGbEb { static constexpr Handler fn = &mov_gb_eb_mem64<X>; };
 template <Op kOp> struct AluEbIb {
-  template <bool X> struct F { static constexpr Handler fn = &alu_e_mem64<kOp, Src::kIb, uint8_t, X>; };
+  template <unsigned X> struct F { static constexpr Handler fn = &alu_e_mem64<kOp, Src::kIb, uint8_t, X>; };
 };
-template <bool X> struct Movsxd { static constexpr Handler fn = &movsxd_mem64<X>; };
-template <class T, bool X> struct MovEIz { static constexpr Handler fn = &mov_e_iz_mem64<T, X>; };
+template <unsigned X> struct Movsxd { static constexpr Handler fn = &movsxd_mem64<X>; };
+template <class T, unsigned X> struct MovEIz { static constexpr Handler fn = &mov_e_iz_mem64<T, X>; };
 
 template <class S> Handler pick_movx(const DecodedInsn& i) {
   return pick_reg(i, &movx_reg<S, uint32_t>, &movx_reg<S, uint64_t>);

@@ -21,6 +21,9 @@ namespace {
 struct FastRig {
   FastRig() : mem(1 << 20, find_cpu_model("max")->phys_addr_bits), cpu(*find_cpu_model("max"), mem, bus) {
     cpu.reset();
+    // FS and GS bases that keep an overridden operand inside kMemLo-kMemHi.
+    cpu.load_real_segment(kFs, 0x10);
+    cpu.load_real_segment(kGs, 0x24);
   }
   DecodedInsn decoded(std::vector<uint8_t> code, CodeSize size) {
     ctx = DecodeContext{size, true, false, cpu.model};
@@ -190,6 +193,16 @@ TEST_CASE("specialised 16-bit memory operands in 64-bit mode match the generic h
   check_same_mem({0x66, 0x3b, 0x4b, 0x01});        // cmp cx, [rbx+1]
   check_same_mem({0x66, 0x0f, 0xb6, 0x47, 0x01});  // movzx ax, byte [rdi+1]
   check_same_mem({0x66, 0x8d, 0x44, 0x8b, 0x10});  // lea ax, [rbx+rcx*4+16]
+}
+
+TEST_CASE("specialised memory forms with an FS or GS override add its base") {
+  check_same_mem({0x64, 0x48, 0x8b, 0x47, 0x08});        // mov rax, fs:[rdi+8]
+  check_same_mem({0x65, 0x89, 0x1c, 0x8e});              // mov gs:[rsi+rcx*4], ebx
+  check_same_mem({0x65, 0x48, 0x83, 0x47, 0x10, 0x01});  // add qword gs:[rdi+16], 1
+  check_same_mem({0x64, 0x3b, 0x4b, 0x04});              // cmp ecx, fs:[rbx+4]
+  check_same_mem({0x65, 0x0f, 0xb6, 0x46, 0x02});        // movzx eax, byte gs:[rsi+2]
+  check_same_mem({0x65, 0x88, 0x67, 0x01});              // mov gs:[rdi+1], ah
+  check_same_mem({0x64, 0x48, 0x63, 0x06});              // movsxd rax, fs:[rsi]
 }
 
 TEST_CASE("specialised SHR records CF and OF of its last step") {
