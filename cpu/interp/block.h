@@ -52,7 +52,9 @@ struct Block {
 
   Link links[2];  ///< fall-through and branch target, in practice
   uint32_t count = 0;       ///< instructions
-  uint32_t bytes = 0;       ///< length of the block's code
+  /// The sum of its instructions' lengths: the length of its code where
+  /// that is contiguous (outside 64-bit code, where within_limit uses it).
+  uint32_t bytes = 0;
   bool valid = true;
   /// Its last instruction may change the decoding mode or CS (a_stop,
   /// a_serial): the block after it is looked up under the mode as it is

@@ -176,7 +176,7 @@ template <template <unsigned> class F> Handler by_addr(unsigned a) {
 
 /// Picks F<T, addr(i)> for a 64-bit-mode memory operand with a base
 /// register, T the operand size (2, 4 or 8 bytes); nullptr otherwise.
-template <template <class, bool> class F>
+template <template <class, unsigned> class F>
 Handler pick_mem64(const DecodedInsn& i, const DecodeContext& ctx) {
   if (ctx.code != CodeSize::k64 || i.mod == 3 || i.asize != 8) return nullptr;
   if (i.base == kNoReg || i.base == kRipReg) return nullptr;
@@ -195,7 +195,7 @@ template <class T, unsigned X> struct Lea { static constexpr Handler fn = &lea64
 
 /// F<addr(i)> for a 64-bit-mode memory operand with a base register, at
 /// any operand size (byte forms, MOVSXD); nullptr otherwise.
-template <template <bool> class F>
+template <template <unsigned> class F>
 Handler pick_mem64_any(const DecodedInsn& i, const DecodeContext& ctx) {
   if (ctx.code != CodeSize::k64 || i.mod == 3 || i.asize != 8) return nullptr;
   if (i.base == kNoReg || i.base == kRipReg) return nullptr;
@@ -540,7 +540,7 @@ template <class S> Handler pick_movx(const DecodedInsn& i) {
 }
 
 /// `reg` for a register operand, else F's 64-bit-mode memory handler.
-template <template <bool> class F>
+template <template <unsigned> class F>
 Handler pick_rm(const DecodedInsn& i, const DecodeContext& ctx, Handler reg) {
   return i.mod == 3 ? reg : pick_mem64_any<F>(i, ctx);
 }

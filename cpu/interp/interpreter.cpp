@@ -84,7 +84,7 @@ struct Interpreter::Impl final : mmu::CodeWriteListener {
   void run_block_checked(const Block& b, uint64_t end);
   void run_blocks_fast(Block*& b, uint64_t end, bool chain);
   template <bool k64> bool run_chain(Block*& b, uint64_t end, bool chain, uint64_t mode);
-  Block* next_linked(const Block::Link& l, uint64_t mode) const;
+  Block* next_linked(const Block::Link& l, uint64_t lin, uint64_t mode) const;
   void deliver_data_trap();
   void deliver_trap(bool single_step);
   void drop_cached(uint64_t key) {
@@ -329,7 +329,7 @@ Block* Interpreter::Impl::build(uint64_t key, uint64_t phys) {
   uint64_t fused = 0;
   for (size_t k = 1; k < insns.size(); ++k) {
     const bool exit = k + 1 == insns.size() || (exits >> k & 1);
-    if (exit && !(fused >> (k - 1) & 1) && exec::fuse(insns[k - 1], insns[k])) {
+    if (exit && exec::fuse(insns[k - 1], insns[k])) {
       fused |= uint64_t{1} << (k - 1);
       exits = (exits & ~(uint64_t{1} << k)) | uint64_t{1} << (k - 1);
     }
@@ -338,7 +338,8 @@ Block* Interpreter::Impl::build(uint64_t key, uint64_t phys) {
   block->bytes = bytes;
   block->jumps = jumps;
   block->fused = fused;
-  block->last = uint8_t(insns.size() - 1 - (fused >> (insns.size() - 2) & 1));
+  const bool fused_end = insns.size() >= 2 && (fused >> (insns.size() - 2) & 1);
+  block->last = uint8_t(insns.size() - 1 - fused_end);
   block->ends_mode = insns.back().form == isa::Form::kInvalid ||
                      (insns.back().row().attrs & (isa::a_stop | isa::a_serial));
   // The physical page the code lies on.
@@ -576,10 +577,11 @@ void Interpreter::Impl::run_block_checked(const Block& b, uint64_t end) {
   }
 }
 
-/// The block at CS:rIP in `mode` (mode_key()) if `l` links to it and it
-/// may run there (within_limit); nullptr sends the caller to lookup().
-inline Block* Interpreter::Impl::next_linked(const Block::Link& l, uint64_t mode) const {
-  Block* b = linked(l, cpu.s.seg[kCs].base + cpu.s.rip, link_stamp(mode));
+/// The block at CS:rIP (linear `lin`) in `mode` (mode_key()) if `l` links
+/// to it and it may run there (within_limit); nullptr sends the caller to
+/// lookup().
+inline Block* Interpreter::Impl::next_linked(const Block::Link& l, uint64_t lin, uint64_t mode) const {
+  Block* b = linked(l, lin, link_stamp(mode));
   if (!b || mode_code_size(mode) == CodeSize::k64) return b;
   return within_limit(b);
 }
@@ -749,7 +751,7 @@ bool Interpreter::Impl::run_chain(Block*& blk, uint64_t end, bool chain, uint64_
       if (!k64) mask = ip_mask();
     }
     const uint64_t lin = cpu.s.seg[kCs].base + s.rip;
-    Block* to = next_linked(exit ? *exit : pick(b, lin), mode);
+    Block* to = next_linked(exit ? *exit : pick(b, lin), lin, mode);
     if (!to) {
       side = exit;
       side_of = exit ? blk : nullptr;
