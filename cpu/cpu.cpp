@@ -39,6 +39,7 @@ void Cpu::reset() {
   s.ftw = 0x5555;
   mem.set_a20(true);
   load_paging(s.cr[0], 0, 0, 0, true);
+  sync_tlb();
 }
 
 bool Cpu::load_paging(uint64_t cr0, uint64_t cr3, uint64_t cr4, uint64_t efer, bool cr3_load) {

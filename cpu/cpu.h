@@ -49,7 +49,7 @@ class TimeSource {
 /// and the sink of the watches its data breakpoints program (cpu/debug.h).
 struct Cpu : mmu::FaultSink, mmu::WatchSink {
   Cpu(const CpuModel& m, mmu::Mmu& memory, PortIo& ports)
-      : model(&m), mem(memory), io(ports) {
+      : model(&m), mem(memory), io(ports), tlb_(memory.tlb_half(mmu::Priv::kSupervisor)) {
     mem.set_fault_sink(this);
   }
   Cpu(const Cpu&) = delete;
@@ -84,6 +84,20 @@ struct Cpu : mmu::FaultSink, mmu::WatchSink {
   /// Privilege of an explicit access at the current CPL (the MMU's TLB
   /// array). Implicit system accesses use mmu::Priv::kSupervisor.
   mmu::Priv priv() const { return s.cpl == 3 ? mmu::Priv::kUser : mmu::Priv::kSupervisor; }
+  /// Changes the CPL; every instruction and event that does goes through here.
+  void set_cpl(unsigned cpl) {
+    s.cpl = uint8_t(cpl);
+    sync_tlb();
+  }
+  /// Points the inline TLB probes (tlb_entry) at the current CPL's half.
+  /// set_cpl does it; the engines do it on entry, since a debugger, a test
+  /// or a state restore may have written `s` directly.
+  void sync_tlb() { tlb_ = mem.tlb_half(priv()); }
+  /// The fast-path TLB entry for `lin` at the current CPL, as
+  /// mem.tlb_entry(priv(), lin) finds it, without working out which half.
+  const mmu::TlbEntry& tlb_entry(uint64_t lin) const { return tlb_[mmu::Mmu::index(lin)]; }
+  /// Whether tlb_entry follows the CPL (the engines' debug checks).
+  bool tlb_synced() const { return tlb_ == mem.tlb_half(priv()); }
   /// Commits new CR0/CR3/CR4/EFER values and tells the MMU their paging bits.
   /// `cr3_load` for a CR3 load (MOV, task switch): non-global TLB entries go.
   /// Returns false and commits nothing when the PAE PDPTEs are invalid: the
@@ -186,6 +200,8 @@ struct Cpu : mmu::FaultSink, mmu::WatchSink {
   }
   uint64_t read_wrapped(uint8_t seg, uint64_t offset, unsigned size);
   void write_wrapped(uint8_t seg, uint64_t offset, uint64_t value, unsigned size);
+
+  const mmu::TlbEntry* tlb_;  ///< the current CPL's TLB half (sync_tlb)
 };
 
 }  // namespace kestrel::cpu

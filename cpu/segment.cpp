@@ -116,7 +116,7 @@ void load_code_segment(Cpu& cpu, uint16_t selector, Descriptor d, unsigned cpl) 
   // 64-bit code ignores the base (SDM 3A §3.4.4); a zero one keeps CS:rIP
   // the linear address for the fetch.
   if (is_code64(cpu, d)) cpu.s.seg[kCs].base = 0;
-  cpu.s.cpl = uint8_t(cpl);
+  cpu.set_cpl(cpl);
 }
 
 void null_outer_segments(Cpu& cpu) {

@@ -125,7 +125,7 @@ void load_task_cs(Cpu& cpu, uint16_t selector) {
   if (!d.present()) raise(kVecNp, err);
   set_accessed(cpu, selector, d);
   cpu.s.seg[kCs] = make_cache(selector, d);
-  cpu.s.cpl = uint8_t(rpl);
+  cpu.set_cpl(rpl);
 }
 
 void load_task_ss(Cpu& cpu, uint16_t selector) {
@@ -163,7 +163,7 @@ void load_task_segments(Cpu& cpu, const TaskImage& t) {
   load_ldt(cpu, t.ldt);
   if (cpu.v86()) {
     for (unsigned g = 0; g < kSegCount; ++g) load_v86_segment(cpu, uint8_t(g), t.sreg[g]);
-    cpu.s.cpl = 3;
+    cpu.set_cpl(3);
     return;
   }
   load_task_cs(cpu, t.sreg[kCs]);

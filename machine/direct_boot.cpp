@@ -53,7 +53,7 @@ void enter_flat(cpu::Cpu& cpu, uint64_t code_descriptor) {
   s.idtr = {0, 0};
   for (unsigned i = 0; i < cpu::kSegCount; ++i) s.seg[i] = flat_segment(kBootDs, kGdtData);
   s.seg[cpu::kCs] = flat_segment(kBootCs, code_descriptor);
-  s.cpl = 0;
+  cpu.set_cpl(0);
   cpu::write_flags(s, cpu::kFixed1, ~uint64_t{0});
   s.halted = false;
   for (uint64_t& r : s.gpr) r = 0;

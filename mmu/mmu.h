@@ -195,6 +195,10 @@ class Mmu {
   /// The fast-path entry for `lin` at privilege `p`, for the interpreter's
   /// inline probes.
   const TlbEntry& tlb_entry(Priv p, uint64_t lin) const { return tlb_[unsigned(p)][index(lin)]; }
+  /// The fast-path entries of privilege `p`, indexed by index(lin).
+  const TlbEntry* tlb_half(Priv p) const { return tlb_[unsigned(p)]; }
+  /// The entry of `lin` in either half.
+  static unsigned index(uint64_t lin) { return (lin >> kPageBits) & (kTlbSize - 1); }
 
   /// What a stretch of execution changed in RAM and in the TLB, so it can
   /// be taken back (mmu/journal.cpp). Lockstep (jit/lockstep.cpp) runs a
@@ -301,7 +305,6 @@ class Mmu {
     std::memcpy(&v, reinterpret_cast<const void*>(host), sizeof(T));
     return v;
   }
-  static unsigned index(uint64_t lin) { return (lin >> kPageBits) & (kTlbSize - 1); }
   TlbEntry& entry(Priv p, uint64_t lin) { return tlb_[unsigned(p)][index(lin)]; }
   uint64_t slow_read(uint64_t lin, unsigned size, Access kind, Priv p);
   void slow_write(uint64_t lin, uint64_t value, unsigned size, Priv p);

@@ -182,7 +182,7 @@ void iret_to_v86(Cpu& cpu, uint64_t sp, uint64_t eip, uint16_t cs, uint64_t flag
   for (uint8_t seg = 0; seg < kSegCount; ++seg) load_v86_segment(cpu, seg, sel[seg]);
   cpu.s.gpr[kRsp] = uint32_t(esp);
   cpu.s.rip = eip & 0xffff;
-  cpu.s.cpl = 3;
+  cpu.set_cpl(3);
 }
 
 // ---- IA-32e mode (SDM 3A §5.8.3.1, §6.14.3; SDM 2 CALL, RET, IRET) ----

@@ -56,7 +56,7 @@ enum class Use { kRead, kWrite, kReadWrite };
 template <class T, Use kUse, unsigned kAddr>
 [[gnu::always_inline]] inline bool host64(const Cpu& cpu, uint8_t seg, uint64_t off, uintptr_t& host) {
   const uint64_t lin = flat64<kAddr>(cpu, seg, off);
-  const mmu::TlbEntry& e = cpu.mem.tlb_entry(cpu.priv(), lin);
+  const mmu::TlbEntry& e = cpu.tlb_entry(lin);
   const uint64_t page = lin & mmu::kPageMask;
   bool hit;
   if constexpr (kUse == Use::kRead) hit = e.read_tag == page;

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cassert>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -502,6 +503,7 @@ StopReason Interpreter::Impl::boundary_stop() const {
 }
 
 StopReason Interpreter::Impl::run(uint64_t max_insns) {
+  cpu.sync_tlb();
   const uint64_t end = cpu.s.icount + max_insns;
   Block* prev = nullptr;
   while (cpu.s.icount < end) {
@@ -622,6 +624,8 @@ bool Interpreter::Impl::run_chain(Block*& blk, uint64_t end, bool chain, uint64_
   uint64_t mask = k64 ? ~uint64_t{0} : ip_mask();
   for (;;) {
     const Block& b = *blk;
+    // The CPL changes only through Cpu::set_cpl while blocks run.
+    assert(c.tlb_synced());
     // The count at the block's entry: instructions that are not quiet, the
     // only ones that can read it, find it up to date, and so does every
     // way out of the block.
@@ -790,6 +794,7 @@ Interpreter::~Interpreter() = default;
 StopReason Interpreter::run(uint64_t max_insns) { return impl_->run(max_insns); }
 
 void Interpreter::run_once(uint64_t max_insns, Trail& trail) {
+  impl_->cpu.sync_tlb();
   Block* prev = static_cast<Block*>(trail.prev_);
   impl_->turn(prev, impl_->cpu.s.icount + max_insns, false);
   trail.prev_ = prev;
@@ -797,6 +802,7 @@ void Interpreter::run_once(uint64_t max_insns, Trail& trail) {
 
 StopReason Interpreter::step() {
   if (StopReason r = impl_->boundary_stop(); r == StopReason::kShutdown || r == StopReason::kHalted) return r;
+  impl_->cpu.sync_tlb();
   try {
     DecodedInsn insn;
     impl_->decode_one(insn);
@@ -823,6 +829,7 @@ void Interpreter::flush() {
 const Interpreter::Stats& Interpreter::stats() const { return impl_->stats; }
 
 bool Interpreter::execute_one(const DecodedInsn& insn) noexcept {
+  impl_->cpu.sync_tlb();
   return impl_->execute(insn, impl_->ip_mask());
 }
 

@@ -76,7 +76,7 @@ void SYSENTER(Cpu& cpu, const DecodedInsn&) {
   cpu.s.rflags &= ~uint64_t{kVm | kIf | kRf};
   cpu.s.seg[kCs] = lm ? flat_code64(cs & 0xfffc, 0) : flat_segment(cs & 0xfffc, true, 0);
   cpu.s.seg[kSs] = flat_segment(uint16_t((cs & 0xfffc) + 8), false, 0);
-  cpu.s.cpl = 0;
+  cpu.set_cpl(0);
   cpu.s.gpr[kRsp] = lm ? cpu.s.msr.sysenter_esp : uint32_t(cpu.s.msr.sysenter_esp);
   cpu.s.rip = lm ? cpu.s.msr.sysenter_eip : uint32_t(cpu.s.msr.sysenter_eip);
 }
@@ -98,7 +98,7 @@ void SYSEXIT(Cpu& cpu, const DecodedInsn& insn) {
     cpu.s.seg[kCs] = flat_segment(uint16_t((cs + 16) | 3), true, 3);
     cpu.s.seg[kSs] = flat_segment(uint16_t((cs + 24) | 3), false, 3);
   }
-  cpu.s.cpl = 3;
+  cpu.set_cpl(3);
   cpu.s.gpr[kRsp] = to64 ? cpu.s.gpr[kRcx] : uint32_t(cpu.s.gpr[kRcx]);
   cpu.s.rip = to64 ? cpu.s.gpr[kRdx] : uint32_t(cpu.s.gpr[kRdx]);
 }
@@ -117,7 +117,7 @@ void SYSCALL(Cpu& cpu, const DecodedInsn&) {
   write_flags(cpu.s, flags & ~(cpu.s.msr.sfmask | kRf), ~uint64_t{0});
   cpu.s.seg[kCs] = flat_code64(sel & 0xfffc, 0);
   cpu.s.seg[kSs] = flat_segment(uint16_t(sel + 8), false, 0);
-  cpu.s.cpl = 0;
+  cpu.set_cpl(0);
   cpu.s.rip = cpu.s.msr.lstar;
 }
 
@@ -136,7 +136,7 @@ void SYSRET(Cpu& cpu, const DecodedInsn& insn) {
                         : flat_segment(uint16_t(sel | 3), true, 3);
   // Only the selector and DPL of SS change (SDM 2 SYSRET, operation).
   cpu.s.seg[kSs] = flat_segment(uint16_t((sel + 8) | 3), false, 3);
-  cpu.s.cpl = 3;
+  cpu.set_cpl(3);
   cpu.s.rip = to64 ? rcx : uint32_t(rcx);
 }
 

@@ -173,7 +173,7 @@ Span span(const Cpu& cpu, const DecodedInsn& insn, uint8_t seg, uint64_t off, un
                  (cpu.s.rflags & kAc))) {
     return {};
   }
-  const mmu::TlbEntry& e = cpu.mem.tlb_entry(cpu.priv(), lin);
+  const mmu::TlbEntry& e = cpu.tlb_entry(lin);
   if ((write ? e.write_tag : e.read_tag) != page) return {nullptr, 0, lin, true};
   return {reinterpret_cast<uint8_t*>(lin + e.addend), n, lin, false};
 }

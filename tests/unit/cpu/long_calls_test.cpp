@@ -47,6 +47,31 @@ TEST_CASE("SYSCALL and SYSRET: ring 3 to ring 0 and back") {
   CHECK(f.cpu.long_mode64());
 }
 
+TEST_CASE("after SYSRET, ring 3 reads through the user TLB, not ring 0's entries") {
+  LmFixture f;
+  f.enter_long();
+  set_star(f);
+  // The 2 MiB page at 8 MiB for the supervisor only.
+  constexpr uint64_t kPage = 0x800000;
+  f.mem.write_phys(LmFixture::kPd + 8 * 4, kPage | 0x83, 8);
+  f.mem.write_phys(kPage, 0x1122334455667788, 8);
+  // Through a base register, the specialised handlers' form.
+  f.load(kCode, {0x48, 0x8b, 0x06,           // mov rax, [rsi]
+                 0x48, 0x0f, 0x07});         // o64 sysret
+  f.load(kCode + 0x40, {0x48, 0x8b, 0x1e,    // mov rbx, [rsi]
+                        0xeb, 0xfe});        // jmp $
+  f.r(kRsi) = kPage;
+  f.r(kRcx) = kCode + 0x40;
+  f.r(kR11) = 0x202;
+  f.run(10);
+  CHECK(f.r(kRax) == 0x1122334455667788);
+  CHECK(f.r(kRbx) == 0);
+  CHECK(f.vector() == kVecPf);
+  CHECK(f.cpu.s.cr[2] == kPage);
+  CHECK(f.stack(0) == 5);  // present, user, read
+  CHECK(f.stack(1) == kCode + 0x40);
+}
+
 TEST_CASE("SYSRET without REX.W returns to compatibility mode") {
   LmFixture f;
   f.enter_long();
