@@ -287,6 +287,7 @@ Block* Interpreter::Impl::build(uint64_t key, uint64_t phys) {
   const DecodeContext ctx = context();
   const uint64_t cs_base = cpu.s.seg[kCs].base;
   uint64_t ip = cpu.s.rip;
+  int64_t offset = 0;  // of ip from the block's first instruction
   const uint64_t page = (cs_base + ip) & mmu::kPageMask;
   const uint64_t mask = ip_mask();
   while (insns.size() < kMaxBlockInsns) {
@@ -305,6 +306,8 @@ Block* Interpreter::Impl::build(uint64_t key, uint64_t phys) {
     insn.handler = exec::specialize(insn, ctx);
     insn.quiet = exec::quiet(insn);
     insn.slot = uint8_t(insns.size());
+    offset += insn.len;
+    insn.next = int32_t(offset);
     insns.push_back(insn);
     bytes += insn.len;
     const uint16_t attrs = insn.form == isa::Form::kInvalid ? uint16_t{isa::a_stop} : insn.row().attrs;
@@ -319,6 +322,7 @@ Block* Interpreter::Impl::build(uint64_t key, uint64_t phys) {
       if (p == Past::kJump) {
         jumps |= uint64_t{1} << insn.slot;
         ip = target;
+        offset += int64_t(insn.imm);
       }
     }
     if (((cs_base + ip) & mmu::kPageMask) != page) break;
@@ -335,12 +339,15 @@ Block* Interpreter::Impl::build(uint64_t key, uint64_t phys) {
       exits = (exits & ~(uint64_t{1} << k)) | uint64_t{1} << (k - 1);
     }
   }
+  const bool fused_end = insns.size() >= 2 && (fused >> (insns.size() - 2) & 1);
+  const unsigned last = unsigned(insns.size() - 1 - fused_end);
+  for (uint64_t stops = exits | uint64_t{1} << last; stops; stops &= stops - 1)
+    insns[std::countr_zero(stops)].stop = true;
   Block::Owner block = Block::make(insns, exits);
   block->bytes = bytes;
   block->jumps = jumps;
   block->fused = fused;
-  const bool fused_end = insns.size() >= 2 && (fused >> (insns.size() - 2) & 1);
-  block->last = uint8_t(insns.size() - 1 - fused_end);
+  block->last = uint8_t(last);
   block->ends_mode = insns.back().form == isa::Form::kInvalid ||
                      (insns.back().row().attrs & (isa::a_stop | isa::a_serial));
   // The physical page the code lies on.
@@ -632,22 +639,16 @@ bool Interpreter::Impl::run_chain(Block*& blk, uint64_t end, bool chain, uint64_
     const uint64_t base = s.icount;
     const DecodedInsn* const first = b.insns().data();
     const DecodedInsn* i = first;
-    // The block's fused pairs run as one (the first instruction's slot
-    // stands for both); the budget ends inside the block rarely (a
-    // slice's end, a single step): it then runs its instructions one by one.
-    const uint64_t left = end > base ? end - base : 1;
-    if (b.fused && left < b.count) [[unlikely]] {
+    // The budget ends inside the block rarely (a slice's end, a single
+    // step): the block then runs its instructions one by one, its fused
+    // pairs too.
+    if (end - std::min(end, base) < b.count) [[unlikely]] {
       run_block_checked(b, end);
       return false;
     }
-    const uint64_t n = std::min<uint64_t>(left, b.count);
-    // Where the run stops to look: the branches the block goes on past
-    // (Block::exits), and its end: its last instruction (Block::last) or
-    // the one that uses up the budget. One test after each instruction
-    // covers all of them.
-    const unsigned end_slot = n == b.count ? b.last : unsigned(n - 1);
-    const DecodedInsn* const last = first + end_slot;
-    uint64_t stops = b.exits | uint64_t{1} << end_slot;
+    // Where the run stops to look (DecodedInsn::stop): the branches the
+    // block goes on past (Block::exits), and its end (Block::last).
+    const DecodedInsn* const last = first + b.last;
     // The blocks likely to run next (its links): the cache lines after
     // their links, with their count and first instructions, are fetched
     // while this one runs. Blocks lie apart in the host's memory, so the
@@ -662,36 +663,34 @@ bool Interpreter::Impl::run_chain(Block*& blk, uint64_t end, bool chain, uint64_
     // block's first and after each instruction that is not quiet (quiet
     // ones do not set it).
     s.inhibit_irq = 0;
-    // rIP stays in a register: each instruction's next one is its own sum
-    // (a round trip through s.rip would chain every instruction to the
-    // store of the one before).
-    uint64_t rip = s.rip;
+    // Each instruction's next rIP is the entry's plus its own offset
+    // (DecodedInsn::next): no instruction waits for the one before to work
+    // out its rIP (a round trip through s.rip would chain each to the store
+    // of the one before).
+    const uint64_t rip = s.rip;
     // Where the block is left: at its end, or at a side exit.
     Block::Link* exit = nullptr;
     unsigned sides = 0;  // exits gone on past
     for (;;) {
-      const DecodedInsn* const stop = first + __builtin_ctzll(stops);
       for (;; ++i) {
         const DecodedInsn& insn = *i;
-        const uint64_t next = (rip + insn.len) & mask;
-        s.rip = next;
+        s.rip = (rip + insn.next) & mask;
         try {
           if (insn.quiet) {
             insn.handler(c, insn);
             // A quiet instruction moves rIP elsewhere only as a branch,
             // which is a stop: whether it was taken is looked at there.
             if (!c.fast_miss) [[likely]] {
-              if (i == stop) break;
-              rip = next;
+              if (insn.stop) [[unlikely]] break;
               continue;
             }
             // No fast path for its memory operand: the generic handler
             // runs it as any other instruction.
-            c.insn_rip = rip;
+            c.insn_rip = (rip + insn.next - insn.len) & mask;
             s.icount = base + insn.slot;
             run_generic(c, insn);
           } else {
-            c.insn_rip = rip;
+            c.insn_rip = (rip + insn.next - insn.len) & mask;
             s.icount = base + insn.slot;
             insn.handler(c, insn);
           }
@@ -700,7 +699,7 @@ bool Interpreter::Impl::run_chain(Block*& blk, uint64_t end, bool chain, uint64_
           // has its rIP set only now; a fused pair's fault is its Jcc's,
           // after the first instruction.
           const bool jcc = b.fused >> insn.slot & 1;
-          if (insn.quiet) c.insn_rip = jcc ? next : rip;
+          if (insn.quiet) c.insn_rip = (rip + insn.next - (jcc ? 0 : insn.len)) & mask;
           s.icount = base + insn.slot + 1 + jcc;
           s.dbg_hits = 0;  // a faulting instruction reports no data breakpoints
           deliver_fault(f);
@@ -716,14 +715,13 @@ bool Interpreter::Impl::run_chain(Block*& blk, uint64_t end, bool chain, uint64_
         }
         if (!b.valid) return false;
         if (s.pending && event_deliverable(s)) [[unlikely]] return false;
-        if (s.rip != next || i == stop) break;
+        if (s.rip != ((rip + insn.next) & mask) || insn.stop) break;
         s.inhibit_irq = 0;
-        rip = next;
       }
       // At a stop, or after a branch that is not quiet was taken. At the
       // end (the common case) the block is done.
       if (i == last) {
-        s.icount = base + n;
+        s.icount = base + b.count;
         break;
       }
       // A fused pair (never a miss: it has only register operands) counts
@@ -733,18 +731,14 @@ bool Interpreter::Impl::run_chain(Block*& blk, uint64_t end, bool chain, uint64_
       s.icount = base + after;
       // The block goes on past a branch that fell through, or a JMP.
       if (!(b.jumps >> slot & 1)) {
-        uint64_t fall = (rip + i->len) & mask;
-        if (after != slot + 1) fall = (fall + first[slot + 1].len) & mask;
-        if (s.rip != fall) {
+        if (s.rip != ((rip + first[after - 1].next) & mask)) {
           if (b.exits >> slot & 1) exit = blk->side_links() + sides;
           break;
         }
       }
       // Only an exit (a stop short of the block's end) gets here.
       ++sides;
-      stops &= ~uint64_t{0} << after;
       i = first + after;
-      rip = s.rip;
       s.inhibit_irq = 0;
     }
     if (s.icount >= end || s.halted || !chain) return false;
