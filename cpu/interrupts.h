@@ -26,9 +26,17 @@ enum class EventKind : uint8_t {
 /// are checked against the gate DPL and report EXT = 0; other kinds set
 /// EXT in the error code of a fault raised during delivery. Throws
 /// GuestFault when the delivery itself faults and changes nothing then;
-/// the engine applies the double-fault rules.
+/// deliver_exception applies the double-fault rules.
 void deliver_event(Cpu& cpu, uint8_t vector, EventKind kind, bool has_error = false,
                    uint32_t error = 0);
+
+/// Delivers `f`, raised by the instruction at cpu.insn_rip: rIP goes back
+/// to it (not for the 8086's #DE, which pushed the next one), faults push
+/// RF = 1, and a fault raised while delivering follows the double-fault
+/// rules (SDM 3A §6.15): it is delivered instead, or escalates to #DF, and
+/// a contributory fault or #PF while delivering #DF is a triple fault,
+/// which leaves kPendingReset set. Raises nothing.
+void deliver_exception(Cpu& cpu, const GuestFault& f);
 
 /// INT n (CD ib): event delivery after the virtual-8086 rules of SDM 3A
 /// §20.3.3 (IOPL, and with CR4.VME the TSS redirection bit map).

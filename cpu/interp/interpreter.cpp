@@ -360,72 +360,7 @@ Block* Interpreter::Impl::build(uint64_t key, uint64_t phys) {
   return raw;
 }
 
-namespace {
-
-enum class FaultClass { kBenign, kContributory, kPageFault };
-
-FaultClass fault_class(uint8_t vector) {
-  switch (vector) {
-    case kVecDe: case kVecTs: case kVecNp: case kVecSs: case kVecGp:
-      return FaultClass::kContributory;
-    case kVecPf:
-      return FaultClass::kPageFault;
-    default:
-      return FaultClass::kBenign;
-  }
-}
-
-/// SDM 3A §6.15, table 6-5: a contributory fault while delivering a
-/// contributory one, or a page fault or contributory fault while
-/// delivering a page fault, is a double fault; any other pair is handled
-/// one after the other.
-bool makes_double_fault(uint8_t first, uint8_t second) {
-  const FaultClass a = fault_class(first), b = fault_class(second);
-  if (a == FaultClass::kContributory) return b == FaultClass::kContributory;
-  if (a == FaultClass::kPageFault) return b != FaultClass::kBenign;
-  return false;
-}
-
-}  // namespace
-
-void Interpreter::Impl::deliver_fault(const GuestFault& f) {
-  // Faults report the faulting instruction; the 8086 pushed the next one for #DE.
-  if (!(f.vector == kVecDe && cpu.model->quirk(kQuirkDivFaultNextIp))) cpu.s.rip = cpu.insn_rip;
-  // Fault-class exceptions push RF = 1, so that returning to the faulting
-  // instruction does not hit its instruction breakpoint again (SDM 3A
-  // §17.3.1.1). #DB, #BP and #OF raised here are traps or, for DR7.GD,
-  // reported like the instruction-breakpoint fault, with RF as it is.
-  if (!cpu.real_mode() && f.vector != kVecDb && f.vector != kVecBp && f.vector != kVecOf) {
-    cpu.s.rflags |= kRf;
-  }
-  const uint64_t rip = cpu.s.rip;
-  const uint64_t faulting = cpu.insn_rip;
-  GuestFault cur = f;
-  // Each round either delivers, escalates towards #DF, or (a benign first
-  // event) moves on to the fault its delivery raised; the bound only
-  // guards against a cycle of benign faults.
-  for (unsigned round = 0; round < 8; ++round) {
-    try {
-      deliver_event(cpu, cur.vector, EventKind::kException, cur.has_error, cur.error);
-      return;
-    } catch (const GuestFault& g) {
-      // A task gate whose switch committed before the fault moved insn_rip
-      // to the new task, where the fault belongs (cpu/task.cpp).
-      cpu.s.rip = cpu.insn_rip != faulting ? cpu.insn_rip : rip;
-      // A contributory fault or page fault while delivering #DF: shutdown
-      // (SDM 3A §6.15, interrupt 8). The 286 raises interrupt 8 itself for
-      // a vector beyond the IDT limit; during #DF that is shutdown too.
-      const bool escalates = g.vector == kVecDf || fault_class(g.vector) != FaultClass::kBenign;
-      if (cur.vector == kVecDf && escalates) break;
-      if (g.vector == kVecDf || makes_double_fault(cur.vector, g.vector)) {
-        cur = GuestFault{kVecDf, true, 0};
-      } else {
-        cur = g;
-      }
-    }
-  }
-  cpu.s.pending |= kPendingReset;  // triple fault
-}
+void Interpreter::Impl::deliver_fault(const GuestFault& f) { deliver_exception(cpu, f); }
 
 /// An instruction-breakpoint #DB: a fault (rIP stays on the instruction)
 /// whose pushed EFLAGS keep RF clear (SDM 3A §17.3.1.1).
