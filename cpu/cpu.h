@@ -93,8 +93,8 @@ struct Cpu : mmu::FaultSink, mmu::WatchSink {
   /// set_cpl does it; the engines do it on entry, since a debugger, a test
   /// or a state restore may have written `s` directly.
   void sync_tlb() { tlb_ = mem.tlb_half(priv()); }
-  /// The fast-path TLB entry for `lin` at the current CPL, as
-  /// mem.tlb_entry(priv(), lin) finds it, without working out which half.
+  /// The fast-path TLB entry for `lin` at the current CPL, without working
+  /// out which half.
   const mmu::TlbEntry& tlb_entry(uint64_t lin) const { return tlb_[mmu::Mmu::index(lin)]; }
   /// Whether tlb_entry follows the CPL (the engines' debug checks).
   bool tlb_synced() const { return tlb_ == mem.tlb_half(priv()); }

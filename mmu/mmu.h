@@ -192,10 +192,8 @@ class Mmu {
   /// The fast-path entries, [Priv][index(lin)] contiguous: the JIT's
   /// inlined probes read them (index = (lin >> kPageBits) & (kTlbSize - 1)).
   const TlbEntry* tlb_base() const { return &tlb_[0][0]; }
-  /// The fast-path entry for `lin` at privilege `p`, for the interpreter's
-  /// inline probes.
-  const TlbEntry& tlb_entry(Priv p, uint64_t lin) const { return tlb_[unsigned(p)][index(lin)]; }
-  /// The fast-path entries of privilege `p`, indexed by index(lin).
+  /// The fast-path entries of privilege `p`, indexed by index(lin), for
+  /// the interpreter's inline probes (Cpu::tlb_entry).
   const TlbEntry* tlb_half(Priv p) const { return tlb_[unsigned(p)]; }
   /// The entry of `lin` in either half.
   static unsigned index(uint64_t lin) { return (lin >> kPageBits) & (kTlbSize - 1); }
