@@ -1,364 +1,27 @@
 // SPDX-License-Identifier: MIT
-// The interpreter engine: fetch and decode basic blocks once, cache them by
-// physical address and decoding mode, run them through handler pointers,
-// and deliver the exceptions handlers raise. Blocks on a page die when the
-// MMU reports a write to that page.
+// The interpreter engine's run loops: blocks from the block cache
+// (cpu/interp/block_cache.cpp) run through their handler pointers, chained
+// through their links, with the debug checks only where one applies; and
+// the delivery of the faults and traps their instructions raise.
 #include "cpu/interp/interpreter.h"
 
 #include <algorithm>
-#include <bit>
 #include <cassert>
-#include <cstddef>
 #include <cstdint>
 #include <memory>
-#include <span>
-#include <unordered_map>
-#include <vector>
 
 #include "cpu/debug.h"
 #include "cpu/decode.h"
 #include "cpu/flags.h"
 #include "cpu/interp/block.h"
-#include "cpu/interp/fast.h"
 #include "cpu/interp/handlers.h"
+#include "cpu/interp/interpreter_impl.h"
 #include "cpu/interrupts.h"
 
 namespace kestrel::cpu {
-namespace {
 
 using interp::Block;
-
-constexpr unsigned kMaxBlockInsns = 64;
-
-/// One slot of the direct-mapped cache in front of the block map: most
-/// lookups hit here and skip the hash table.
-struct CacheSlot {
-  uint64_t key = ~uint64_t{0};
-  Block* block = nullptr;
-};
-constexpr unsigned kCacheBits = 12;
-constexpr unsigned kCacheSlots = 1u << kCacheBits;
-
-/// Keys are phys << 8 | mode: mix the page number into the offset bits.
-unsigned cache_slot(uint64_t key) {
-  return unsigned((key >> 8) ^ (key >> (8 + kCacheBits)) ^ key) & (kCacheSlots - 1);
-}
-
-}  // namespace
-
-struct Interpreter::Impl final : mmu::CodeWriteListener {
-  explicit Impl(Cpu& c) : cpu(c) { cpu.mem.set_code_listener(this); }
-  ~Impl() override { cpu.mem.remove_code_listener(this); }
-
-  Cpu& cpu;
-  Stats stats;
-  std::unordered_map<uint64_t, Block::Owner> blocks;
-  std::unordered_map<uint64_t, std::vector<uint64_t>> page_blocks;
-  /// Holds only live blocks: a dropped block's slot is cleared with it.
-  std::vector<CacheSlot> cache = std::vector<CacheSlot>(kCacheSlots);
-  /// Invalidated blocks, kept alive until no instruction of theirs can be running.
-  std::vector<Block::Owner> graveyard;
-  /// Moves on whenever a block is dropped: Block::links of older epochs are stale.
-  uint64_t link_epoch = 1;
-  /// build()'s decoded instructions before Block::make copies them (kept
-  /// between builds, so that decoding a block allocates only the block).
-  std::vector<DecodedInsn> build_scratch;
-  /// The side link (Block::side_links) run_blocks_fast left `side_of`
-  /// through without finding the next block there: lookup() makes it.
-  Block::Link* side = nullptr;
-  const Block* side_of = nullptr;
-
-  void code_page_written(uint64_t page) override;
-  DecodeContext context() const;
-  uint64_t mode_key() const;
-  void decode_one(DecodedInsn& insn);
-  Block* lookup(Block* prev);
-  uint64_t link_stamp(uint64_t mode) const;
-  static const Block::Link& pick(const Block& prev, uint64_t lin);
-  Block* linked(const Block::Link& l, uint64_t lin, uint64_t stamp) const;
-  Block* within_limit(Block* b) const;
-  Block* build(uint64_t key, uint64_t phys);
-  uint64_t ip_mask() const;
-  bool execute(const DecodedInsn& insn, uint64_t ip_mask) { return execute(insn, insn.handler, ip_mask); }
-  bool execute(const DecodedInsn& insn, Handler handler, uint64_t ip_mask);
-  void run_block(Block*& b, uint64_t end, bool chain);
-  void run_block_checked(const Block& b, uint64_t end);
-  void run_blocks_fast(Block*& b, uint64_t end, bool chain);
-  template <bool k64> bool run_chain(Block*& b, uint64_t end, bool chain, uint64_t mode);
-  Block* next_linked(const Block::Link& l, uint64_t lin, uint64_t mode) const;
-  void deliver_data_trap();
-  void deliver_trap(bool single_step);
-  void drop_cached(uint64_t key) {
-    CacheSlot& slot = cache[cache_slot(key)];
-    if (slot.key == key) slot = CacheSlot{};
-  }
-  void deliver_fault(const GuestFault& f);
-  void deliver_code_breakpoint();
-  void deliver_fetch_fault(const GuestFault& f);
-  StopReason run(uint64_t max_insns);
-  void turn(Block*& prev, uint64_t end, bool chain);
-  StopReason boundary_stop() const;
-};
-
-void Interpreter::Impl::code_page_written(uint64_t page) {
-  auto it = page_blocks.find(page);
-  if (it == page_blocks.end()) return;
-  for (uint64_t key : it->second) {
-    auto b = blocks.find(key);
-    if (b == blocks.end()) continue;
-    b->second->valid = false;
-    drop_cached(key);
-    ++link_epoch;
-    graveyard.push_back(std::move(b->second));
-    blocks.erase(b);
-    ++stats.blocks_invalidated;
-  }
-  page_blocks.erase(it);
-}
-
-inline DecodeContext Interpreter::Impl::context() const {
-  DecodeContext ctx;
-  ctx.model = cpu.model;
-  ctx.protected_mode = !cpu.real_mode();
-  ctx.v86 = cpu.v86();
-  if (cpu.long_mode64()) ctx.code = CodeSize::k64;
-  else ctx.code = cpu.s.seg[kCs].attr & kAttrDb ? CodeSize::k32 : CodeSize::k16;
-  return ctx;
-}
-
-inline uint64_t Interpreter::Impl::mode_key() const {
-  const DecodeContext ctx = context();
-  return uint64_t(ctx.code) | uint64_t(ctx.protected_mode) << 4 | uint64_t(ctx.v86) << 5;
-}
-
-namespace {
-/// The code size a mode_key() holds.
-CodeSize mode_code_size(uint64_t mode) { return CodeSize(mode & 0xf); }
-}  // namespace
-
-size_t fetch_code(Cpu& cpu, uint64_t ip, uint8_t* buf, bool& wrapped, bool page_only) {
-  const SegmentCache& cs = cpu.s.seg[kCs];
-  const bool wrap16 = cpu.model->quirk(kQuirkSegWrap);
-  const bool flat64 = cpu.long_mode64();
-  wrapped = false;
-  size_t n = 0;
-  for (; n < kFetchMax; ++n) {
-    uint64_t off = ip + n;
-    if (wrap16 && off > 0xffff) {
-      off &= 0xffff;
-      wrapped = true;
-    } else if (!flat64 && off > cs.limit) {
-      break;
-    }
-    const uint64_t lin = cs.base + off;
-    if (page_only && n && !(lin & (mmu::kPageSize - 1))) break;
-    buf[n] = cpu.mem.fetch<uint8_t>(lin, cpu.priv());
-  }
-  return n;
-}
-
-/// Decodes the instruction at CS:rIP without caching it; faults as the
-/// fetch would (#GP(0) past the CS limit, #GP(0) when too long, #UD).
-void Interpreter::Impl::decode_one(DecodedInsn& insn) {
-  uint8_t buf[kFetchMax];
-  bool wrapped;
-  size_t n = fetch_code(cpu, cpu.s.rip, buf, wrapped, true);
-  DecodeStatus st = decode({buf, n}, context(), insn);
-  if (st == DecodeStatus::kNeedMore) {
-    // The instruction continues on the next page: fetch it all, faulting there.
-    n = fetch_code(cpu, cpu.s.rip, buf, wrapped, false);
-    st = decode({buf, n}, context(), insn);
-  }
-  if (st == DecodeStatus::kNeedMore || st == DecodeStatus::kTooLong) raise(kVecGp, 0);
-  insn.handler = exec::handler_for(insn.form);
-}
-
-/// What a link made now in `mode` would hold: the link epoch, the CPL
-/// (the TLB entries a translation uses) and the mode.
-inline uint64_t Interpreter::Impl::link_stamp(uint64_t mode) const {
-  return link_epoch << 16 | uint64_t{cpu.s.cpl} << 8 | mode;
-}
-
-/// Which of the links at the end of `prev` may lead to `lin`. It is picked
-/// without a branch (the newer one where both have `lin`): which one
-/// matches is the direction of the branch that ended `prev`, already a
-/// guess the host may have got wrong once.
-inline const Block::Link& Interpreter::Impl::pick(const Block& prev, uint64_t lin) {
-  return prev.links[prev.links[0].lin != lin];
-}
-
-/// The block `l` links to at `lin` under `stamp` (link_stamp), if the
-/// translation it was linked under may still be used: no TLB flush or
-/// INVLPG that could have dropped it since (the generation it was made
-/// under has not moved: Mmu::note_code_region), nor any block dropped.
-/// The SDM lets a CPU use a translation it has cached until then, the
-/// JIT's jump cache does the same, and a page table change that the
-/// guest did invalidate always moves the generation.
-inline Block* Interpreter::Impl::linked(const Block::Link& l, uint64_t lin, uint64_t stamp) const {
-  const uintptr_t to = l.to;
-  if (l.lin == lin && l.stamp == stamp &&
-      l.generation == cpu.mem.tlb_generation_address()[to & Block::Link::kGlobal]) {
-    return reinterpret_cast<Block*>(to & ~Block::Link::kGlobal);
-  }
-  return nullptr;
-}
-
-/// The block at CS:rIP. `prev`, the block that ran just before (or
-/// nullptr), remembers its successors: following its links touches memory
-/// that is already in the host's cache, unlike the lookup table, and
-/// skips the translation (linked()). Where run_blocks_fast left `prev`
-/// at a side exit, its link there is the one.
-Block* Interpreter::Impl::lookup(Block* prev) {
-  const uint64_t lin = cpu.s.seg[kCs].base + cpu.s.rip;
-  const uint64_t mode = mode_key();
-  Block::Link* const exit = prev && prev == side_of ? side : nullptr;
-  side_of = nullptr;
-  if (prev) {
-    if (Block* b = linked(exit ? *exit : pick(*prev, lin), lin, link_stamp(mode))) return within_limit(b);
-  }
-  ++stats.lookups;
-  // The generations before the translation: a link is made only if they
-  // did not move on the way (build() may flush, through a fetch's fault).
-  const uint64_t local_gen = cpu.mem.tlb_generation(), global_gen = cpu.mem.global_generation();
-  const uint64_t phys = cpu.mem.translate(lin, mmu::Access::kExec, cpu.priv());
-  const uint64_t key = phys << 8 | mode;
-  CacheSlot& slot = cache[cache_slot(key)];
-  Block* b = slot.block;
-  if (slot.key != key) [[unlikely]] {
-    auto it = blocks.find(key);
-    b = it != blocks.end() ? it->second.get() : build(key, phys);
-    if (!b) return nullptr;
-    slot = CacheSlot{key, b};
-  }
-  if (prev && cpu.mem.tlb_generation() == local_gen && cpu.mem.global_generation() == global_gen) {
-    // A block stays on one page: its translation was just used, so the
-    // TLB holds it unless a build() fetch evicted it, which only makes the
-    // link local. An INVLPG of the region retires the link.
-    const bool global = cpu.mem.cached_global(lin, cpu.priv());
-    cpu.mem.note_code_region(lin, global);
-    // build() may have dropped blocks, so the link is made under the
-    // epoch as it is now. At the end, the older link makes way.
-    const Block::Link made{lin, global ? global_gen : local_gen, link_stamp(mode),
-                           reinterpret_cast<uintptr_t>(b) | (global ? Block::Link::kGlobal : 0)};
-    if (exit) {
-      *exit = made;
-    } else {
-      prev->links[1] = prev->links[0];
-      prev->links[0] = made;
-    }
-  }
-  return within_limit(b);
-}
-
-inline Block* Interpreter::Impl::within_limit(Block* b) const {
-  // A block decoded for another CS:IP that reaches this one's limit (or, on
-  // the 8086, its 64 KiB wrap) cannot run here as one piece.
-  const uint64_t limit = cpu.model->quirk(kQuirkSegWrap) ? 0xffff : cpu.s.seg[kCs].limit;
-  if (!cpu.long_mode64() && cpu.s.rip + b->bytes - 1 > limit) return nullptr;
-  return b;
-}
-
-namespace {
-
-/// How a block goes on past a branch it decodes (Block::exits).
-enum class Past { kEnd, kFallThrough, kJump };
-
-/// A relative branch that changes nothing but rIP goes on: a Jcc, LOOP or
-/// JCXZ to the next instruction (where it falls through), and a JMP of
-/// 64-bit code to its target when that lies on `page`, the block's (where
-/// no CS limit applies and the target, on a page already fetched from, is
-/// canonical). Any other branch ends the block.
-Past past(const DecodedInsn& insn, const DecodeContext& ctx, uint64_t target, uint64_t page) {
-  using isa::Form;
-  if (insn.row().ops[0].am != isa::Am::kJ) return Past::kEnd;
-  if (insn.form == Form::CALL_Jz || insn.form == Form::XBEGIN_Jz) return Past::kEnd;
-  if (insn.form != Form::JMP_Jb && insn.form != Form::JMP_Jz) return Past::kFallThrough;
-  if (ctx.code != CodeSize::k64 || (target & mmu::kPageMask) != page) return Past::kEnd;
-  return Past::kJump;
-}
-
-}  // namespace
-
-Block* Interpreter::Impl::build(uint64_t key, uint64_t phys) {
-  std::vector<DecodedInsn>& insns = build_scratch;
-  insns.clear();
-  uint32_t bytes = 0;
-  uint64_t exits = 0, jumps = 0;
-  const DecodeContext ctx = context();
-  const uint64_t cs_base = cpu.s.seg[kCs].base;
-  uint64_t ip = cpu.s.rip;
-  int64_t offset = 0;  // of ip from the block's first instruction
-  const uint64_t page = (cs_base + ip) & mmu::kPageMask;
-  const uint64_t mask = ip_mask();
-  while (insns.size() < kMaxBlockInsns) {
-    uint8_t buf[kFetchMax];
-    bool wrapped;
-    // Blocks stay on one page: an instruction that crosses into the next
-    // one (which may map anywhere) runs uncached.
-    const size_t n = fetch_code(cpu, ip, buf, wrapped, true);
-    DecodedInsn insn;
-    const DecodeStatus st = decode({buf, n}, ctx, insn);
-    // Instructions that fault at decode, run past the limit or wrap are left
-    // to the uncached path, which raises or handles them precisely.
-    if (st == DecodeStatus::kNeedMore || st == DecodeStatus::kTooLong || wrapped) break;
-    if (insn.len > n) break;
-    insn.handler = exec::handler_for(insn.form);
-    insn.handler = exec::specialize(insn, ctx);
-    insn.quiet = exec::quiet(insn);
-    insn.slot = uint8_t(insns.size());
-    offset += insn.len;
-    insn.next = int32_t(offset);
-    insns.push_back(insn);
-    bytes += insn.len;
-    const uint16_t attrs = insn.form == isa::Form::kInvalid ? uint16_t{isa::a_stop} : insn.row().attrs;
-    ip = (ip + insn.len) & mask;
-    if (ip == 0 && ctx.code != CodeSize::k64) break;
-    if (attrs & (isa::a_stop | isa::a_serial)) break;
-    if (attrs & isa::a_branch) {
-      const uint64_t target = (ip + insn.imm) & mask;
-      const Past p = past(insn, ctx, cs_base + target, page);
-      if (p == Past::kEnd || insns.size() == kMaxBlockInsns) break;
-      exits |= uint64_t{1} << insn.slot;
-      if (p == Past::kJump) {
-        jumps |= uint64_t{1} << insn.slot;
-        ip = target;
-        offset += int64_t(insn.imm);
-      }
-    }
-    if (((cs_base + ip) & mmu::kPageMask) != page) break;
-  }
-  if (insns.empty()) return nullptr;
-  // A Jcc and the instruction before it, when that sets its flags from
-  // registers, run as one (exec::fuse); the pair leaves the block where
-  // the Jcc would.
-  uint64_t fused = 0;
-  for (size_t k = 1; k < insns.size(); ++k) {
-    const bool exit = k + 1 == insns.size() || (exits >> k & 1);
-    if (exit && exec::fuse(insns[k - 1], insns[k])) {
-      fused |= uint64_t{1} << (k - 1);
-      exits = (exits & ~(uint64_t{1} << k)) | uint64_t{1} << (k - 1);
-    }
-  }
-  const bool fused_end = insns.size() >= 2 && (fused >> (insns.size() - 2) & 1);
-  const unsigned last = unsigned(insns.size() - 1 - fused_end);
-  for (uint64_t stops = exits | uint64_t{1} << last; stops; stops &= stops - 1)
-    insns[std::countr_zero(stops)].stop = true;
-  Block::Owner block = Block::make(insns, exits);
-  block->bytes = bytes;
-  block->jumps = jumps;
-  block->fused = fused;
-  block->last = uint8_t(last);
-  block->ends_mode = insns.back().form == isa::Form::kInvalid ||
-                     (insns.back().row().attrs & (isa::a_stop | isa::a_serial));
-  // The physical page the code lies on.
-  const uint64_t code_page = phys >> mmu::kPageBits;
-  cpu.mem.mark_code_page(code_page);
-  page_blocks[code_page].push_back(key);
-  ++stats.blocks_decoded;
-  Block* raw = block.get();
-  blocks.emplace(key, std::move(block));
-  return raw;
-}
+using interp::mode_code_size;
 
 void Interpreter::Impl::deliver_fault(const GuestFault& f) { deliver_exception(cpu, f); }
 
@@ -381,11 +44,6 @@ void Interpreter::Impl::deliver_fetch_fault(const GuestFault& f) {
     return;
   }
   deliver_fault(f);
-}
-
-inline uint64_t Interpreter::Impl::ip_mask() const {
-  if (cpu.long_mode64()) return ~uint64_t{0};
-  return cpu.s.seg[kCs].attr & kAttrDb ? 0xffffffff : 0xffff;
 }
 
 namespace {
@@ -434,7 +92,6 @@ void run_generic(Cpu& cpu, const DecodedInsn& insn) {
   }
   return true;
 }
-
 
 StopReason Interpreter::Impl::boundary_stop() const {
   if (cpu.host_breakpoints && cpu.host_breakpoints->stopped) return StopReason::kDebug;
@@ -740,19 +397,6 @@ StopReason Interpreter::step() {
     impl_->deliver_fetch_fault(f);
   }
   return impl_->boundary_stop();
-}
-
-void Interpreter::code_page_written(uint64_t page) { impl_->code_page_written(page); }
-
-void Interpreter::flush() {
-  for (auto& [key, block] : impl_->blocks) {
-    block->valid = false;
-    impl_->graveyard.push_back(std::move(block));
-  }
-  impl_->blocks.clear();
-  impl_->page_blocks.clear();
-  ++impl_->link_epoch;
-  std::fill(impl_->cache.begin(), impl_->cache.end(), CacheSlot{});
 }
 
 const Interpreter::Stats& Interpreter::stats() const { return impl_->stats; }
