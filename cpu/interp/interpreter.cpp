@@ -189,8 +189,8 @@ inline Block* Interpreter::Impl::next_linked(const Block::Link& l, uint64_t lin,
 
 /// run_block while no debug check applies (needs_checks is false): what
 /// execute() does, without its tests for TF, RF and breakpoints, with rIP
-/// kept in a register and the instruction count derived from the block's
-/// entry count (DecodedInsn::slot). An instruction that turns
+/// and the instruction count derived from the block's entry rIP and
+/// entry count (DecodedInsn::next, DecodedInsn::slot). An instruction that turns
 /// a check on (POPF setting TF, a data-breakpoint hit) ends the run after
 /// its own trap, if any; the run loop goes on with the checked path.
 ///
@@ -311,7 +311,7 @@ bool Interpreter::Impl::run_chain(Block*& blk, uint64_t end, bool chain, uint64_
         s.inhibit_irq = 0;
       }
       // At a stop, or after a branch that is not quiet was taken. At the
-      // end (the common case) the block is done.
+      // block's end it is done.
       if (i == last) {
         s.icount = base + b.count;
         break;
