@@ -55,13 +55,17 @@ struct DecodedInsn {
   bool quiet = false;
   /// Set by the interpreter: the instruction's index in its block.
   uint8_t slot = 0;
-  /// Set by the interpreter: a run through its block stops to look after
-  /// it (a branch the block goes on past, or the block's end).
-  bool stop = false;
+  /// Set by the interpreter: where a run through its block stops to look
+  /// after it (interp::Stop flags; 0: it runs on).
+  uint8_t stop = 0;
+  /// Set by the interpreter at an exit (interp::kStopExit): the index of
+  /// its side link (interp::Block::side_link).
+  uint8_t side = 0;
   /// Set by the interpreter: rIP after the instruction when it falls
   /// through, less rIP at its block's first instruction. A block holds its
   /// instructions in the order they run, so a JMP it goes on past moves the
-  /// next one's offset by the JMP's displacement.
+  /// next one's offset by the JMP's displacement. A fused pair's first
+  /// (interp::kStopFused) has the Jcc's.
   int32_t next = 0;
 
   bool is_mem() const { return mod != 3; }

@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: MIT
 // The interpreter's decoded block (interpreter.cpp): a header with the
 // links to the blocks that ran after it, then the decoded instructions, in
-// one hand-aligned allocation.
+// one hand-aligned allocation that begins with the links of its exits.
 #pragma once
 
-#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -20,9 +19,10 @@ namespace kestrel::cpu::interp {
 
 /// A decoded block: a header, then its instructions in the same allocation
 /// (Block::make), so that entering a block reaches its first instruction
-/// without another pointer to follow. The allocation is aligned so that
-/// the links fill the first cache line, and the rest of the header and
-/// the first instruction the second.
+/// without another pointer to follow; the side links lie below the header.
+/// The allocation is aligned so that the links fill the header's first
+/// cache line, and the rest of the header and the first instruction the
+/// second.
 struct Block {
   /// A block that ran after this one: its linear address, and the stamp
   /// and TLB generation it was linked under (see Impl::linked). Only
@@ -43,9 +43,9 @@ struct Block {
   /// The allocation is aligned by hand: glibc's aligned allocation
   /// (memalign) splits chunks and cost about 0.6% of a JIT boot's time in
   /// the cold blocks it builds. The malloc'd pointer sits just below the
-  /// block.
+  /// side links.
   struct Free {
-    void operator()(Block* b) const { std::free(reinterpret_cast<void**>(b)[-1]); }
+    void operator()(Block* b) const { std::free(reinterpret_cast<void**>(b->side_links())[-1]); }
   };
   using Owner = std::unique_ptr<Block, Free>;
   static constexpr size_t kAlign = 64;
@@ -60,33 +60,20 @@ struct Block {
   /// a_serial): the block after it is looked up under the mode as it is
   /// then, not the one this block ran in.
   bool ends_mode = false;
-  /// The slot of the instruction a whole run ends after: the last, or the
-  /// first of a fused pair that ends the block.
-  uint8_t last = 0;
-  /// Slots (DecodedInsn::slot, one bit each) of the branches the block
-  /// goes on past instead of ending with them: a Jcc, LOOP or JCXZ not
-  /// taken falls through to the next slot, a JMP in `jumps` always goes on
-  /// to it (its target, decoded next). A fused pair's slot is its first
-  /// instruction's. The block is left at the first one that goes
-  /// elsewhere.
-  uint64_t exits = 0;
-  uint64_t jumps = 0;
-  /// Slots of instructions that run as one with the Jcc after them
-  /// (exec::fuse): the block runs whole, or through the generic handlers.
-  uint64_t fused = 0;
+  /// Its side links (side_link): one for each exit (kStopExit).
+  uint8_t sides = 0;
 
-  /// A block holding a copy of `insns`, with a side link for each of the
-  /// `exits` (one bit per slot).
-  static Owner make(const std::vector<DecodedInsn>& insns, uint64_t exits) {
-    const size_t sides = size_t(std::popcount(exits));
-    void* raw = std::malloc(sizeof(void*) + kAlign - 1 + sizeof(Block) + insns.size() * sizeof(DecodedInsn) +
-                            sides * sizeof(Link));
+  /// A block holding a copy of `insns`, with `sides` side links.
+  static Owner make(const std::vector<DecodedInsn>& insns, unsigned sides) {
+    const size_t below = sides * sizeof(Link);
+    void* raw = std::malloc(sizeof(void*) + kAlign - 1 + below + sizeof(Block) +
+                            insns.size() * sizeof(DecodedInsn));
     if (!raw) throw std::bad_alloc();
-    const uintptr_t at = (reinterpret_cast<uintptr_t>(raw) + sizeof(void*) + kAlign - 1) & ~(kAlign - 1);
-    reinterpret_cast<void**>(at)[-1] = raw;
+    const uintptr_t at = (reinterpret_cast<uintptr_t>(raw) + sizeof(void*) + below + kAlign - 1) & ~(kAlign - 1);
+    reinterpret_cast<void**>(at - below)[-1] = raw;
     Owner b{new (reinterpret_cast<void*>(at)) Block};
     b->count = uint32_t(insns.size());
-    b->exits = exits;
+    b->sides = uint8_t(sides);
     std::uninitialized_copy(insns.begin(), insns.end(), b->insns().begin());
     std::uninitialized_fill_n(b->side_links(), sides, Link{});
     return b;
@@ -95,13 +82,35 @@ struct Block {
   std::span<const DecodedInsn> insns() const {
     return {reinterpret_cast<const DecodedInsn*>(this + 1), count};
   }
-  /// The links of the exits, in slot order: the block run after the
+  /// The link of exit `k` (DecodedInsn::side): the block run after the
   /// branch there went elsewhere than on in this one. Each has one target,
-  /// so one link.
-  Link* side_links() { return reinterpret_cast<Link*>(insns().data() + count); }
+  /// so one link. They lie below the header, the first exit's nearest, so
+  /// that finding one takes only its index.
+  Link* side_link(unsigned k) { return reinterpret_cast<Link*>(reinterpret_cast<char*>(this) - (k + 1) * sizeof(Link)); }
+  /// The lowest side link (the last exit's), where the allocation starts.
+  Link* side_links() { return reinterpret_cast<Link*>(reinterpret_cast<char*>(this) - sides * sizeof(Link)); }
 };
 static_assert(std::is_trivially_destructible_v<Block> && std::is_trivially_copyable_v<DecodedInsn>,
               "Block::Free releases the memory without running destructors");
 static_assert(offsetof(Block, count) == 64 && sizeof(Block) % alignof(DecodedInsn) == 0);
+
+/// What a run through a block does after an instruction
+/// (DecodedInsn::stop, a set of these; 0 for most, which it runs on past).
+enum Stop : uint8_t {
+  /// The first of a pair that runs as one with the Jcc after it
+  /// (exec::fuse): its DecodedInsn::next is past the Jcc, and a run goes
+  /// on after both, or through their generic handlers one by one.
+  kStopFused = 1,
+  /// The block's end: the last instruction, or a fused pair's first that
+  /// ends it.
+  kStopEnd = 2,
+  /// A branch the block goes on past where it falls through (a Jcc, LOOP
+  /// or JCXZ): taken, it leaves through its side link (DecodedInsn::side).
+  kStopExit = 4,
+  /// A JMP the block goes on past (to its target, decoded next) that has
+  /// no quiet handler, whose jump the run must not take for an exit. A
+  /// quiet one needs no stop: the next instruction's rIP follows it.
+  kStopJump = 8,
+};
 
 }  // namespace kestrel::cpu::interp

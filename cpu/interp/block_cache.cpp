@@ -5,7 +5,6 @@
 // the blocks of a page the MMU reports written. Running them is
 // cpu/interp/interpreter.cpp's.
 #include <algorithm>
-#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -87,7 +86,8 @@ Block* Interpreter::Impl::lookup(Block* prev) {
   Block::Link* const exit = prev && prev == side_of ? side : nullptr;
   side_of = nullptr;
   if (prev) {
-    if (Block* b = linked(exit ? *exit : pick(*prev, lin), lin, link_stamp(mode))) return within_limit(b);
+    const Block::Link& l = exit ? *exit : pick(*prev, lin);
+    if (Block* b = linked(l, lin, link_stamp(mode), cpu.mem.tlb_generation_address())) return within_limit(b);
   }
   ++stats.lookups;
   // The generations before the translation: a link is made only if they
@@ -145,10 +145,10 @@ Past past(const DecodedInsn& insn, const DecodeContext& ctx, uint64_t target, ui
 }  // namespace
 
 Block* Interpreter::Impl::build(uint64_t key, uint64_t phys) {
+  using interp::kStopEnd, interp::kStopExit, interp::kStopFused, interp::kStopJump;
   std::vector<DecodedInsn>& insns = build_scratch;
   insns.clear();
   uint32_t bytes = 0;
-  uint64_t exits = 0, jumps = 0;
   const DecodeContext ctx = context();
   const uint64_t cs_base = cpu.s.seg[kCs].base;
   uint64_t ip = cpu.s.rip;
@@ -183,36 +183,35 @@ Block* Interpreter::Impl::build(uint64_t key, uint64_t phys) {
       const uint64_t target = (ip + insn.imm) & mask;
       const Past p = past(insn, ctx, cs_base + target, page);
       if (p == Past::kEnd || insns.size() == kMaxBlockInsns) break;
-      exits |= uint64_t{1} << insn.slot;
       if (p == Past::kJump) {
-        jumps |= uint64_t{1} << insn.slot;
+        if (!insn.quiet) insns.back().stop = kStopJump;
         ip = target;
         offset += int64_t(insn.imm);
+      } else {
+        insns.back().stop = kStopExit;
       }
     }
     if (((cs_base + ip) & mmu::kPageMask) != page) break;
   }
   if (insns.empty()) return nullptr;
+  insns.back().stop = kStopEnd;
   // A Jcc and the instruction before it, when that sets its flags from
-  // registers, run as one (exec::fuse); the pair leaves the block where
-  // the Jcc would.
-  uint64_t fused = 0;
+  // registers, run as one (exec::fuse): the pair stops where the Jcc
+  // would, and the next instruction is the one after the Jcc.
   for (size_t k = 1; k < insns.size(); ++k) {
-    const bool exit = k + 1 == insns.size() || (exits >> k & 1);
-    if (exit && exec::fuse(insns[k - 1], insns[k])) {
-      fused |= uint64_t{1} << (k - 1);
-      exits = (exits & ~(uint64_t{1} << k)) | uint64_t{1} << (k - 1);
+    DecodedInsn& jcc = insns[k];
+    if ((jcc.stop & (kStopExit | kStopEnd)) && exec::fuse(insns[k - 1], jcc)) {
+      insns[k - 1].stop = jcc.stop | kStopFused;
+      insns[k - 1].next = jcc.next;
+      jcc.stop = 0;
     }
   }
-  const bool fused_end = insns.size() >= 2 && (fused >> (insns.size() - 2) & 1);
-  const unsigned last = unsigned(insns.size() - 1 - fused_end);
-  for (uint64_t stops = exits | uint64_t{1} << last; stops; stops &= stops - 1)
-    insns[std::countr_zero(stops)].stop = true;
-  Block::Owner block = Block::make(insns, exits);
+  unsigned sides = 0;
+  for (DecodedInsn& insn : insns) {
+    if (insn.stop & kStopExit) insn.side = uint8_t(sides++);
+  }
+  Block::Owner block = Block::make(insns, sides);
   block->bytes = bytes;
-  block->jumps = jumps;
-  block->fused = fused;
-  block->last = uint8_t(last);
   block->ends_mode = insns.back().form == isa::Form::kInvalid ||
                      (insns.back().row().attrs & (isa::a_stop | isa::a_serial));
   // The physical page the code lies on.

@@ -32,8 +32,8 @@ Handler specialize_branch(const DecodedInsn& insn, const DecodeContext& ctx);
 /// or a SUB, ADD or AND of an immediate to a register (not a byte one):
 /// `first` then holds a quiet handler that runs the two as one, leaving
 /// what they would leave, and no longer runs as itself (its generic
-/// handler, handler_for(first.form), still does). Returns whether it fused
-/// them.
+/// handler, handler_for(first.form), still does). As for one instruction,
+/// rIP is past both (the Jcc) when it runs. Returns whether it fused them.
 bool fuse(DecodedInsn& first, const DecodedInsn& jcc);
 
 }  // namespace kestrel::cpu::exec

@@ -82,8 +82,10 @@ template <Op kOp, class T, unsigned kCc> bool holds(T a, T b, T r) {
 }
 
 /// The first instruction as fast.cpp's handlers run it (fast_alu.h: its
-/// result and flags record), then the branch: rIP past the Jcc, or its target, which
-/// must be canonical (#GP(0) on the Jcc, with the first instruction done).
+/// result and flags record), then the branch: rIP, which the caller has
+/// set past the Jcc as for one instruction, stays or becomes the target,
+/// which must be canonical (#GP(0) on the Jcc, with the first instruction
+/// done).
 template <Op kOp, bool kImm, class T, unsigned kCc> void op_jcc(Cpu& cpu, const DecodedInsn& i) {
   CpuState& s = cpu.s;
   const T a = reg_operand<T>(s, i, i.base);
@@ -91,9 +93,7 @@ template <Op kOp, bool kImm, class T, unsigned kCc> void op_jcc(Cpu& cpu, const 
   const T r = fast::apply<kOp, T>(a, b);
   if constexpr (writes(kOp)) write_gpr<T>(s, i.base, r);
   fast::record<kOp, T>(s, r, b);
-  const uint64_t next = s.rip + i.scale;
-  s.rip = next;
-  if (holds<kOp, T, kCc>(a, b, r)) jump64(cpu, next + uint64_t(i.disp));
+  if (holds<kOp, T, kCc>(a, b, r)) jump64(cpu, s.rip + uint64_t(i.disp));
 }
 template <Op kOp, bool kImm, class T> struct OpJcc {
   template <unsigned kCc> struct Fn { static constexpr Handler fn = &op_jcc<kOp, kImm, T, kCc>; };

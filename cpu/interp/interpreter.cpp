@@ -170,21 +170,12 @@ void Interpreter::Impl::run_block_checked(const Block& b, uint64_t end) {
   const uint64_t mask = ip_mask();
   for (const DecodedInsn& insn : b.insns()) {
     const uint64_t next = s.rip + insn.len;
-    const Handler handler = b.fused >> insn.slot & 1 ? exec::handler_for(insn.form) : insn.handler;
+    const Handler handler = insn.stop & interp::kStopFused ? exec::handler_for(insn.form) : insn.handler;
     if (!execute(insn, handler, mask) || !b.valid || s.rip != next) return;
     // halted and pending are rarely set: one test for both on the way.
     if ((s.halted | (s.pending != 0)) && (s.halted || event_deliverable(s))) [[unlikely]] return;
     if (s.icount >= end) return;
   }
-}
-
-/// The block at CS:rIP (linear `lin`) in `mode` (mode_key()) if `l` links
-/// to it and it may run there (within_limit); nullptr sends the caller to
-/// lookup().
-inline Block* Interpreter::Impl::next_linked(const Block::Link& l, uint64_t lin, uint64_t mode) const {
-  Block* b = linked(l, lin, link_stamp(mode));
-  if (!b || mode_code_size(mode) == CodeSize::k64) return b;
-  return within_limit(b);
 }
 
 /// run_block while no debug check applies (needs_checks is false): what
@@ -216,38 +207,38 @@ void Interpreter::Impl::run_blocks_fast(Block*& blk, uint64_t end, bool chain) {
 /// the next one, `b` now, to run in that mode.
 template <bool k64>
 bool Interpreter::Impl::run_chain(Block*& blk, uint64_t end, bool chain, uint64_t mode) {
+  using interp::kStopEnd, interp::kStopExit, interp::kStopFused, interp::kStopJump;
   Cpu& c = cpu;
   CpuState& s = c.s;
   // The decoding mode changes only at the end of a block (Block::ends_mode)
   // or through an event, which ends the run.
   uint64_t mask = k64 ? ~uint64_t{0} : ip_mask();
+  const uint64_t* const generations = c.mem.tlb_generation_address();
+  // A run without `chain` ends with its first block.
+  const uint64_t chain_end = chain ? end : 0;
+  // The budget ends inside a block rarely (a slice's end, a single step):
+  // the block then runs its instructions one by one, its fused pairs too.
+  if (end - std::min(end, s.icount) < blk->count) [[unlikely]] {
+    run_block_checked(*blk, end);
+    return false;
+  }
   for (;;) {
-    const Block& b = *blk;
+    Block& b = *blk;
     // The CPL changes only through Cpu::set_cpl while blocks run.
     assert(c.tlb_synced());
     // The count at the block's entry: instructions that are not quiet, the
     // only ones that can read it, find it up to date, and so does every
     // way out of the block.
     const uint64_t base = s.icount;
-    const DecodedInsn* const first = b.insns().data();
-    const DecodedInsn* i = first;
-    // The budget ends inside the block rarely (a slice's end, a single
-    // step): the block then runs its instructions one by one, its fused
-    // pairs too.
-    if (end - std::min(end, base) < b.count) [[unlikely]] {
-      run_block_checked(b, end);
-      return false;
-    }
-    // Where the run stops to look (DecodedInsn::stop): the branches the
-    // block goes on past (Block::exits), and its end (Block::last).
-    const DecodedInsn* const last = first + b.last;
+    const DecodedInsn* i = b.insns().data();
     // The blocks likely to run next (its links): the cache lines after
     // their links, with their count and first instructions, are fetched
     // while this one runs. Blocks lie apart in the host's memory, so the
     // step to the next one would otherwise wait for them; a stale link
-    // only fetches a line for nothing.
+    // only fetches a line for nothing (as does the flag in a link's low
+    // bit, which stays within the line).
     for (const Block::Link& l : b.links) {
-      const char* to = reinterpret_cast<const char*>(l.to & ~Block::Link::kGlobal);
+      const char* to = reinterpret_cast<const char*>(l.to);
       __builtin_prefetch(to + Block::kAlign);
       __builtin_prefetch(to + 2 * Block::kAlign);
     }
@@ -262,7 +253,6 @@ bool Interpreter::Impl::run_chain(Block*& blk, uint64_t end, bool chain, uint64_
     const uint64_t rip = s.rip;
     // Where the block is left: at its end, or at a side exit.
     Block::Link* exit = nullptr;
-    unsigned sides = 0;  // exits gone on past
     for (;;) {
       for (;; ++i) {
         const DecodedInsn& insn = *i;
@@ -290,8 +280,8 @@ bool Interpreter::Impl::run_chain(Block*& blk, uint64_t end, bool chain, uint64_
           // A quiet instruction that faults (a branch outside the limits)
           // has its rIP set only now; a fused pair's fault is its Jcc's,
           // after the first instruction.
-          const bool jcc = b.fused >> insn.slot & 1;
-          if (insn.quiet) c.insn_rip = (rip + insn.next - (jcc ? 0 : insn.len)) & mask;
+          const bool jcc = insn.stop & kStopFused;
+          if (insn.quiet) c.insn_rip = (rip + insn.next - (jcc ? insn.scale : insn.len)) & mask;
           s.icount = base + insn.slot + 1 + jcc;
           s.dbg_hits = 0;  // a faulting instruction reports no data breakpoints
           deliver_fault(f);
@@ -310,38 +300,40 @@ bool Interpreter::Impl::run_chain(Block*& blk, uint64_t end, bool chain, uint64_
         if (s.rip != ((rip + insn.next) & mask) || insn.stop) break;
         s.inhibit_irq = 0;
       }
-      // At a stop, or after a branch that is not quiet was taken. At the
-      // block's end it is done.
-      if (i == last) {
+      // At a stop, or after an instruction that is not quiet went elsewhere
+      // (stop 0). At the block's end it is done.
+      const unsigned stop = i->stop;
+      if (stop & kStopEnd) {
         s.icount = base + b.count;
         break;
       }
       // A fused pair (never a miss: it has only register operands) counts
       // as two.
-      const unsigned slot = i->slot;
-      const unsigned after = slot + 1 + (b.fused >> slot & 1);
-      s.icount = base + after;
+      const unsigned fused = stop & kStopFused;
       // The block goes on past a branch that fell through, or a JMP.
-      if (!(b.jumps >> slot & 1)) {
-        if (s.rip != ((rip + first[after - 1].next) & mask)) {
-          if (b.exits >> slot & 1) exit = blk->side_links() + sides;
-          break;
-        }
+      if (s.rip != ((rip + i->next) & mask) && !(stop & kStopJump)) {
+        s.icount = base + i->slot + 1 + fused;
+        if (stop & kStopExit) exit = b.side_link(i->side);
+        break;
       }
-      // Only an exit (a stop short of the block's end) gets here.
-      ++sides;
-      i = first + after;
+      i += 1 + fused;
       s.inhibit_irq = 0;
     }
-    if (s.icount >= end || s.halted || !chain) return false;
+    if (s.icount >= chain_end) return false;
     bool other = false;
     if (b.ends_mode) {
+      if (s.halted) return false;
       mode = mode_key();
       other = (mode_code_size(mode) == CodeSize::k64) != k64;
       if (!k64) mask = ip_mask();
     }
-    const uint64_t lin = cpu.s.seg[kCs].base + s.rip;
-    Block* to = next_linked(exit ? *exit : pick(b, lin), lin, mode);
+    // The block at CS:rIP if the link there leads to it (linked), and it
+    // may run there (within_limit, outside 64-bit code); else lookup()
+    // finds it.
+    const uint64_t lin = s.seg[kCs].base + s.rip;
+    const Block::Link& l = exit ? *exit : pick(b, lin);
+    Block* to = linked(l, lin, link_stamp(link_epoch, s.cpl, mode), generations);
+    if (to && k64 == other) to = within_limit(to);
     if (!to) {
       side = exit;
       side_of = exit ? blk : nullptr;
@@ -349,6 +341,10 @@ bool Interpreter::Impl::run_chain(Block*& blk, uint64_t end, bool chain, uint64_
     }
     blk = to;
     if (other) return true;
+    if (end - s.icount < to->count) [[unlikely]] {
+      run_block_checked(*to, end);
+      return false;
+    }
   }
 }
 

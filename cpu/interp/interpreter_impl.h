@@ -67,9 +67,10 @@ struct Interpreter::Impl final : mmu::CodeWriteListener {
   uint64_t mode_key() const;
   void decode_one(DecodedInsn& insn);
   Block* lookup(Block* prev);
-  uint64_t link_stamp(uint64_t mode) const;
+  static uint64_t link_stamp(uint64_t epoch, unsigned cpl, uint64_t mode);
+  uint64_t link_stamp(uint64_t mode) const { return link_stamp(link_epoch, cpu.s.cpl, mode); }
   static const Block::Link& pick(const Block& prev, uint64_t lin);
-  Block* linked(const Block::Link& l, uint64_t lin, uint64_t stamp) const;
+  static Block* linked(const Block::Link& l, uint64_t lin, uint64_t stamp, const uint64_t* generations);
   Block* within_limit(Block* b) const;
   Block* build(uint64_t key, uint64_t phys);
   uint64_t ip_mask() const;
@@ -79,7 +80,6 @@ struct Interpreter::Impl final : mmu::CodeWriteListener {
   void run_block_checked(const Block& b, uint64_t end);
   void run_blocks_fast(Block*& b, uint64_t end, bool chain);
   template <bool k64> bool run_chain(Block*& b, uint64_t end, bool chain, uint64_t mode);
-  Block* next_linked(const Block::Link& l, uint64_t lin, uint64_t mode) const;
   void deliver_data_trap();
   void deliver_trap(bool single_step);
   void drop_cached(uint64_t key) {
@@ -109,10 +109,10 @@ inline uint64_t Interpreter::Impl::mode_key() const {
   return uint64_t(ctx.code) | uint64_t(ctx.protected_mode) << 4 | uint64_t(ctx.v86) << 5;
 }
 
-/// What a link made now in `mode` would hold: the link epoch, the CPL
-/// (the TLB entries a translation uses) and the mode.
-inline uint64_t Interpreter::Impl::link_stamp(uint64_t mode) const {
-  return link_epoch << 16 | uint64_t{cpu.s.cpl} << 8 | mode;
+/// What a link made in `mode` at `cpl` under link epoch `epoch` holds:
+/// the epoch, the CPL (the TLB entries a translation uses) and the mode.
+inline uint64_t Interpreter::Impl::link_stamp(uint64_t epoch, unsigned cpl, uint64_t mode) {
+  return epoch << 16 | uint64_t{cpl} << 8 | mode;
 }
 
 /// Which of the links at the end of `prev` may lead to `lin`. It is picked
@@ -126,14 +126,15 @@ inline const interp::Block::Link& Interpreter::Impl::pick(const Block& prev, uin
 /// The block `l` links to at `lin` under `stamp` (link_stamp), if the
 /// translation it was linked under may still be used: no TLB flush or
 /// INVLPG that could have dropped it since (the generation it was made
-/// under has not moved: Mmu::note_code_region), nor any block dropped.
+/// under, of Mmu::tlb_generation_address's `generations`, has not moved:
+/// Mmu::note_code_region), nor any block dropped.
 /// The SDM lets a CPU use a translation it has cached until then, the
 /// JIT's jump cache does the same, and a page table change that the
 /// guest did invalidate always moves the generation.
-inline interp::Block* Interpreter::Impl::linked(const Block::Link& l, uint64_t lin, uint64_t stamp) const {
+inline interp::Block* Interpreter::Impl::linked(const Block::Link& l, uint64_t lin, uint64_t stamp,
+                                                const uint64_t* generations) {
   const uintptr_t to = l.to;
-  if (l.lin == lin && l.stamp == stamp &&
-      l.generation == cpu.mem.tlb_generation_address()[to & Block::Link::kGlobal]) {
+  if (l.lin == lin && l.stamp == stamp && l.generation == generations[to & Block::Link::kGlobal]) {
     return reinterpret_cast<Block*>(to & ~Block::Link::kGlobal);
   }
   return nullptr;

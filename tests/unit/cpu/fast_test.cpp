@@ -287,6 +287,7 @@ int check_fused(std::vector<uint8_t> cmp, unsigned cc, bool near) {
     exec::handler_for(jcc.form)(rig.cpu, jcc);
     const CpuState generic = rig.cpu.s;
     rig.cpu.s = before;
+    rig.cpu.s.rip += jcc.len;
     fused.handler(rig.cpu, fused);
     const CpuState& s = rig.cpu.s;
     require_same(s, generic);
