@@ -45,6 +45,16 @@ class TimeSource {
   virtual uint64_t now_ns() const = 0;
 };
 
+/// Cpu::fast_note: what a specialised handler leaves its caller to do.
+enum FastNote : uint8_t {
+  /// No fast path for its memory operand: it changed nothing, and the
+  /// caller runs the form's generic handler instead.
+  kFastMiss = 1,
+  /// A branch that moved rIP (a Jcc taken, JMP, CALL, RET): s.rip holds
+  /// the target. Nothing else a specialised handler does writes rIP.
+  kFastJump = 2,
+};
+
 /// The CPU is the MMU's fault sink: a page fault sets CR2 and raises #PF;
 /// and the sink of the watches its data breakpoints program (cpu/debug.h).
 struct Cpu : mmu::FaultSink, mmu::WatchSink {
@@ -68,10 +78,15 @@ struct Cpu : mmu::FaultSink, mmu::WatchSink {
   ApicHook* apic = nullptr;
   /// rIP of the instruction being executed; faults report it.
   uint64_t insn_rip = 0;
-  /// Set by a specialised handler (cpu/interp/fast.h) that found no fast
-  /// path for its memory operand and changed nothing; the interpreter
-  /// clears it and runs the form's generic handler.
-  bool fast_miss = false;
+  /// What a specialised handler (cpu/interp/fast.h) leaves its caller to
+  /// do, FastNote; the caller clears it.
+  uint8_t fast_note = 0;
+  /// For the specialised handlers: rIP after the instruction is
+  /// rip_base + DecodedInsn::next (they run in 64-bit code, where rIP is
+  /// not truncated). The interpreter's block loop sets it at a block's
+  /// entry and so need not keep s.rip up to date between instructions
+  /// that do not read it; execute() sets it for each one.
+  uint64_t rip_base = 0;
   /// The board's virtual clock, which the time-stamp counter follows
   /// (cpu/msr.h read_tsc); without one the TSC counts instructions.
   const TimeSource* time = nullptr;

@@ -3,7 +3,7 @@
 // form with the tests that the decoded instruction answers once and for all
 // (operand size, register or memory, base and index present, 64-bit mode)
 // taken out; a memory operand without a fast path goes back to the generic
-// handler through the caller (Cpu::fast_miss).
+// handler through the caller (Cpu::fast_note).
 #include "cpu/interp/fast.h"
 
 #include <array>
@@ -74,9 +74,9 @@ template <class T> void store(uintptr_t host, T v) { std::memcpy(reinterpret_cas
 
 /// The way out of a handler whose operand has no fast path, taken before
 /// it changes anything: the caller runs the form's generic handler, which
-/// makes every check (Cpu::fast_miss). With no slow path of their own,
-/// the handlers need no stack frame.
-inline void miss(Cpu& cpu) { cpu.fast_miss = true; }
+/// makes every check (kFastMiss). With no slow path of their own, the
+/// handlers need no stack frame.
+inline void miss(Cpu& cpu) { cpu.fast_note = kFastMiss; }
 
 // ---- ADD SUB AND OR XOR CMP TEST at operand size 4 or 8 ----
 // The result and flags record as fast_alu.h has them, the record written
@@ -302,11 +302,11 @@ void pop64(Cpu& cpu, const DecodedInsn& i) {
 }
 /// CALL rel32: the target is checked before the push.
 void call64(Cpu& cpu, const DecodedInsn& i) {
-  const uint64_t ret = cpu.s.rip;
+  const uint64_t ret = fast_next_rip(cpu, i);
   const uint64_t sp = cpu.s.gpr[kRsp] - 8;
   uintptr_t p;
   if (!host64<uint64_t, Use::kWrite, kBase>(cpu, kSs, sp, p)) [[unlikely]] return miss(cpu);
-  jump64(cpu, ret + i.imm);
+  fast_jump64(cpu, ret + i.imm);
   store<uint64_t>(p, ret);
   cpu.s.gpr[kRsp] = sp;
 }
@@ -315,7 +315,7 @@ void ret64(Cpu& cpu, const DecodedInsn&) {
   const uint64_t sp = cpu.s.gpr[kRsp];
   uintptr_t p;
   if (!host64<uint64_t, Use::kRead, kBase>(cpu, kSs, sp, p)) [[unlikely]] return miss(cpu);
-  jump64(cpu, load<uint64_t>(p));
+  fast_jump64(cpu, load<uint64_t>(p));
   cpu.s.gpr[kRsp] = sp + 8;
 }
 

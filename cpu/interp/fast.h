@@ -12,14 +12,17 @@ namespace kestrel::cpu::exec {
 /// instruction when run in a block decoded in `ctx`, with the operand
 /// size, ModRM form and addressing already settled; or `insn.handler`
 /// itself when there is none. A specialised handler whose memory operand
-/// has no fast path in the TLB changes nothing and sets Cpu::fast_miss:
-/// its caller clears it and runs `insn.handler` instead.
+/// has no fast path in the TLB changes nothing and notes kFastMiss
+/// (Cpu::fast_note): its caller clears it and runs `insn.handler` instead.
+/// One that moves rIP notes kFastJump. It finds rIP after the instruction
+/// as Cpu::rip_base + DecodedInsn::next, not in s.rip, which it writes
+/// only to jump.
 Handler specialize(const DecodedInsn& insn, const DecodeContext& ctx);
 
 /// Whether `insn.handler`, chosen by specialize(), is a specialised one:
 /// it only reads and writes registers (rIP and the arithmetic flags
 /// included) and RAM through the TLB's fast path, raises a fault from a
-/// branch, or misses (Cpu::fast_miss). Unless it missed, no code write,
+/// branch, or misses (kFastMiss). Unless it missed, no code write,
 /// event, halt or debug trap can be due after it (DecodedInsn::quiet).
 bool quiet(const DecodedInsn& insn);
 

@@ -19,10 +19,10 @@ namespace {
 using F = isa::Form;
 
 template <unsigned kCc> void jcc64(Cpu& cpu, const DecodedInsn& i) {
-  if (test_cc(cpu.s, kCc)) jump64(cpu, cpu.s.rip + i.imm);
+  if (test_cc(cpu.s, kCc)) fast_jump64(cpu, fast_next_rip(cpu, i) + i.imm);
 }
 /// JMP rel8 or rel32.
-void jmp64(Cpu& cpu, const DecodedInsn& i) { jump64(cpu, cpu.s.rip + i.imm); }
+void jmp64(Cpu& cpu, const DecodedInsn& i) { fast_jump64(cpu, fast_next_rip(cpu, i) + i.imm); }
 
 template <unsigned kCc> struct Jcc64 { static constexpr Handler fn = &jcc64<kCc>; };
 constexpr std::array<Handler, 16> kJcc64 = cc_table<Jcc64>();
@@ -82,10 +82,9 @@ template <Op kOp, class T, unsigned kCc> bool holds(T a, T b, T r) {
 }
 
 /// The first instruction as fast.cpp's handlers run it (fast_alu.h: its
-/// result and flags record), then the branch: rIP, which the caller has
-/// set past the Jcc as for one instruction, stays or becomes the target,
-/// which must be canonical (#GP(0) on the Jcc, with the first instruction
-/// done).
+/// result and flags record), then the branch: rIP past the Jcc (the
+/// pair's DecodedInsn::next, as for one instruction), or the target, which
+/// must be canonical (#GP(0) on the Jcc, with the first instruction done).
 template <Op kOp, bool kImm, class T, unsigned kCc> void op_jcc(Cpu& cpu, const DecodedInsn& i) {
   CpuState& s = cpu.s;
   const T a = reg_operand<T>(s, i, i.base);
@@ -93,7 +92,7 @@ template <Op kOp, bool kImm, class T, unsigned kCc> void op_jcc(Cpu& cpu, const 
   const T r = fast::apply<kOp, T>(a, b);
   if constexpr (writes(kOp)) write_gpr<T>(s, i.base, r);
   fast::record<kOp, T>(s, r, b);
-  if (holds<kOp, T, kCc>(a, b, r)) jump64(cpu, s.rip + uint64_t(i.disp));
+  if (holds<kOp, T, kCc>(a, b, r)) fast_jump64(cpu, fast_next_rip(cpu, i) + uint64_t(i.disp));
 }
 template <Op kOp, bool kImm, class T> struct OpJcc {
   template <unsigned kCc> struct Fn { static constexpr Handler fn = &op_jcc<kOp, kImm, T, kCc>; };

@@ -47,11 +47,13 @@ void Interpreter::Impl::deliver_fetch_fault(const GuestFault& f) {
 }
 
 namespace {
-/// After a specialised handler missed (Cpu::fast_miss, having changed
-/// nothing): the form's generic handler runs the instruction instead.
-void run_generic(Cpu& cpu, const DecodedInsn& insn) {
-  cpu.fast_miss = false;
-  exec::handler_for(insn.form)(cpu, insn);
+/// After a specialised handler noted something (Cpu::fast_note): after a
+/// miss, which changed nothing, the form's generic handler runs the
+/// instruction instead; a jump needs nothing more.
+void settle(Cpu& cpu, const DecodedInsn& insn) {
+  const uint8_t note = cpu.fast_note;
+  cpu.fast_note = 0;
+  if (note == kFastMiss) exec::handler_for(insn.form)(cpu, insn);
 }
 }  // namespace
 
@@ -73,9 +75,10 @@ void run_generic(Cpu& cpu, const DecodedInsn& insn) {
     }
   }
   s.rip = (s.rip + insn.len) & ip_mask;
+  cpu.rip_base = s.rip - int64_t{insn.next};
   try {
     handler(cpu, insn);
-    if (cpu.fast_miss) [[unlikely]] run_generic(cpu, insn);
+    if (cpu.fast_note) [[unlikely]] settle(cpu, insn);
   } catch (const GuestFault& f) {
     ++s.icount;
     s.dbg_hits = 0;  // a faulting instruction reports no data breakpoints
@@ -246,32 +249,47 @@ bool Interpreter::Impl::run_chain(Block*& blk, uint64_t end, bool chain, uint64_
     // block's first and after each instruction that is not quiet (quiet
     // ones do not set it).
     s.inhibit_irq = 0;
-    // Each instruction's next rIP is the entry's plus its own offset
-    // (DecodedInsn::next): no instruction waits for the one before to work
-    // out its rIP (a round trip through s.rip would chain each to the store
-    // of the one before).
+    // rIP after each instruction is the entry's plus its own offset
+    // (DecodedInsn::next). Quiet instructions find it so (Cpu::rip_base),
+    // and s.rip is written only where something reads it: before an
+    // instruction that is not quiet (or missed), by a quiet jump, and on
+    // the way out of the block. No instruction waits for the one before
+    // to work out its rIP.
     const uint64_t rip = s.rip;
+    c.rip_base = rip;
     // Where the block is left: at its end, or at a side exit.
     Block::Link* exit = nullptr;
     for (;;) {
+      // Whether the instruction at i moved rIP elsewhere than on.
+      bool went = false;
       for (;; ++i) {
         const DecodedInsn& insn = *i;
-        s.rip = (rip + insn.next) & mask;
         try {
           if (insn.quiet) {
             insn.handler(c, insn);
-            // A quiet instruction moves rIP elsewhere only as a branch,
-            // which is a stop: whether it was taken is looked at there.
-            if (!c.fast_miss) [[likely]] {
+            // A quiet instruction that is not a stop goes on; at a stop
+            // (a branch not taken, or the block's end) the run looks.
+            if (!c.fast_note) [[likely]] {
               if (insn.stop) [[unlikely]] break;
               continue;
             }
+            const uint8_t note = c.fast_note;
+            c.fast_note = 0;
+            if (note == kFastJump) {
+              // Taken: the block is left, unless it goes on to the
+              // target (a JMP without a stop).
+              if (!insn.stop) continue;
+              went = true;
+              break;
+            }
             // No fast path for its memory operand: the generic handler
             // runs it as any other instruction.
+            s.rip = (rip + insn.next) & mask;
             c.insn_rip = (rip + insn.next - insn.len) & mask;
             s.icount = base + insn.slot;
-            run_generic(c, insn);
+            exec::handler_for(insn.form)(c, insn);
           } else {
+            s.rip = (rip + insn.next) & mask;
             c.insn_rip = (rip + insn.next - insn.len) & mask;
             s.icount = base + insn.slot;
             insn.handler(c, insn);
@@ -297,25 +315,28 @@ bool Interpreter::Impl::run_chain(Block*& blk, uint64_t end, bool chain, uint64_
         }
         if (!b.valid) return false;
         if (s.pending && event_deliverable(s)) [[unlikely]] return false;
-        if (s.rip != ((rip + insn.next) & mask) || insn.stop) break;
+        went = s.rip != ((rip + insn.next) & mask);
+        if (went || insn.stop) break;
         s.inhibit_irq = 0;
       }
-      // At a stop, or after an instruction that is not quiet went elsewhere
-      // (stop 0). At the block's end it is done.
       const unsigned stop = i->stop;
-      if (stop & kStopEnd) {
-        s.icount = base + b.count;
-        break;
-      }
       // A fused pair (never a miss: it has only register operands) counts
       // as two.
       const unsigned fused = stop & kStopFused;
-      // The block goes on past a branch that fell through, or a JMP.
-      if (s.rip != ((rip + i->next) & mask) && !(stop & kStopJump)) {
+      // Gone elsewhere: the block is left there, unless the JMP it goes on
+      // past did (not quiet, kStopJump).
+      if (went && !(stop & kStopJump)) {
         s.icount = base + i->slot + 1 + fused;
         if (stop & kStopExit) exit = b.side_link(i->side);
         break;
       }
+      // At the block's end it is done.
+      if (stop & kStopEnd) {
+        s.rip = (rip + i->next) & mask;
+        s.icount = base + b.count;
+        break;
+      }
+      // The block goes on past a branch that fell through, or a JMP.
       i += 1 + fused;
       s.inhibit_irq = 0;
     }

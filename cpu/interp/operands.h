@@ -149,4 +149,13 @@ inline void jump64(Cpu& cpu, uint64_t target) {
   cpu.s.rip = target;
 }
 
+/// rIP after `i` as a specialised handler finds it (Cpu::rip_base).
+inline uint64_t fast_next_rip(const Cpu& cpu, const DecodedInsn& i) { return cpu.rip_base + int64_t{i.next}; }
+
+/// jump64 from a specialised handler, noted for its caller (kFastJump).
+inline void fast_jump64(Cpu& cpu, uint64_t target) {
+  jump64(cpu, target);
+  cpu.fast_note = kFastJump;
+}
+
 }  // namespace kestrel::cpu::exec

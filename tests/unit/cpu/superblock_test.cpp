@@ -119,6 +119,27 @@ TEST_CASE("a 64-bit block going on past its branches leaves what single steps le
   CHECK(f->interp.stats().lookups == lookups + 1);
 }
 
+TEST_CASE("a 64-bit block that ends without a branch leaves rIP past its last instruction") {
+  // 70 x add rax, 1, then hlt: the first block ends at its 64th ADD, which
+  // runs quietly and writes no rIP of its own.
+  constexpr uint64_t kData = 0x200000;
+  std::vector<uint8_t> code;
+  for (unsigned n = 0; n < 70; ++n) code.insert(code.end(), {0x48, 0x83, 0xc0, 0x01});
+  code.push_back(0xf4);
+  auto make = [&] {
+    auto f = std::make_unique<LmFixture>();
+    f->enter_long();
+    f->load(LmFixture::kCode, code);
+    return f;
+  };
+  for (uint64_t budget : {1, 7, 64, 65, 1000}) same_as_steps(make, kData, budget);
+  auto f = make();
+  CHECK(f->run(1000) == StopReason::kHalted);
+  CHECK(f->r(kRax) == 70);
+  CHECK(f->cpu.s.rip == LmFixture::kCode + code.size());
+  CHECK(f->interp.stats().blocks_decoded == 2);
+}
+
 TEST_CASE("a 16-bit block going on past Jcc and LOOP leaves what single steps leave, at any budget") {
   constexpr uint64_t kData = 0x2000;
   auto make = [&] {
