@@ -93,10 +93,11 @@ struct Cpu : mmu::FaultSink, mmu::WatchSink {
   /// that do not read it; execute() sets it for each one.
   uint64_t rip_base = 0;
   /// The interpreter's block loop's too, for interp::run_checked: the
-  /// instruction count at the block's entry, and the instruction
-  /// pointer's mask in its code size.
-  uint64_t count_base = 0;
+  /// instruction pointer's mask in its code size, and the instruction
+  /// count at the block's entry (apart from rip_base, which the compiler
+  /// would otherwise store with it through a vector register).
   uint64_t rip_mask = ~uint64_t{0};
+  uint64_t count_base = 0;
   /// The board's virtual clock, which the time-stamp counter follows
   /// (cpu/msr.h read_tsc); without one the TSC counts instructions.
   const TimeSource* time = nullptr;
