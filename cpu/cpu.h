@@ -53,11 +53,6 @@ enum FastNote : uint8_t {
   /// A branch that moved rIP (a Jcc taken, JMP, CALL, RET): s.rip holds
   /// the target. Nothing else a specialised handler does writes rIP.
   kFastJump = 2,
-  /// Not a specialised handler: the interpreter's block loop ran an
-  /// instruction that is not quiet through its generic handler, with the
-  /// count and rIP up to date (interp::run_checked), and looks at what it
-  /// did.
-  kFastChecked = 3,
 };
 
 /// The CPU is the MMU's fault sink: a page fault sets CR2 and raises #PF;
@@ -92,12 +87,6 @@ struct Cpu : mmu::FaultSink, mmu::WatchSink {
   /// entry and so need not keep s.rip up to date between instructions
   /// that do not read it; execute() sets it for each one.
   uint64_t rip_base = 0;
-  /// The interpreter's block loop's too, for interp::run_checked: the
-  /// instruction pointer's mask in its code size, and the instruction
-  /// count at the block's entry (apart from rip_base, which the compiler
-  /// would otherwise store with it through a vector register).
-  uint64_t rip_mask = ~uint64_t{0};
-  uint64_t count_base = 0;
   /// The board's virtual clock, which the time-stamp counter follows
   /// (cpu/msr.h read_tsc); without one the TSC counts instructions.
   const TimeSource* time = nullptr;

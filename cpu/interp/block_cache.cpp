@@ -209,7 +209,6 @@ Block* Interpreter::Impl::build(uint64_t key, uint64_t phys) {
   unsigned sides = 0;
   for (DecodedInsn& insn : insns) {
     if (insn.stop & kStopExit) insn.side = uint8_t(sides++);
-    if (!insn.quiet) insn.handler = &interp::run_checked;
   }
   Block::Owner block = Block::make(insns, sides);
   block->bytes = bytes;

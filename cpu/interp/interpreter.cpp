@@ -47,17 +47,6 @@ void Interpreter::Impl::deliver_fetch_fault(const GuestFault& f) {
   deliver_fault(f);
 }
 
-namespace interp {
-void run_checked(Cpu& cpu, const DecodedInsn& insn) {
-  const uint64_t next = cpu.rip_base + int64_t{insn.next};
-  cpu.s.rip = next & cpu.rip_mask;
-  cpu.insn_rip = (next - insn.len) & cpu.rip_mask;
-  cpu.s.icount = cpu.count_base + insn.slot;
-  exec::handler_for(insn.form)(cpu, insn);
-  cpu.fast_note = kFastChecked;
-}
-}  // namespace interp
-
 namespace {
 /// After a specialised handler noted something (Cpu::fast_note): after a
 /// miss, which changed nothing, the form's generic handler runs the
@@ -176,18 +165,16 @@ void Interpreter::Impl::run_block(Block*& b, uint64_t end, bool chain) {
 }
 
 /// run_block with execute()'s debug checks before and after each
-/// instruction, each one run as itself: through its specialised handler,
-/// or its generic one where the block holds interp::run_checked; the
-/// first of a fused pair (interp::kStopFused) through its generic
-/// handler, and its Jcc after it. A branch that goes elsewhere than the
-/// next instruction ends the run, a JMP the block goes on past too.
+/// instruction, each one run as itself: the first of a fused pair
+/// (interp::kStopFused) through its generic handler, and its Jcc after
+/// it. A branch that goes elsewhere than the next instruction ends the
+/// run, a JMP the block goes on past too.
 void Interpreter::Impl::run_block_checked(const Block& b, uint64_t end) {
   CpuState& s = cpu.s;
   const uint64_t mask = ip_mask();
   for (const DecodedInsn& insn : b.insns()) {
     const uint64_t next = s.rip + insn.len;
-    const bool own = insn.quiet && !(insn.stop & interp::kStopFused);
-    const Handler handler = own ? insn.handler : exec::handler_for(insn.form);
+    const Handler handler = insn.stop & interp::kStopFused ? exec::handler_for(insn.form) : insn.handler;
     if (!execute(insn, handler, mask) || !b.valid || s.rip != next) return;
     // halted and pending are rarely set: one test for both on the way.
     if ((s.halted | (s.pending != 0)) && (s.halted || event_deliverable(s))) [[unlikely]] return;
@@ -230,7 +217,6 @@ bool Interpreter::Impl::run_chain(Block*& blk, uint64_t end, bool chain, uint64_
   // The decoding mode changes only at the end of a block (Block::ends_mode)
   // or through an event, which ends the run.
   uint64_t mask = k64 ? ~uint64_t{0} : ip_mask();
-  c.rip_mask = mask;
   const uint64_t* const generations = c.mem.tlb_generation_address();
   // A run without `chain` ends with its first block.
   const uint64_t chain_end = chain ? end : 0;
@@ -276,7 +262,6 @@ bool Interpreter::Impl::run_chain(Block*& blk, uint64_t end, bool chain, uint64_
     // to work out its rIP.
     const uint64_t rip = s.rip;
     c.rip_base = rip;
-    c.count_base = base;
     // Where the block is left: at its end, or at a side exit.
     Block::Link* exit = nullptr;
     for (;;) {
@@ -285,31 +270,37 @@ bool Interpreter::Impl::run_chain(Block*& blk, uint64_t end, bool chain, uint64_
       for (;; ++i) {
         const DecodedInsn& insn = *i;
         try {
-          // A quiet instruction, or run_checked for one that is not.
-          insn.handler(c, insn);
-          // One that is not a stop goes on, unless its handler noted
-          // something (one test for both). The fence makes the rarer path
-          // read the two again, so that this one need not keep them
-          // (three host instructions, not five).
-          if (!(c.fast_note | insn.stop)) [[likely]] continue;
-          std::atomic_signal_fence(std::memory_order_seq_cst);
-          const uint8_t note = c.fast_note;
-          // At a stop (a branch not taken, or the block's end) the run
-          // looks.
-          if (!note) break;
-          c.fast_note = 0;
-          if (note == kFastJump) {
-            // Taken: the block is left, unless it goes on to the target
-            // (a JMP without a stop).
-            if (!insn.stop) continue;
-            went = true;
-            break;
-          }
-          if (note == kFastMiss) {
-            // No fast path for its memory operand: the generic handler
-            // runs it as any instruction that is not quiet.
-            interp::run_checked(c, insn);
+          if (insn.quiet) {
+            insn.handler(c, insn);
+            // A quiet instruction that is not a stop goes on, unless its
+            // handler noted something (one test for both). The fence
+            // makes the rarer path read the two again, so that this one
+            // need not keep them (three host instructions, not five).
+            if (!(c.fast_note | insn.stop)) [[likely]] continue;
+            std::atomic_signal_fence(std::memory_order_seq_cst);
+            const uint8_t note = c.fast_note;
+            // At a stop (a branch not taken, or the block's end) the run
+            // looks.
+            if (!note) break;
             c.fast_note = 0;
+            if (note == kFastJump) {
+              // Taken: the block is left, unless it goes on to the
+              // target (a JMP without a stop).
+              if (!insn.stop) continue;
+              went = true;
+              break;
+            }
+            // No fast path for its memory operand: the generic handler
+            // runs it as any other instruction.
+            s.rip = (rip + insn.next) & mask;
+            c.insn_rip = (rip + insn.next - insn.len) & mask;
+            s.icount = base + insn.slot;
+            exec::handler_for(insn.form)(c, insn);
+          } else {
+            s.rip = (rip + insn.next) & mask;
+            c.insn_rip = (rip + insn.next - insn.len) & mask;
+            s.icount = base + insn.slot;
+            insn.handler(c, insn);
           }
         } catch (const GuestFault& f) {
           // A quiet instruction that faults (a branch outside the limits)
@@ -365,7 +356,7 @@ bool Interpreter::Impl::run_chain(Block*& blk, uint64_t end, bool chain, uint64_
       mode = mode_key();
       stamp = link_stamp(link_epoch, s.cpl, mode);
       other = (mode_code_size(mode) == CodeSize::k64) != k64;
-      if (!k64) mask = c.rip_mask = ip_mask();
+      if (!k64) mask = ip_mask();
     }
     // The block at CS:rIP if the link there leads to it (linked), and it
     // may run there (within_limit, outside 64-bit code); else lookup()

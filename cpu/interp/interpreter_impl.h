@@ -36,13 +36,6 @@ inline unsigned cache_slot(uint64_t key) {
 /// The code size a mode_key() holds.
 inline CodeSize mode_code_size(uint64_t mode) { return CodeSize(mode & 0xf); }
 
-/// The handler a block holds for an instruction that is not quiet: with
-/// the count and rIP made up to date from the block loop's bases
-/// (Cpu::count_base, Cpu::rip_base, Cpu::rip_mask), the form's generic
-/// handler, then kFastChecked noted, for the loop to look at what it did.
-/// Every instruction of a block then runs through one indirect call.
-void run_checked(Cpu& cpu, const DecodedInsn& insn);
-
 }  // namespace interp
 
 struct Interpreter::Impl final : mmu::CodeWriteListener {
