@@ -220,10 +220,6 @@ bool Interpreter::Impl::run_chain(Block*& blk, uint64_t end, bool chain, uint64_
   const uint64_t* const generations = c.mem.tlb_generation_address();
   // A run without `chain` ends with its first block.
   const uint64_t chain_end = chain ? end : 0;
-  // What links to follow hold (link_stamp). The link epoch moves on only
-  // when a block is dropped, and the CPL only through instructions that
-  // are not quiet (or missed), after which it is made again.
-  uint64_t stamp = link_stamp(link_epoch, s.cpl, mode);
   // The budget ends inside a block rarely (a slice's end, a single step):
   // the block then runs its instructions one by one, its fused pairs too.
   if (end - std::min(end, s.icount) < blk->count) [[unlikely]] {
@@ -323,7 +319,6 @@ bool Interpreter::Impl::run_chain(Block*& blk, uint64_t end, bool chain, uint64_
         }
         if (!b.valid) return false;
         if (s.pending && event_deliverable(s)) [[unlikely]] return false;
-        stamp = link_stamp(link_epoch, s.cpl, mode);
         went = s.rip != ((rip + insn.next) & mask);
         if (went || insn.stop) break;
         s.inhibit_irq = 0;
@@ -354,7 +349,6 @@ bool Interpreter::Impl::run_chain(Block*& blk, uint64_t end, bool chain, uint64_
     if (b.ends_mode) {
       if (s.halted) return false;
       mode = mode_key();
-      stamp = link_stamp(link_epoch, s.cpl, mode);
       other = (mode_code_size(mode) == CodeSize::k64) != k64;
       if (!k64) mask = ip_mask();
     }
@@ -363,7 +357,7 @@ bool Interpreter::Impl::run_chain(Block*& blk, uint64_t end, bool chain, uint64_
     // finds it.
     const uint64_t lin = s.seg[kCs].base + s.rip;
     const Block::Link& l = exit ? *exit : pick(b, lin);
-    Block* to = linked(l, lin, stamp, generations);
+    Block* to = linked(l, lin, link_stamp(link_epoch, s.cpl, mode), generations);
     if (to && k64 == other) to = within_limit(to);
     if (!to) {
       side = exit;
