@@ -125,7 +125,7 @@ Block* Interpreter::Impl::lookup(Block* prev) {
 
 namespace {
 
-/// How a block goes on past a branch it decodes (Block::exits).
+/// How a block goes on past a branch it decodes (DecodedInsn::stop).
 enum class Past { kEnd, kFallThrough, kJump };
 
 /// A relative branch that changes nothing but rIP goes on: a Jcc, LOOP or

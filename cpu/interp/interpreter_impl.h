@@ -57,7 +57,7 @@ struct Interpreter::Impl final : mmu::CodeWriteListener {
   /// build()'s decoded instructions before Block::make copies them (kept
   /// between builds, so that decoding a block allocates only the block).
   std::vector<DecodedInsn> build_scratch;
-  /// The side link (Block::side_links) run_blocks_fast left `side_of`
+  /// The side link (Block::side_link) run_blocks_fast left `side_of`
   /// through without finding the next block there: lookup() makes it.
   Block::Link* side = nullptr;
   const Block* side_of = nullptr;

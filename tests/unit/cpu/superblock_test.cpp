@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// Blocks that go on past branches (Block::exits): a Jcc or LOOP that falls
+// Blocks that go on past branches (interp::kStopExit): a Jcc or LOOP that falls
 // through, a fused compare and Jcc, a JMP of 64-bit code to its own page.
 // Run as blocks, with any budget, a program must leave what it leaves run
 // one instruction at a time (Interpreter::step, which caches nothing).
