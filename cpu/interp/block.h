@@ -21,8 +21,8 @@ namespace kestrel::cpu::interp {
 /// (Block::make), so that entering a block reaches its first instruction
 /// without another pointer to follow; the side links lie below the header.
 /// The allocation is aligned so that the links fill the header's first
-/// cache line, and the rest of the header and the first instruction the
-/// second.
+/// cache line, and the rest of the header and the start of the first
+/// instruction the second.
 struct Block {
   /// A block that ran after this one: its linear address, and the stamp
   /// and TLB generation it was linked under (see Impl::linked). Only
@@ -69,7 +69,8 @@ struct Block {
     void* raw = std::malloc(sizeof(void*) + kAlign - 1 + below + sizeof(Block) +
                             insns.size() * sizeof(DecodedInsn));
     if (!raw) throw std::bad_alloc();
-    const uintptr_t at = (reinterpret_cast<uintptr_t>(raw) + sizeof(void*) + below + kAlign - 1) & ~(kAlign - 1);
+    const uintptr_t at =
+        (reinterpret_cast<uintptr_t>(raw) + sizeof(void*) + below + kAlign - 1) & ~(kAlign - 1);
     reinterpret_cast<void**>(at - below)[-1] = raw;
     Owner b{new (reinterpret_cast<void*>(at)) Block};
     b->count = uint32_t(insns.size());
@@ -86,9 +87,13 @@ struct Block {
   /// branch there went elsewhere than on in this one. Each has one target,
   /// so one link. They lie below the header, the first exit's nearest, so
   /// that finding one takes only its index.
-  Link* side_link(unsigned k) { return reinterpret_cast<Link*>(reinterpret_cast<char*>(this) - (k + 1) * sizeof(Link)); }
+  Link* side_link(unsigned k) { return links_below(k + 1); }
   /// The lowest side link (the last exit's), where the allocation starts.
-  Link* side_links() { return reinterpret_cast<Link*>(reinterpret_cast<char*>(this) - sides * sizeof(Link)); }
+  Link* side_links() { return links_below(sides); }
+
+ private:
+  /// The Link `n` links below the header.
+  Link* links_below(size_t n) { return reinterpret_cast<Link*>(reinterpret_cast<char*>(this) - n * sizeof(Link)); }
 };
 static_assert(std::is_trivially_destructible_v<Block> && std::is_trivially_copyable_v<DecodedInsn>,
               "Block::Free releases the memory without running destructors");
@@ -106,11 +111,9 @@ enum Stop : uint8_t {
   kStopEnd = 2,
   /// A branch the block goes on past where it falls through (a Jcc, LOOP
   /// or JCXZ): taken, it leaves through its side link (DecodedInsn::side).
+  /// A JMP the block goes on past needs no stop: the next instruction's
+  /// rIP follows its target.
   kStopExit = 4,
-  /// A JMP the block goes on past (to its target, decoded next) that has
-  /// no quiet handler, whose jump the run must not take for an exit. A
-  /// quiet one needs no stop: the next instruction's rIP follows it.
-  kStopJump = 8,
 };
 
 }  // namespace kestrel::cpu::interp

@@ -145,7 +145,7 @@ Past past(const DecodedInsn& insn, const DecodeContext& ctx, uint64_t target, ui
 }  // namespace
 
 Block* Interpreter::Impl::build(uint64_t key, uint64_t phys) {
-  using interp::kStopEnd, interp::kStopExit, interp::kStopFused, interp::kStopJump;
+  using interp::kStopEnd, interp::kStopExit, interp::kStopFused;
   std::vector<DecodedInsn>& insns = build_scratch;
   insns.clear();
   uint32_t bytes = 0;
@@ -184,7 +184,6 @@ Block* Interpreter::Impl::build(uint64_t key, uint64_t phys) {
       const Past p = past(insn, ctx, cs_base + target, page);
       if (p == Past::kEnd || insns.size() == kMaxBlockInsns) break;
       if (p == Past::kJump) {
-        if (!insn.quiet) insns.back().stop = kStopJump;
         ip = target;
         offset += int64_t(insn.imm);
       } else {

@@ -211,7 +211,7 @@ void Interpreter::Impl::run_blocks_fast(Block*& blk, uint64_t end, bool chain) {
 /// the next one, `b` now, to run in that mode.
 template <bool k64>
 bool Interpreter::Impl::run_chain(Block*& blk, uint64_t end, bool chain, uint64_t mode) {
-  using interp::kStopEnd, interp::kStopExit, interp::kStopFused, interp::kStopJump;
+  using interp::kStopEnd, interp::kStopExit, interp::kStopFused;
   Cpu& c = cpu;
   CpuState& s = c.s;
   // The decoding mode changes only at the end of a block (Block::ends_mode)
@@ -266,6 +266,8 @@ bool Interpreter::Impl::run_chain(Block*& blk, uint64_t end, bool chain, uint64_
       for (;; ++i) {
         const DecodedInsn& insn = *i;
         try {
+          // The handler an instruction that is not quiet runs: its own.
+          Handler generic = insn.handler;
           if (insn.quiet) {
             insn.handler(c, insn);
             // A quiet instruction that is not a stop goes on, unless its
@@ -287,17 +289,13 @@ bool Interpreter::Impl::run_chain(Block*& blk, uint64_t end, bool chain, uint64_
               break;
             }
             // No fast path for its memory operand: the generic handler
-            // runs it as any other instruction.
-            s.rip = (rip + insn.next) & mask;
-            c.insn_rip = (rip + insn.next - insn.len) & mask;
-            s.icount = base + insn.slot;
-            exec::handler_for(insn.form)(c, insn);
-          } else {
-            s.rip = (rip + insn.next) & mask;
-            c.insn_rip = (rip + insn.next - insn.len) & mask;
-            s.icount = base + insn.slot;
-            insn.handler(c, insn);
+            // runs it as any instruction that is not quiet.
+            generic = exec::handler_for(insn.form);
           }
+          s.rip = (rip + insn.next) & mask;
+          c.insn_rip = (rip + insn.next - insn.len) & mask;
+          s.icount = base + insn.slot;
+          generic(c, insn);
         } catch (const GuestFault& f) {
           // A quiet instruction that faults (a branch outside the limits)
           // has its rIP set only now; a fused pair's fault is its Jcc's,
@@ -327,9 +325,8 @@ bool Interpreter::Impl::run_chain(Block*& blk, uint64_t end, bool chain, uint64_
       // A fused pair (never a miss: it has only register operands) counts
       // as two.
       const unsigned fused = stop & kStopFused;
-      // Gone elsewhere: the block is left there, unless the JMP it goes on
-      // past did (not quiet, kStopJump).
-      if (went && !(stop & kStopJump)) {
+      // Gone elsewhere: the block is left there.
+      if (went) {
         s.icount = base + i->slot + 1 + fused;
         if (stop & kStopExit) exit = b.side_link(i->side);
         break;
@@ -340,7 +337,7 @@ bool Interpreter::Impl::run_chain(Block*& blk, uint64_t end, bool chain, uint64_
         s.icount = base + b.count;
         break;
       }
-      // The block goes on past a branch that fell through, or a JMP.
+      // The block goes on past a branch that fell through.
       i += 1 + fused;
       s.inhibit_irq = 0;
     }
